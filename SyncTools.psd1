@@ -1,0 +1,24 @@
+@{
+    RootModule           = 'SyncTools.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '5f0c7a8e-3b1d-4c6e-9a2f-7d4e8b1c2a90'
+    Author               = 'SyncTools contributors'
+    CompanyName          = 'SyncTools'
+    Copyright            = '(c) SyncTools contributors. All rights reserved.'
+    Description          = 'Data-synchronisation jobs between AWS S3, MongoDB, MySQL/MariaDB and PostgreSQL, as cmdlets that emit typed results for pipelines and Export-Csv.'
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+    FormatsToProcess     = @('SyncTools.format.ps1xml')
+    CmdletsToExport      = @(
+        'Send-TowAndGoData'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('sync', 'etl', 'S3', 'MongoDB', 'MySQL', 'MariaDB', 'PostgreSQL', 'replication', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
+            ProjectUri = 'https://example.invalid/synctools'
+        }
+    }
+}

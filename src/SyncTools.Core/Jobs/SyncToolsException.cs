@@ -1,0 +1,20 @@
+namespace SyncTools.Core.Jobs;
+
+/// <summary>A job that cannot run or cannot finish, with a message the user can act on.</summary>
+/// <param name="message">What went wrong and where; never a secret.</param>
+/// <param name="category">The kind of failure, mapped to PowerShell's ErrorCategory.</param>
+/// <param name="errorId">A stable identifier, e.g. "SnapshotInvalid".</param>
+/// <param name="target">What it concerns (a bucket/key, a table), shown as the error's target.</param>
+public class SyncToolsException(
+    string message,
+    JobErrorCategory category,
+    string errorId,
+    object? target = null,
+    Exception? innerException = null) : Exception(message, innerException)
+{
+    public JobErrorCategory Category { get; } = category;
+
+    public string ErrorId { get; } = errorId;
+
+    public object? Target { get; } = target;
+}

@@ -1,0 +1,29 @@
+using System.Text.Json;
+using SyncTools.Core.Jobs;
+
+namespace SyncTools.Core.TowAndGo;
+
+/// <summary>The bytes of a snapshot as the user gave them, and where they came from (for messages).</summary>
+public sealed record SnapshotInput(byte[] Json, string Source)
+{
+    public static SnapshotInput FromFile(string path)
+    {
+        try
+        {
+            return new SnapshotInput(File.ReadAllBytes(path), $"file '{path}'");
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new SyncToolsException($"The snapshot file '{path}' does not exist.", JobErrorCategory.ObjectNotFound, "SnapshotFileNotFound", path, e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SyncToolsException($"The snapshot file '{path}' cannot be read: {e.Message}", JobErrorCategory.ReadError, "SnapshotFileUnreadable", path, e);
+        }
+    }
+
+    public static SnapshotInput FromText(string json, string source) => new(System.Text.Encoding.UTF8.GetBytes(json), source);
+
+    /// <summary>An object graph (dictionaries, lists, scalars), e.g. what ConvertFrom-Json made, serialized as JSON.</summary>
+    public static SnapshotInput FromObject(object? value, string source) => new(JsonSerializer.SerializeToUtf8Bytes(value), source);
+}

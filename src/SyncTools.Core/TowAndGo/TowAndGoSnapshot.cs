@@ -1,0 +1,17 @@
+namespace SyncTools.Core.TowAndGo;
+
+/// <summary>One traffic link of a snapshot: a link and the segment it belongs to, if any.</summary>
+public readonly record struct TowAndGoLink(long LinkId, long? SegmentId);
+
+/// <summary>A validated Tow-and-Go snapshot: when it was taken and its links, in document order.</summary>
+public sealed class TowAndGoSnapshot(long lastModified, IReadOnlyList<TowAndGoLink> links)
+{
+    /// <summary>The snapshot's <c>last_modified</c>, unix seconds.</summary>
+    public long LastModified { get; } = lastModified;
+
+    public DateTimeOffset SnapshotTime => DateTimeOffset.FromUnixTimeSeconds(LastModified);
+
+    public IReadOnlyList<TowAndGoLink> Links { get; } = links;
+
+    public int NullSegmentCount => Links.Count(l => l.SegmentId is null);
+}

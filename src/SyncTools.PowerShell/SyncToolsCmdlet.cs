@@ -1,0 +1,92 @@
+using System.Collections;
+using System.Management.Automation;
+using SyncTools.Core.Jobs;
+
+namespace SyncTools.PowerShell;
+
+/// <summary>
+/// The base of every SyncTools cmdlet: runs a job off the pipeline thread and relays its progress, messages,
+/// record errors and ShouldProcess questions onto it; Ctrl+C cancels the job; a job that fails becomes one
+/// terminating error with a category, an id and a target.
+/// </summary>
+public abstract class SyncToolsCmdlet : PSCmdlet, IJobReporter
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Dictionary<string, int> _activityIds = new();
+
+    /// <summary>Runs a job to its end, relaying its reports; returns its result.</summary>
+    protected T RunJob<T>(Func<IJobReporter, CancellationToken, Task<T>> job)
+    {
+        try
+        {
+            return ReportPump.Run(job, this, _stopping.Token);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (SyncToolsException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, e.ErrorId, Map(e.Category), e.Target));
+            throw; // not reached: ThrowTerminatingError always throws
+        }
+        finally
+        {
+            CompleteProgress();
+        }
+    }
+
+    protected override void StopProcessing() => _stopping.Cancel();
+
+    /// <summary>
+    /// Unwraps what PowerShell hands a cmdlet (PSObject, PSCustomObject from ConvertFrom-Json, hashtables,
+    /// arrays) into plain dictionaries, lists and scalars that the engine can serialize.
+    /// </summary>
+    protected static object? ToPlainData(object? value) => value switch
+    {
+        null => null,
+        PSObject { BaseObject: PSCustomObject } pso => pso.Properties.ToDictionary(p => p.Name, p => ToPlainData(p.Value)),
+        PSObject pso => ToPlainData(pso.BaseObject),
+        string or ValueType => value,
+        IDictionary dictionary => dictionary.Keys.Cast<object>().ToDictionary(k => k.ToString()!, k => ToPlainData(dictionary[k])),
+        IEnumerable list => list.Cast<object?>().Select(ToPlainData).ToList(),
+        _ => value,
+    };
+
+    void IJobReporter.Progress(JobProgress progress)
+    {
+        if (!_activityIds.TryGetValue(progress.Activity, out var id))
+        {
+            _activityIds[progress.Activity] = id = _activityIds.Count + 1;
+        }
+
+        WriteProgress(new ProgressRecord(id, progress.Activity, progress.Status ?? $"{progress.Done:N0}")
+        {
+            PercentComplete = progress.PercentComplete ?? -1,
+        });
+    }
+
+    void IJobReporter.Verbose(string message) => WriteVerbose(message);
+
+    void IJobReporter.Warning(string message) => WriteWarning(message);
+
+    void IJobReporter.RecordError(JobRecordError error) =>
+        WriteError(new ErrorRecord(error.Exception ?? new SyncToolsException(error.Message, error.Category, error.ErrorId, error.Target), error.ErrorId, Map(error.Category), error.Target)
+        {
+            ErrorDetails = new ErrorDetails(error.Message),
+        });
+
+    bool IJobReporter.ShouldProcess(string target, string action) => ShouldProcess(target, action);
+
+    private void CompleteProgress()
+    {
+        foreach (var (activity, id) in _activityIds)
+        {
+            WriteProgress(new ProgressRecord(id, activity, "Done") { RecordType = ProgressRecordType.Completed });
+        }
+
+        _activityIds.Clear();
+    }
+
+    private static ErrorCategory Map(JobErrorCategory category) => Enum.Parse<ErrorCategory>(category.ToString());
+}

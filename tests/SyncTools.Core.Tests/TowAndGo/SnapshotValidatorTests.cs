@@ -1,0 +1,130 @@
+using System.Text;
+using SyncTools.Core.Jobs;
+using SyncTools.Core.Tests.Support;
+using SyncTools.Core.TowAndGo;
+
+namespace SyncTools.Core.Tests.TowAndGo;
+
+public class SnapshotValidatorTests
+{
+    private const string Sample = """
+        {
+          "last_modified": 1684216515,
+          "tow_and_go": [
+            { "link_id": 17806054, "segment_id": 457160414 },
+            { "link_id": 17857682, "segment_id": 414984019 },
+            { "link_id": 17857686, "segment_id": null }
+          ]
+        }
+        """;
+
+    private static TowAndGoSnapshot Parse(string json) => SnapshotValidator.Parse(Encoding.UTF8.GetBytes(json), "test input");
+
+    private static SyncToolsException Invalid(string json) => Assert.Throws<SyncToolsException>(() => Parse(json));
+
+    [Fact]
+    public void The_source_designs_example_parses_with_its_null_segment()
+    {
+        var snapshot = Parse(Sample);
+
+        Assert.Equal(1684216515, snapshot.LastModified);
+        Assert.Equal(DateTimeOffset.Parse("2023-05-16T05:55:15Z"), snapshot.SnapshotTime);
+        Assert.Equal(
+            [new TowAndGoLink(17806054, 457160414), new TowAndGoLink(17857682, 414984019), new TowAndGoLink(17857686, null)],
+            snapshot.Links);
+        Assert.Equal(1, snapshot.NullSegmentCount);
+    }
+
+    [Fact]
+    public void An_empty_link_array_is_a_valid_snapshot()
+    {
+        Assert.Empty(Parse("""{"last_modified": 1, "tow_and_go": []}""").Links);
+    }
+
+    [Fact]
+    public void Unknown_properties_are_ignored()
+    {
+        var snapshot = Parse("""{"last_modified": 5, "source": "x", "tow_and_go": [{"link_id": 1, "segment_id": 2, "speed": 3}]}""");
+        Assert.Equal([new TowAndGoLink(1, 2)], snapshot.Links);
+    }
+
+    [Theory]
+    [InlineData("{\"last_modified\": 1, \"tow_and_go\": [", "at line 1, position")]
+    [InlineData("{\"last_modified\": 1,\n \"tow_and_go\": [}\n", "at line 2, position 17")]
+    [InlineData("", "The input is empty.")]
+    [InlineData("{'last_modified': 1}", "at line 1, position 2")]
+    public void Malformed_json_says_where(string json, string where)
+    {
+        var error = Invalid(json);
+
+        Assert.Equal("SnapshotMalformedJson", error.ErrorId);
+        Assert.Equal(JobErrorCategory.InvalidData, error.Category);
+        Assert.StartsWith("The Tow-and-Go snapshot from test input is not valid JSON", error.Message);
+        Assert.Contains(where, error.Message);
+        Assert.DoesNotContain("LineNumber", error.Message);
+    }
+
+    [Theory]
+    [InlineData("[]", "the document must be a JSON object with last_modified and tow_and_go, not an array")]
+    [InlineData("""{"tow_and_go": []}""", "last_modified is missing")]
+    [InlineData("""{"last_modified": 0, "tow_and_go": []}""", "last_modified must be a positive integer of unix seconds, not the number 0")]
+    [InlineData("""{"last_modified": -5, "tow_and_go": []}""", "last_modified must be a positive integer of unix seconds, not the number -5")]
+    [InlineData("""{"last_modified": 1.5, "tow_and_go": []}""", "last_modified must be a positive integer of unix seconds, not the number 1.5")]
+    [InlineData("""{"last_modified": "1684216515", "tow_and_go": []}""", "last_modified must be a positive integer of unix seconds, not the string \"1684216515\"")]
+    [InlineData("""{"last_modified": null, "tow_and_go": []}""", "last_modified must be a positive integer of unix seconds, not null")]
+    [InlineData("""{"last_modified": 1684216515000, "tow_and_go": []}""", "last_modified 1684216515000 is past the year 9999: it looks like milliseconds, and must be unix seconds")]
+    [InlineData("""{"last_modified": 1}""", "tow_and_go is missing")]
+    [InlineData("""{"last_modified": 1, "tow_and_go": {}}""", "tow_and_go must be an array, not an object")]
+    [InlineData("""{"last_modified": 1, "tow_and_go": [7]}""", "tow_and_go[0] must be an object with link_id and segment_id, not the number 7")]
+    [InlineData("""{"last_modified": 1, "tow_and_go": [{"segment_id": 1}]}""", "tow_and_go[0].link_id is missing")]
+    [InlineData("""{"last_modified": 1, "tow_and_go": [{"link_id": 0, "segment_id": 1}]}""", "tow_and_go[0].link_id must be a positive integer, not the number 0")]
+    [InlineData("""{"last_modified": 1, "tow_and_go": [{"link_id": "12", "segment_id": 1}]}""", "tow_and_go[0].link_id must be a positive integer, not the string \"12\"")]
+    [InlineData("""{"last_modified": 1, "tow_and_go": [{"link_id": 9223372036854775808, "segment_id": 1}]}""", "tow_and_go[0].link_id must be a positive integer, not the number 9223372036854775808")]
+    [InlineData("""{"last_modified": 1, "tow_and_go": [{"link_id": 1}]}""", "tow_and_go[0].segment_id is missing (use null for a link without a segment)")]
+    [InlineData("""{"last_modified": 1, "tow_and_go": [{"link_id": 1, "segment_id": true}]}""", "tow_and_go[0].segment_id must be an integer or null, not the boolean true")]
+    [InlineData("""{"last_modified": 1, "tow_and_go": [{"link_id": 1, "segment_id": 2.5}]}""", "tow_and_go[0].segment_id must be an integer or null, not the number 2.5")]
+    [InlineData("""{"last_modified": 1, "tow_and_go": [{"link_id": 1, "segment_id": 2}, {"link_id": 3, "segment_id": 4}, {"link_id": 1, "segment_id": 5}]}""", "tow_and_go[2].link_id 1 repeats tow_and_go[0].link_id")]
+    public void Each_rule_names_the_field_and_element_it_broke(string json, string problem)
+    {
+        var error = Invalid(json);
+
+        Assert.Equal("SnapshotInvalid", error.ErrorId);
+        Assert.Equal(JobErrorCategory.InvalidData, error.Category);
+        Assert.Equal("test input", error.Target);
+        Assert.Equal($"The Tow-and-Go snapshot from test input is invalid (1 problem):{Environment.NewLine}  {problem}", error.Message);
+    }
+
+    [Fact]
+    public void Every_problem_is_counted_and_the_first_ten_listed()
+    {
+        var links = string.Join(",", Enumerable.Range(0, 25).Select(i => $$"""{"link_id": -{{i}}, "segment_id": null}"""));
+
+        var error = Invalid($$"""{"last_modified": 1, "tow_and_go": [{{links}}]}""");
+
+        Assert.StartsWith("The Tow-and-Go snapshot from test input is invalid (25 problems):", error.Message);
+        Assert.Contains("tow_and_go[9].link_id", error.Message);
+        Assert.DoesNotContain("tow_and_go[10].link_id", error.Message);
+        Assert.EndsWith("... and 15 more", error.Message);
+    }
+
+    [Fact]
+    public void Long_values_are_shortened_in_messages()
+    {
+        var error = Invalid($$"""{"last_modified": "{{new string('x', 500)}}", "tow_and_go": []}""");
+        Assert.Contains("not the string \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...", error.Message);
+        Assert.True(error.Message.Length < 300);
+    }
+
+    [Fact]
+    public void Large_snapshots_report_validation_progress()
+    {
+        var links = string.Join(",", Enumerable.Range(1, 25_000).Select(i => $$"""{"link_id": {{i}}, "segment_id": {{i * 2}}}"""));
+        var reporter = new RecordingReporter();
+
+        var snapshot = SnapshotValidator.Parse(Encoding.UTF8.GetBytes($$"""{"last_modified": 1, "tow_and_go": [{{links}}]}"""), "big", reporter);
+
+        Assert.Equal(25_000, snapshot.Links.Count);
+        Assert.Equal([10_000L, 20_000L, 25_000L], reporter.Progresses.Select(p => p.Done));
+        Assert.All(reporter.Progresses, p => Assert.Equal(25_000, p.Total));
+    }
+}
