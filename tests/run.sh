@@ -31,10 +31,12 @@ count_trx() { # adds the counters of one .trx file
 }
 
 echo "== xunit"
-dotnet test SyncTools.sln -c Release --logger trx --results-directory "$results" || status=1
-trx=("$results"/*.trx)
-[ -e "${trx[0]}" ] || { echo "no test results were written"; failed=$((failed + 1)); status=1; }
-for f in "${trx[@]}"; do [ -e "$f" ] && count_trx "$f"; done
+dotnet build SyncTools.sln -c Release -nologo -v quiet || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+for project in tests/*.Tests/*.csproj; do
+  name=$(basename "$project" .csproj)
+  dotnet test "$project" -c Release --no-build --logger "trx;LogFileName=$name.trx" --results-directory "$results" || status=1
+  if [ -f "$results/$name.trx" ]; then count_trx "$results/$name.trx"; else echo "$name wrote no results"; failed=$((failed + 1)); fi
+done
 
 echo "== pester"
 if ! command -v pwsh >/dev/null; then
