@@ -39,8 +39,14 @@ for project in tests/*.Tests/*.csproj; do
 done
 
 echo "== pester"
+pester_found() {
+  if [ -n "${SYNCTOOLS_PESTER:-}" ]; then [ -f "$SYNCTOOLS_PESTER" ]; return; fi
+  pwsh -NoProfile -NonInteractive -c 'if (Get-Module -ListAvailable Pester | Where-Object Version -ge 5.0) { exit 0 } else { exit 1 }'
+}
 if ! command -v pwsh >/dev/null; then
   echo "Pester tests skipped: pwsh is not installed here (CI has none); the contract tests above check the cmdlets' metadata."
+elif ! pester_found; then
+  echo "Pester tests skipped: pwsh is here but Pester 5 is not (set SYNCTOOLS_PESTER to Pester.psd1's path)."
 else
   dotnet publish src/SyncTools.PowerShell -c Release -v quiet -nologo >/dev/null || status=1
   summary=$(pwsh -NoProfile -NonInteractive -File tests/pester/Invoke-PesterSuite.ps1 | tee /dev/stderr | tail -n 1)
