@@ -11,7 +11,7 @@ results=$root/out/test-results
 rm -rf "$results"; mkdir -p "$results"
 
 services=tests/services/services.sh
-if [ "$($services env | grep -c '^export')" -lt 4 ]; then
+if [ "$($services env | grep -c '^export')" -lt 5 ]; then
   env_lines=$($services start) || { echo "test services failed to start"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
   trap '$services stop' EXIT
 else

@@ -43,7 +43,7 @@ public sealed class CmdletContractTests : IClassFixture<CmdletMetadata>
     [Fact]
     public void The_manifest_exports_every_cmdlet_by_name_and_nothing_else()
     {
-        var manifest = File.ReadAllText(Path.Combine(RepositoryRoot, "SyncTools.psd1"));
+        var manifest = File.ReadAllText(Path.Combine(TestServices.RepositoryRoot, "SyncTools.psd1"));
         var list = Regex.Match(manifest, @"CmdletsToExport\s*=\s*@\(([^)]*)\)").Groups[1].Value;
         var exported = Regex.Matches(list, "'([^']+)'").Select(m => m.Groups[1].Value);
 
@@ -54,7 +54,7 @@ public sealed class CmdletContractTests : IClassFixture<CmdletMetadata>
     [Fact]
     public void The_manifest_version_is_the_assembly_version()
     {
-        var manifest = File.ReadAllText(Path.Combine(RepositoryRoot, "SyncTools.psd1"));
+        var manifest = File.ReadAllText(Path.Combine(TestServices.RepositoryRoot, "SyncTools.psd1"));
         var version = Regex.Match(manifest, @"ModuleVersion\s*=\s*'([^']+)'").Groups[1].Value;
 
         Assert.Equal(version, _metadata.Module.GetName().Version!.ToString(3));
@@ -164,7 +164,7 @@ public sealed class CmdletContractTests : IClassFixture<CmdletMetadata>
     [Fact]
     public void The_format_file_has_a_table_view_for_every_output_type()
     {
-        var format = XDocument.Load(Path.Combine(RepositoryRoot, "module", "SyncTools.format.ps1xml"));
+        var format = XDocument.Load(Path.Combine(TestServices.RepositoryRoot, "module", "SyncTools.format.ps1xml"));
         var viewed = format.Descendants("TypeName").Select(e => e.Value).ToHashSet();
 
         foreach (var output in _metadata.Cmdlets.SelectMany(OutputTypes))

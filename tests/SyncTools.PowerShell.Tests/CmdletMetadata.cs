@@ -32,16 +32,6 @@ public sealed class CmdletMetadata : IDisposable
 
     public IReadOnlyList<Type> Cmdlets { get; }
 
-    public static string RepositoryRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "SyncTools.sln"))) dir = dir.Parent;
-            return dir?.FullName ?? throw new InvalidOperationException("SyncTools.sln not found above the test output.");
-        }
-    }
-
     public static CustomAttributeData? Attribute(MemberInfo member, string name) =>
         member.GetCustomAttributesData().FirstOrDefault(a => a.AttributeType.Name == name);
 

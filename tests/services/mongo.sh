@@ -32,6 +32,8 @@ start)
 stop)
   stop_pid "$DIR/pid"; rm -f "$DIR/port" ;;
 env)
-  running && echo "export SYNCTOOLS_TEST_MONGO='mongodb://127.0.0.1:$(cat "$DIR/port")/?directConnection=true'" ;;
+  # The official bson and mongodb npm packages installed beside CongoDB are the tests' reference implementation.
+  running && echo "export SYNCTOOLS_TEST_MONGO='mongodb://127.0.0.1:$(cat "$DIR/port")/?directConnection=true'" \
+    && echo "export SYNCTOOLS_TEST_NODE_MODULES='$PKG/node_modules'" ;;
 *) echo "usage: $0 install|start|stop|env" >&2; exit 2 ;;
 esac

@@ -1,4 +1,4 @@
-namespace SyncTools.Core.Tests.Support;
+namespace SyncTools.Tests;
 
 /// <summary>
 /// The servers started by tests/services/services.sh, found through the environment it prints.
@@ -11,6 +11,11 @@ public static class TestServices
 
     public static string S3Endpoint => Require("SYNCTOOLS_TEST_S3");
 
+    public static string Mongo => Require("SYNCTOOLS_TEST_MONGO");
+
+    /// <summary>node_modules holding the official bson and mongodb npm packages, the reference implementation.</summary>
+    public static string NodeModules => Require("SYNCTOOLS_TEST_NODE_MODULES");
+
     public static string Require(string variable) =>
         Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value
             ? value
@@ -19,4 +24,15 @@ public static class TestServices
 
     /// <summary>A name unique to this test run, lowercase, for buckets, databases and collections.</summary>
     public static string UniqueName(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 63)];
+
+    /// <summary>The repository's root: the folder above the test output that holds SyncTools.sln.</summary>
+    public static string RepositoryRoot
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "SyncTools.sln"))) dir = dir.Parent;
+            return dir?.FullName ?? throw new InvalidOperationException("SyncTools.sln not found above the test output.");
+        }
+    }
 }
