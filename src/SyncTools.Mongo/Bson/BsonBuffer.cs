@@ -18,6 +18,9 @@ public sealed class BsonBuffer(int initialCapacity = 4096) : IDisposable
 
     public void Clear() => Length = 0;
 
+    /// <summary>Drops what was written after <paramref name="length"/> bytes, e.g. a document that did not fit.</summary>
+    public void Truncate(int length) => Length = length <= Length ? length : throw new ArgumentOutOfRangeException(nameof(length));
+
     public byte[] ToArray() => WrittenSpan.ToArray();
 
     public void WriteByte(byte value)

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Text.Json;
 using SyncTools.Mongo.Bson;
+using SyncTools.Mongo.Tests.Reference;
 
 namespace SyncTools.Mongo.Tests.Bson;
 
@@ -56,15 +56,8 @@ public class BsonReferenceTests
                 ejson = ExtendedJson.Write(c.Document, canonical: true),
             });
             File.WriteAllText(input, JsonSerializer.Serialize(cases));
-            var script = Path.Combine(TestServices.RepositoryRoot, "tests", "SyncTools.Mongo.Tests", "Reference", "bson-reference.mjs");
-            var start = new ProcessStartInfo("node", [script, input]) { RedirectStandardOutput = true, RedirectStandardError = true };
-            start.Environment["SYNCTOOLS_TEST_NODE_MODULES"] = TestServices.NodeModules;
-            using var node = Process.Start(start)!;
-            var stdout = node.StandardOutput.ReadToEndAsync();
-            var stderr = node.StandardError.ReadToEnd();
-            node.WaitForExit();
-            Assert.True(node.ExitCode == 0, $"node failed: {stderr}");
-            var results = JsonSerializer.Deserialize<List<Result>>(stdout.Result, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+            var stdout = NodeReference.Run("bson-reference.mjs", input);
+            var results = JsonSerializer.Deserialize<List<Result>>(stdout, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
             return results.ToDictionary(r => r.Name);
         }
         finally

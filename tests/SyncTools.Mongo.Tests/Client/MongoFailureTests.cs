@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using SyncTools.Mongo.Bson;
+
+namespace SyncTools.Mongo.Tests.Client;
+
+/// <summary>Each way a connection can go wrong gives its own clear error, within the configured time.</summary>
+public class MongoFailureTests
+{
+    private static readonly BsonDocument Ping = new("ping", 1);
+
+    private static string LocalPort => new Uri(TestServices.Mongo.Replace("mongodb://", "http://")).Port.ToString();
+
+    [Fact]
+    public async Task An_unreachable_host_times_out_naming_the_host()
+    {
+        var port = OwnMongoServer.FreePort();
+        await using var client = new MongoClient($"mongodb://127.0.0.1:{port}/?serverSelectionTimeoutMS=1000&connectTimeoutMS=500");
+        var clock = Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAsync<MongoTimeoutException>(() => client.GetDatabase("db").RunCommandAsync(Ping));
+
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(5));
+        Assert.StartsWith($"No MongoDB server found within 1s (mongodb://127.0.0.1:{port}/", error.Message);
+        Assert.Contains($"127.0.0.1:{port} is unreachable", error.Message);
+    }
+
+    [Fact]
+    public async Task A_server_outside_the_named_replica_set_is_not_used()
+    {
+        await using var client = new MongoClient($"mongodb://127.0.0.1:{LocalPort}/?replicaSet=rs0&serverSelectionTimeoutMS=3000");
+
+        var error = await Assert.ThrowsAsync<MongoTimeoutException>(() => client.GetDatabase("db").RunCommandAsync(Ping));
+
+        Assert.StartsWith("No primary of replica set 'rs0' found within 3s", error.Message);
+        Assert.Contains($"127.0.0.1:{LocalPort} is not a member of replica set 'rs0'", error.Message);
+    }
+
+    [Fact]
+    public async Task A_server_that_skips_the_SCRAM_proof_is_refused_and_the_password_stays_hidden()
+    {
+        // CongoDB answers saslStart with done: true and an empty payload, which proves nothing.
+        await using var client = new MongoClient($"mongodb://alice:s3cret%40pass@127.0.0.1:{LocalPort}/?directConnection=true&serverSelectionTimeoutMS=2000");
+
+        var error = await Assert.ThrowsAsync<MongoAuthenticationException>(() => client.GetDatabase("db").RunCommandAsync(Ping));
+
+        Assert.StartsWith("The server ended the SCRAM exchange for user 'alice' on database 'admin' (SCRAM-SHA-", error.Message);
+        Assert.DoesNotContain("s3cret", error.ToString());
+        Assert.DoesNotContain("s3cret", client.ToString());
+        Assert.Contains("alice:*****@", client.ToString());
+    }
+
+    [Fact]
+    public async Task Garbage_from_the_server_is_a_protocol_error_at_once()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        _ = Task.Run(async () =>
+        {
+            using var socket = await listener.AcceptTcpClientAsync();
+            var stream = socket.GetStream();
+            await stream.WriteAsync("HTTP/1.1 400 Bad Request\r\n\r\n"u8.ToArray());
+            await Task.Delay(5000);
+        });
+        await using var client = new MongoClient($"mongodb://127.0.0.1:{port}/?serverSelectionTimeoutMS=10000");
+        var clock = Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAsync<MongoProtocolException>(() => client.GetDatabase("db").RunCommandAsync(Ping));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"took {clock.Elapsed}");
+        Assert.StartsWith($"The server at 127.0.0.1:{port} sent a message length of ", error.Message);
+    }
+
+    [Fact]
+    public async Task A_server_that_dies_mid_bulk_write_fails_the_write_and_nothing_hangs()
+    {
+        using var server = new OwnMongoServer();
+        await using var client = new MongoClient(server.Uri);
+        var collection = client.GetDatabase("db").GetCollection("items");
+        await collection.InsertManyAsync(Enumerable.Range(0, 5000).Select(i => new BsonDocument { { "_id", i }, { "v", 0 } }));
+        var upserts = Enumerable.Range(0, 50_000).Select(i => new UpdateOneModel(new BsonDocument("_id", i), new BsonDocument("$set", new BsonDocument("v", 1))) { IsUpsert = true });
+        var clock = Stopwatch.StartNew();
+
+        var write = collection.BulkWriteAsync(upserts);
+        await Task.Delay(500);
+        server.Kill();
+
+        var error = await Assert.ThrowsAnyAsync<MongoConnectionException>(() => write);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        Assert.Contains($"127.0.0.1:{server.Port}", error.Message);
+    }
+
+    [Theory]
+    [InlineData("mongodb+srv://cluster0.example.net/db", "mongodb+srv:// connection strings need DNS SRV and TXT lookups")]
+    [InlineData("postgres://x", "A MongoDB connection string starts with mongodb://.")]
+    [InlineData("mongodb://h/?authMechanism=PLAIN", "authMechanism=PLAIN is not supported: this client speaks SCRAM-SHA-256 and SCRAM-SHA-1.")]
+    [InlineData("mongodb://h:99999", "The port of 'h:99999' is not a number from 1 to 65535.")]
+    [InlineData("mongodb://a,b/?directConnection=true", "directConnection=true names one host, but the connection string lists several.")]
+    [InlineData("mongodb://h/?tls=maybe", "tls=maybe is not true or false.")]
+    [InlineData("mongodb://u:p%zz@h", "The password in the connection string has a '%' that is not a percent-encoded byte.")]
+    public void A_connection_string_that_cannot_be_used_says_why(string uri, string message)
+    {
+        var error = Assert.Throws<MongoConfigurationException>(() => new MongoUrl(uri));
+        Assert.StartsWith(message, error.Message);
+        Assert.DoesNotContain("p%zz", error.Message);
+    }
+
+    [Fact]
+    public void A_connection_string_is_parsed_with_its_options_and_shown_without_its_password()
+    {
+        var url = new MongoUrl("mongodb://us%40er:p%3Ass@Host1:27018,[::1]:27019/sales?authSource=admin&replicaSet=rs0&tls=true&tlsInsecure=true&appName=sync&connectTimeoutMS=1500&serverSelectionTimeoutMS=2500&socketTimeoutMS=0&maxPoolSize=3&w=majority");
+
+        Assert.Equal([new MongoServerAddress("host1", 27018), new MongoServerAddress("::1", 27019)], url.Hosts);
+        Assert.Equal(("us@er", "p:ss", "sales", "admin"), (url.Username, url.Password, url.DatabaseName, url.AuthSource));
+        Assert.Equal(("rs0", true, true, true, "sync"), (url.ReplicaSet, url.Tls, url.TlsAllowInvalidCertificates, url.TlsAllowInvalidHostnames, url.AppName));
+        Assert.Equal((TimeSpan.FromMilliseconds(1500), TimeSpan.FromMilliseconds(2500), Timeout.InfiniteTimeSpan, 3), (url.ConnectTimeout, url.ServerSelectionTimeout, url.SocketTimeout, url.MaxPoolSize));
+        Assert.Equal(["w"], url.IgnoredOptions);
+        Assert.Equal("mongodb://us%40er:*****@Host1:27018,[::1]:27019/sales?authSource=admin&replicaSet=rs0&tls=true&tlsInsecure=true&appName=sync&connectTimeoutMS=1500&serverSelectionTimeoutMS=2500&socketTimeoutMS=0&maxPoolSize=3&w=majority", url.ToString());
+        Assert.Equal("sales", new MongoUrl("mongodb://u:p@h/sales").AuthSource);
+        Assert.Equal("[::1]:27019", url.Hosts[1].ToString());
+    }
+}
