@@ -29,7 +29,6 @@ internal static class SaslPrep
         (0xFFF9, 0xFFFC, "a control character"), (0x1D173, 0x1D17A, "a control character"),
         (0xE000, 0xF8FF, "a private-use character"), (0xF0000, 0xFFFFD, "a private-use character"), (0x100000, 0x10FFFD, "a private-use character"),
         (0xFDD0, 0xFDEF, "a non-character"), (0xFFFE, 0xFFFF, "a non-character"),
-        (0xD800, 0xDFFF, "a lone surrogate"),
         (0xFFF9, 0xFFFD, "a character inappropriate for plain text"),
         (0x2FF0, 0x2FFB, "an ideographic description character"),
         (0x0340, 0x0341, "a display-changing character"), (0x200E, 0x200F, "a display-changing character"), (0x202A, 0x202E, "a display-changing character"),
@@ -46,17 +45,19 @@ internal static class SaslPrep
     public static string Prepare(string value)
     {
         var mapped = new StringBuilder(value.Length);
+        var position = 0;
         foreach (var rune in Runes(value))
         {
+            position++;
+            // B.1 first: U+200B is in both tables, and "mapped to nothing" wins.
+            if (In(MappedToNothing, rune)) continue;
+            if (rune is >= 0xD800 and <= 0xDFFF) throw new ArgumentException($"SASLprep: character {position} is a lone surrogate, which is prohibited.");
             if (In(NonAsciiSpace, rune)) mapped.Append(' ');
-            else if (!In(MappedToNothing, rune)) mapped.Append(char.ConvertFromUtf32(rune));
+            else mapped.Append(char.ConvertFromUtf32(rune));
         }
 
-        string normalized;
-        try { normalized = mapped.ToString().Normalize(NormalizationForm.FormKC); }
-        catch (ArgumentException) { throw new ArgumentException("SASLprep: the text holds a lone surrogate."); }
-
-        var position = 0;
+        var normalized = mapped.ToString().Normalize(NormalizationForm.FormKC);
+        position = 0;
         bool hasRandAL = false, hasL = false, firstRandAL = false, lastRandAL = false;
         foreach (var rune in Runes(normalized))
         {
@@ -96,7 +97,7 @@ internal static class SaslPrep
             }
             else
             {
-                yield return value[i]; // a lone surrogate stays itself and is refused as prohibited
+                yield return value[i]; // a lone surrogate stays itself, to be refused
             }
         }
     }
