@@ -61,8 +61,10 @@ public static class BsonSerializer
     {
         CheckDepth(depth);
         var lengthAt = buffer.ReserveInt32();
-        foreach (var (name, value) in document.Elements)
+        var elements = document.Elements;
+        for (var i = 0; i < elements.Count; i++) // indexed: an interface enumerator would allocate
         {
+            var (name, value) = elements[i];
             buffer.WriteByte((byte)value.BsonType);
             buffer.WriteCString(name, "element name");
             WriteValue(buffer, value, depth);
