@@ -11,6 +11,7 @@
     FormatsToProcess     = @('SyncTools.format.ps1xml')
     CmdletsToExport      = @(
         'Send-TowAndGoData'
+        'Sync-TowAndGoToMongo'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -6,7 +6,7 @@ namespace SyncTools.Mongo;
 /// <remarks>Connects lazily: the first operation selects the server and opens a connection.</remarks>
 public sealed class MongoClient : IAsyncDisposable, IDisposable
 {
-    internal MongoClient(MongoUrl url) => Cluster = new Cluster(url);
+    public MongoClient(MongoUrl url) => Cluster = new Cluster(url);
 
     public MongoClient(string connectionString) : this(new MongoUrl(connectionString))
     {

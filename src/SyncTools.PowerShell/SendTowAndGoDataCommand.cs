@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using SyncTools.Core.S3;
 using SyncTools.Core.TowAndGo;
 
 namespace SyncTools.PowerShell;
@@ -7,7 +6,7 @@ namespace SyncTools.PowerShell;
 /// <summary>Validates a Tow-and-Go traffic snapshot and uploads it to an S3 object.</summary>
 [Cmdlet(VerbsCommunications.Send, "TowAndGoData", DefaultParameterSetName = PathSet, SupportsShouldProcess = true)]
 [OutputType(typeof(TowAndGoUploadResult))]
-public sealed class SendTowAndGoDataCommand : SyncToolsCmdlet
+public sealed class SendTowAndGoDataCommand : S3CmdletBase
 {
     private const string PathSet = "Path";
     private const string JsonSet = "Json";
@@ -48,25 +47,7 @@ public sealed class SendTowAndGoDataCommand : SyncToolsCmdlet
     [ValidateNotNullOrEmpty]
     public string? KmsKeyId { get; set; }
 
-    /// <summary>An S3-compatible endpoint; default AWS_ENDPOINT_URL_S3, then AWS_ENDPOINT_URL, then AWS S3.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? EndpointUrl { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Region { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? ProfileName { get; set; }
-
-    /// <summary>Access key id as the user name, secret access key as the password; default: the AWS credential chain.</summary>
-    [Parameter]
-    [Credential]
-    public PSCredential? Credential { get; set; }
-
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
         foreach (var snapshot in ReadInput())
         {
@@ -78,14 +59,7 @@ public sealed class SendTowAndGoDataCommand : SyncToolsCmdlet
                 Compress = Compress,
                 ServerSideEncryption = ServerSideEncryption,
                 KmsKeyId = KmsKeyId,
-                Connection = new S3Connection
-                {
-                    EndpointUrl = EndpointUrl,
-                    Region = Region,
-                    ProfileName = ProfileName,
-                    AccessKey = Credential?.UserName,
-                    SecretKey = Credential?.GetNetworkCredential().Password,
-                },
+                Connection = S3Connection,
             };
             if (RunJob((reporter, token) => SendTowAndGoJob.RunAsync(options, reporter, token)) is { } result)
             {

@@ -14,6 +14,22 @@ public abstract class SyncToolsCmdlet : PSCmdlet, IJobReporter
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<string, int> _activityIds = new();
 
+    /// <summary>Handles one pipeline input: binds options, runs the job with <see cref="RunJob"/>, writes its results.</summary>
+    protected abstract void ProcessInput();
+
+    /// <summary>Runs <see cref="ProcessInput"/>; a job that cannot run or finish becomes one terminating error.</summary>
+    protected sealed override void ProcessRecord()
+    {
+        try
+        {
+            ProcessInput();
+        }
+        catch (SyncToolsException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, e.ErrorId, Map(e.Category), e.Target));
+        }
+    }
+
     /// <summary>Runs a job to its end, relaying its reports; returns its result.</summary>
     protected T RunJob<T>(Func<IJobReporter, CancellationToken, Task<T>> job)
     {
@@ -24,11 +40,6 @@ public abstract class SyncToolsCmdlet : PSCmdlet, IJobReporter
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
             throw new PipelineStoppedException();
-        }
-        catch (SyncToolsException e)
-        {
-            ThrowTerminatingError(new ErrorRecord(e, e.ErrorId, Map(e.Category), e.Target));
-            throw; // not reached: ThrowTerminatingError always throws
         }
         finally
         {

@@ -17,6 +17,16 @@ public sealed class CmdletContractTests : IClassFixture<CmdletMetadata>
             ["Json"] = ["Bucket", "Json"],
             ["InputObject"] = ["Bucket", "InputObject"],
         },
+        ["Sync-TowAndGoToMongo"] = new()
+        {
+            ["__AllParameterSets"] = ["Bucket", "Key"],
+        },
+    };
+
+    /// <summary>Cmdlets meant to chain: the upstream result's properties that bind by name to the downstream cmdlet.</summary>
+    public static TheoryData<string, string, string[]> Chains => new()
+    {
+        { "Send-TowAndGoData", "Sync-TowAndGoToMongo", ["Bucket", "Key"] },
     };
 
     /// <summary>Types a flat, Export-Csv-ready result may expose.</summary>
@@ -158,7 +168,27 @@ public sealed class CmdletContractTests : IClassFixture<CmdletMetadata>
     [MemberData(nameof(CmdletNames))]
     public void Derives_from_the_base_that_relays_job_reports(string name)
     {
-        Assert.Equal("SyncToolsCmdlet", Cmdlet(name).BaseType!.Name);
+        var bases = new List<string>();
+        for (var type = Cmdlet(name).BaseType; type is not null; type = type.BaseType) bases.Add(type.Name);
+
+        Assert.Contains("SyncToolsCmdlet", bases);
+    }
+
+    [Theory]
+    [MemberData(nameof(Chains))]
+    public void Results_bind_by_property_name_to_the_next_cmdlet(string upstream, string downstream, string[] properties)
+    {
+        var output = Assert.Single(OutputTypes(Cmdlet(upstream)));
+        var parameters = Parameters(Cmdlet(downstream)).ToDictionary(p => p.Name);
+
+        foreach (var name in properties)
+        {
+            var property = output.GetProperty(name);
+            Assert.NotNull(property);
+            Assert.True(parameters.TryGetValue(name, out var parameter), $"{downstream} has no -{name}");
+            Assert.Equal(property.PropertyType, parameter.PropertyType);
+            Assert.Contains(Attributes(parameter, "ParameterAttribute"), a => Named(a, "ValueFromPipelineByPropertyName") is true);
+        }
     }
 
     [Fact]

@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using SyncTools.Core.Jobs;
+using SyncTools.Core.S3;
+using SyncTools.Mongo;
+using SyncTools.Mongo.Bson;
+
+namespace SyncTools.Core.TowAndGo;
+
+/// <summary>
+/// Applies a Tow-and-Go snapshot from S3 to a MongoDB collection: one document per link, <c>_id</c> = link_id, with
+/// <c>link_id</c>, <c>segment_id</c> (null kept), and the snapshot that last changed it (<c>snapshot_time</c>,
+/// <c>last_modified</c>, <c>source_bucket</c>, <c>source_key</c>) and <c>synced_at</c>. Only new and changed links are
+/// written, so a re-run modifies nothing. The collection's freshness (the snapshot applied last) is kept in the
+/// database's <c>sync_state</c> collection under the collection's name; an older snapshot is refused as stale.
+/// </summary>
+public static class SyncTowAndGoJob
+{
+    public const string Name = "Sync-TowAndGoToMongo";
+    public const string StateCollection = "sync_state";
+
+    /// <returns>What was done, or null when the write was declined (-WhatIf, or "no" at -Confirm).</returns>
+    public static async Task<TowAndGoSyncResult?> RunAsync(TowAndGoSyncOptions options, IJobReporter reporter, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var runId = Guid.NewGuid();
+        TowAndGoKeys.ValidateBucket(options.Bucket);
+        if (options.BatchSize < 1) throw new SyncToolsException("The batch size must be at least 1.", JobErrorCategory.InvalidArgument, "BatchSizeInvalid", options.BatchSize);
+        var source = $"s3://{options.Bucket}/{options.Key}";
+        var json = await S3Objects.ReadAsync(options.S3, options.Bucket, options.Key, reporter, cancellationToken).ConfigureAwait(false);
+        var snapshot = SnapshotValidator.Parse(json, source, reporter);
+        json = []; // only the parsed snapshot is kept from here on
+
+        var target = $"{options.Database}.{options.Collection}";
+        await using var client = options.Mongo.CreateClient();
+        try
+        {
+            var database = client.GetDatabase(options.Database);
+            var links = database.GetCollection(options.Collection);
+            var state = database.GetCollection(StateCollection);
+            TowAndGoSyncResult Result(Diff? diff, bool stale, BulkCounts written) => new()
+            {
+                RunId = runId,
+                Bucket = options.Bucket,
+                Key = options.Key,
+                Database = options.Database,
+                Collection = options.Collection,
+                SnapshotTime = snapshot.SnapshotTime,
+                Links = snapshot.Links.Count,
+                Inserted = written.Inserted,
+                Updated = written.Updated,
+                Unchanged = diff?.Unchanged ?? 0,
+                Removed = written.Removed,
+                Stale = stale,
+                Duration = clock.Elapsed,
+            };
+
+            var applied = await state.Find(new BsonDocument("_id", options.Collection)).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+            if (applied?.GetValue("last_modified", BsonNull.Value) is { IsNumeric: true } appliedValue && appliedValue.ToInt64() > snapshot.LastModified && !options.Force)
+            {
+                var appliedTime = DateTimeOffset.FromUnixTimeSeconds(appliedValue.ToInt64());
+                reporter.Warning($"{source} (taken {snapshot.SnapshotTime:u}) is older than the snapshot {target} already holds (taken {appliedTime:u}): nothing written. Use -Force to apply it anyway.");
+                return Result(null, stale: true, default);
+            }
+
+            var diff = await DiffAsync(links, snapshot, options.RemoveMissing, reporter, cancellationToken).ConfigureAwait(false);
+            var action = $"Apply Tow-and-Go snapshot {source} ({snapshot.Links.Count:N0} links, taken {snapshot.SnapshotTime:u}): " +
+                $"insert {diff.Inserts.Count:N0}, update {diff.Updates.Count:N0}, remove {diff.Removals.Count:N0}, leave {diff.Unchanged:N0} unchanged";
+            if (!reporter.ShouldProcess(target, action))
+            {
+                return null;
+            }
+
+            await links.CreateIndexesAsync(
+            [
+                new CreateIndexModel(new BsonDocument("link_id", 1), Unique: true),
+                new CreateIndexModel(new BsonDocument("segment_id", 1)),
+            ], cancellationToken).ConfigureAwait(false);
+            var written = await WriteAsync(links, diff, snapshot, options, reporter, cancellationToken).ConfigureAwait(false);
+            await state.BulkWriteAsync([new UpdateOneModel(new BsonDocument("_id", options.Collection), new BsonDocument("$set", new BsonDocument
+            {
+                { "job", Name },
+                { "last_modified", snapshot.LastModified },
+                { "snapshot_time", snapshot.SnapshotTime },
+                { "source_bucket", options.Bucket },
+                { "source_key", options.Key },
+                { "links", snapshot.Links.Count },
+                { "synced_at", DateTimeOffset.UtcNow },
+            })) { IsUpsert = true }], cancellationToken: cancellationToken).ConfigureAwait(false);
+            reporter.Verbose($"{target}: {written.Inserted:N0} inserted, {written.Updated:N0} updated, {diff.Unchanged:N0} unchanged, {written.Removed:N0} removed.");
+            return Result(diff, stale: false, written);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw options.Mongo.Translate(e, target);
+        }
+    }
+
+    /// <summary>What the collection lacks, holds differently, or holds beyond the snapshot.</summary>
+    private sealed record Diff(List<TowAndGoLink> Inserts, List<TowAndGoLink> Updates, List<long> Removals, long Unchanged);
+
+    private readonly record struct BulkCounts(long Inserted, long Updated, long Removed);
+
+    /// <summary>Streams the collection once (ids and segments only) against the snapshot.</summary>
+    private static async Task<Diff> DiffAsync(MongoCollection links, TowAndGoSnapshot snapshot, bool removeMissing, IJobReporter reporter, CancellationToken cancellationToken)
+    {
+        var wanted = new Dictionary<long, long?>(snapshot.Links.Count);
+        foreach (var link in snapshot.Links) wanted[link.LinkId] = link.SegmentId;
+        var updates = new List<TowAndGoLink>();
+        var removals = new List<long>();
+        long unchanged = 0, scanned = 0;
+        var total = await links.EstimatedDocumentCountAsync(cancellationToken).ConfigureAwait(false);
+        var activity = $"Comparing with {links.Namespace}";
+        var cursor = links.Find(new BsonDocument(), new FindOptions { Projection = new BsonDocument("segment_id", 1), BatchSize = 10_000 });
+        await foreach (var document in cursor.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            reporter.Progress(new JobProgress(activity, ++scanned, Math.Max(total, scanned), $"{scanned:N0} documents"));
+            if (document["_id"] is not { IsNumeric: true } idValue)
+            {
+                reporter.Warning($"{links.Namespace} holds a document with _id {document["_id"]}, which is not a link id: left alone.");
+                continue;
+            }
+
+            var id = idValue.ToInt64();
+            var segment = document.GetValue("segment_id", BsonNull.Value) is { IsNumeric: true } s ? s.ToInt64() : (long?)null;
+            if (wanted.Remove(id, out var wantedSegment))
+            {
+                if (wantedSegment == segment) unchanged++;
+                else updates.Add(new TowAndGoLink(id, wantedSegment));
+            }
+            else if (removeMissing)
+            {
+                removals.Add(id);
+            }
+        }
+
+        return new Diff(wanted.Select(w => new TowAndGoLink(w.Key, w.Value)).ToList(), updates, removals, unchanged);
+    }
+
+    private static async Task<BulkCounts> WriteAsync(MongoCollection links, Diff diff, TowAndGoSnapshot snapshot, TowAndGoSyncOptions options, IJobReporter reporter, CancellationToken cancellationToken)
+    {
+        var syncedAt = DateTimeOffset.UtcNow;
+        var total = diff.Inserts.Count + diff.Updates.Count + diff.Removals.Count;
+        var activity = $"Writing {links.Namespace}";
+        long done = 0, inserted = 0, updated = 0, removed = 0;
+        var unordered = new BulkWriteOptions { IsOrdered = false };
+        foreach (var batch in diff.Inserts.Concat(diff.Updates).Chunk(options.BatchSize))
+        {
+            var result = await links.BulkWriteAsync(batch.Select(link => Upsert(link, snapshot, options, syncedAt)), unordered, cancellationToken).ConfigureAwait(false);
+            inserted += result.UpsertedCount;
+            updated += result.ModifiedCount;
+            done += batch.Length;
+            reporter.Progress(new JobProgress(activity, done, total, $"{done:N0} of {total:N0} writes"));
+        }
+
+        foreach (var batch in diff.Removals.Chunk(options.BatchSize))
+        {
+            var filter = new BsonDocument("_id", new BsonDocument("$in", new BsonArray(batch.Select(id => (BsonValue)id))));
+            removed += (await links.BulkWriteAsync([new DeleteManyModel(filter)], unordered, cancellationToken).ConfigureAwait(false)).DeletedCount;
+            done += batch.Length;
+            reporter.Progress(new JobProgress(activity, done, total, $"{done:N0} of {total:N0} writes"));
+        }
+
+        return new BulkCounts(inserted, updated, removed);
+    }
+
+    private static UpdateOneModel Upsert(TowAndGoLink link, TowAndGoSnapshot snapshot, TowAndGoSyncOptions options, DateTimeOffset syncedAt) =>
+        new(new BsonDocument("_id", link.LinkId), new BsonDocument("$set", new BsonDocument
+        {
+            { "link_id", link.LinkId },
+            { "segment_id", link.SegmentId is { } segment ? segment : BsonNull.Value },
+            { "snapshot_time", snapshot.SnapshotTime },
+            { "last_modified", snapshot.LastModified },
+            { "source_bucket", options.Bucket },
+            { "source_key", options.Key },
+            { "synced_at", syncedAt },
+        }))
+        { IsUpsert = true };
+}

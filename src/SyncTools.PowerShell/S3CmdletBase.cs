@@ -1,0 +1,35 @@
+using System.Management.Automation;
+using SyncTools.Core.S3;
+
+namespace SyncTools.PowerShell;
+
+/// <summary>The S3 parameters of the cmdlets that read or write S3, following the AWS Tools for PowerShell conventions.</summary>
+public abstract class S3CmdletBase : SyncToolsCmdlet
+{
+    /// <summary>An S3-compatible endpoint; default AWS_ENDPOINT_URL_S3, then AWS_ENDPOINT_URL, then AWS S3.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? EndpointUrl { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Region { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ProfileName { get; set; }
+
+    /// <summary>Access key id as the user name, secret access key as the password; default: the AWS credential chain.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    protected S3Connection S3Connection => new()
+    {
+        EndpointUrl = EndpointUrl,
+        Region = Region,
+        ProfileName = ProfileName,
+        AccessKey = Credential?.UserName,
+        SecretKey = Credential?.GetNetworkCredential().Password,
+    };
+}

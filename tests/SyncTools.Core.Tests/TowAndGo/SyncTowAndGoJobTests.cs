@@ -1,0 +1,246 @@
+using System.Text;
+using Amazon.S3.Model;
+using SyncTools.Core.Jobs;
+using SyncTools.Core.MongoDb;
+using SyncTools.Core.Tests.Support;
+using SyncTools.Core.TowAndGo;
+using SyncTools.Mongo.Bson;
+
+namespace SyncTools.Core.Tests.TowAndGo;
+
+/// <summary>Sync-TowAndGoToMongo's engine end to end: snapshots uploaded to s3rver, synced into CongoDB.</summary>
+public class SyncTowAndGoJobTests : IAsyncLifetime
+{
+    private readonly S3TestBucket _bucket = new();
+    private readonly MongoTestDatabase _mongo = new();
+
+    public async Task InitializeAsync()
+    {
+        await _bucket.InitializeAsync();
+        await _mongo.InitializeAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _mongo.DisposeAsync();
+        await _bucket.DisposeAsync();
+    }
+
+    private static string Snapshot(long lastModified, params (long Link, long? Segment)[] links) =>
+        $$"""{"last_modified": {{lastModified}}, "tow_and_go": [{{string.Join(",", links.Select(l => $$"""{"link_id": {{l.Link}}, "segment_id": {{(l.Segment?.ToString() ?? "null")}}}"""))}}]}""";
+
+    private async Task<TowAndGoUploadResult> Upload(string json, string? key = null, bool compress = false) =>
+        (await SendTowAndGoJob.RunAsync(new TowAndGoUploadOptions
+        {
+            Snapshot = SnapshotInput.FromText(json, "-Json"),
+            Bucket = _bucket.Name,
+            Key = key,
+            Compress = compress,
+            Connection = _bucket.Connection,
+        }, new RecordingReporter(), CancellationToken.None))!;
+
+    private TowAndGoSyncOptions Options(TowAndGoUploadResult upload) => new()
+    {
+        Bucket = upload.Bucket,
+        Key = upload.Key,
+        S3 = _bucket.Connection,
+        Mongo = _mongo.Endpoint,
+        Database = _mongo.Name,
+    };
+
+    private static async Task<TowAndGoSyncResult> Sync(TowAndGoSyncOptions options, RecordingReporter? reporter = null) =>
+        (await SyncTowAndGoJob.RunAsync(options, reporter ?? new RecordingReporter(), CancellationToken.None))!;
+
+    private Task<List<BsonDocument>> Links() => _mongo.AllAsync("links");
+
+    [Fact]
+    public async Task An_uploaded_snapshot_syncs_through_its_result_with_every_field()
+    {
+        var upload = await Upload(Snapshot(1_684_216_515, (17806054, 457160414), (17857682, 414984019), (17857686, null)));
+
+        var result = await Sync(Options(upload));
+
+        Assert.Equal((3, 3L, 0L, 0L, 0L, false), (result.Links, result.Inserted, result.Updated, result.Unchanged, result.Removed, result.Stale));
+        Assert.Equal(("Sync-TowAndGoToMongo", upload.Bucket, upload.Key, _mongo.Name, "links"), (result.Job, result.Bucket, result.Key, result.Database, result.Collection));
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1_684_216_515), result.SnapshotTime);
+        var links = await Links();
+        Assert.Equal([17806054L, 17857682L, 17857686L], links.Select(l => l["link_id"].ToInt64()));
+        var nullSegment = links.Single(l => l["_id"].ToInt64() == 17857686);
+        Assert.True(nullSegment["segment_id"].IsNull);
+        Assert.Equal(1_684_216_515, nullSegment["last_modified"].ToInt64());
+        Assert.Equal(result.SnapshotTime, nullSegment["snapshot_time"].AsBsonDateTime.ToDateTimeOffset());
+        Assert.Equal((upload.Bucket, upload.Key), (nullSegment["source_bucket"].AsString, nullSegment["source_key"].AsString));
+        Assert.InRange(nullSegment["synced_at"].AsBsonDateTime.ToDateTimeOffset(), DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow);
+        var state = Assert.Single(await _mongo.AllAsync(SyncTowAndGoJob.StateCollection));
+        Assert.Equal(("links", 1_684_216_515L, upload.Key), (state["_id"].AsString, state["last_modified"].ToInt64(), state["source_key"].AsString));
+        var indexes = await _mongo.Database.RunCommandAsync(new BsonDocument { { "listIndexes", "links" }, { "cursor", new BsonDocument() } });
+        var names = indexes["cursor"].AsBsonDocument["firstBatch"].AsBsonArray.Select(i => i.AsBsonDocument["name"].AsString).ToList();
+        Assert.Contains("link_id_1", names);
+        Assert.Contains("segment_id_1", names);
+    }
+
+    [Fact]
+    public async Task A_re_run_of_the_same_snapshot_modifies_nothing()
+    {
+        var upload = await Upload(Snapshot(100, (1, 10), (2, null), (3, 30)));
+        await Sync(Options(upload));
+        var before = await Links();
+
+        var again = await Sync(Options(upload));
+
+        Assert.Equal((0L, 0L, 3L, 0L), (again.Inserted, again.Updated, again.Unchanged, again.Removed));
+        Assert.Equal(before, await Links());
+    }
+
+    [Fact]
+    public async Task A_newer_snapshot_inserts_new_links_updates_changed_ones_and_keeps_absent_ones()
+    {
+        await Sync(Options(await Upload(Snapshot(100, (1, 10), (2, null), (3, 30)))));
+
+        var result = await Sync(Options(await Upload(Snapshot(200, (1, 10), (2, 20), (4, null)))));
+
+        Assert.Equal((1L, 1L, 1L, 0L), (result.Inserted, result.Updated, result.Unchanged, result.Removed));
+        var links = (await Links()).ToDictionary(l => l["_id"].ToInt64());
+        Assert.Equal([1L, 2L, 3L, 4L], links.Keys.Order());
+        Assert.Equal(20, links[2]["segment_id"].ToInt64());
+        Assert.Equal(200, links[2]["last_modified"].ToInt64());
+        Assert.Equal(100, links[1]["last_modified"].ToInt64()); // unchanged links keep the snapshot that last set them
+    }
+
+    [Fact]
+    public async Task RemoveMissing_makes_the_collection_mirror_the_snapshot()
+    {
+        await Sync(Options(await Upload(Snapshot(100, (1, 10), (2, null), (3, 30), (5, 50)))));
+
+        var result = await Sync(Options(await Upload(Snapshot(200, (1, 10), (4, 40)))) with { RemoveMissing = true, BatchSize = 2 });
+
+        Assert.Equal((1L, 0L, 1L, 3L), (result.Inserted, result.Updated, result.Unchanged, result.Removed));
+        Assert.Equal([1L, 4L], (await Links()).Select(l => l["_id"].ToInt64()));
+    }
+
+    [Fact]
+    public async Task An_older_snapshot_is_refused_as_stale_unless_forced()
+    {
+        var older = await Upload(Snapshot(100, (1, 10)), key: "older.json");
+        await Sync(Options(await Upload(Snapshot(200, (1, 11)), key: "newer.json")));
+        var before = await Links();
+        var reporter = new RecordingReporter();
+
+        var stale = await Sync(Options(older), reporter);
+
+        Assert.True(stale.Stale);
+        Assert.Equal((0L, 0L, 0L), (stale.Inserted, stale.Updated, stale.Removed));
+        Assert.Equal(before, await Links());
+        Assert.Contains("is older than the snapshot", Assert.Single(reporter.Warnings));
+        Assert.Empty(reporter.Questions);
+
+        var forced = await Sync(Options(older) with { Force = true });
+
+        Assert.False(forced.Stale);
+        Assert.Equal(1, forced.Updated);
+        Assert.Equal(10, (await Links()).Single()["segment_id"].ToInt64());
+    }
+
+    [Fact]
+    public async Task A_gzip_snapshot_is_read_like_a_plain_one()
+    {
+        var upload = await Upload(Snapshot(100, (1, 10), (2, null)), compress: true);
+
+        var result = await Sync(Options(upload));
+
+        Assert.Equal(2, result.Inserted);
+    }
+
+    [Fact]
+    public async Task WhatIf_compares_reports_and_writes_nothing()
+    {
+        await Sync(Options(await Upload(Snapshot(100, (1, 10), (2, 20)))));
+        var before = await Links();
+        var reporter = new RecordingReporter(approve: false);
+
+        var result = await Sync(Options(await Upload(Snapshot(200, (1, 10), (2, 21), (3, 30)))) with { RemoveMissing = true }, reporter);
+
+        Assert.Null(result);
+        var (target, action) = Assert.Single(reporter.Questions);
+        Assert.Equal($"{_mongo.Name}.links", target);
+        Assert.EndsWith("insert 1, update 1, remove 0, leave 1 unchanged", action);
+        Assert.Equal(before, await Links());
+        Assert.Equal(100, Assert.Single(await _mongo.AllAsync(SyncTowAndGoJob.StateCollection))["last_modified"].ToInt64());
+    }
+
+    [Fact]
+    public async Task A_missing_object_is_an_error_naming_it_and_the_collection_stays_as_it_was()
+    {
+        await Sync(Options(await Upload(Snapshot(100, (1, 10)))));
+        var before = await Links();
+
+        var options = Options(await Upload(Snapshot(100))) with { Key = "no/such/key.json" };
+
+        var error = await Assert.ThrowsAsync<SyncToolsException>(() => Sync(options));
+
+        Assert.Equal((JobErrorCategory.ObjectNotFound, "S3ObjectNotFound"), (error.Category, error.ErrorId));
+        Assert.Contains($"s3://{_bucket.Name}/no/such/key.json", error.Message);
+        Assert.Equal(before, await Links());
+    }
+
+    [Theory]
+    [InlineData("{\"last_modified\": 1, \"tow_and_go\": [", "SnapshotMalformedJson")]
+    [InlineData("{\"last_modified\": 1, \"tow_and_go\": [{\"link_id\": \"x\", \"segment_id\": null}]}", "SnapshotInvalid")]
+    public async Task A_malformed_or_invalid_object_is_refused_naming_it_and_nothing_is_written(string body, string errorId)
+    {
+        await Sync(Options(await Upload(Snapshot(100, (1, 10)))));
+        var before = await Links();
+        await _bucket.Client.PutObjectAsync(new PutObjectRequest { BucketName = _bucket.Name, Key = "bad.json", ContentBody = body, UseChunkEncoding = false });
+
+        var options = Options(await Upload(Snapshot(100))) with { Key = "bad.json" };
+
+        var error = await Assert.ThrowsAsync<SyncToolsException>(() => Sync(options));
+
+        Assert.Equal((JobErrorCategory.InvalidData, errorId), (error.Category, error.ErrorId));
+        Assert.Contains($"s3://{_bucket.Name}/bad.json", error.Message);
+        Assert.Equal(before, await Links());
+    }
+
+    [Fact]
+    public async Task An_unreachable_MongoDB_is_a_clear_error_that_hides_the_password()
+    {
+        var upload = await Upload(Snapshot(100, (1, 10)));
+        var endpoint = new MongoEndpoint("mongodb://sync:hunter2@127.0.0.1:9/?serverSelectionTimeoutMS=500&connectTimeoutMS=300");
+
+        var error = await Assert.ThrowsAsync<SyncToolsException>(() => Sync(Options(upload) with { Mongo = endpoint }));
+
+        Assert.Equal((JobErrorCategory.ConnectionError, "MongoUnreachable"), (error.Category, error.ErrorId));
+        Assert.StartsWith("Cannot reach MongoDB at mongodb://sync:*****@127.0.0.1:9/", error.Message);
+        Assert.DoesNotContain("hunter2", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_document_that_is_not_a_link_is_left_alone_with_a_warning()
+    {
+        await _mongo.Database.GetCollection("links").InsertManyAsync([new BsonDocument { { "_id", "readme" }, { "note", "not a link" } }]);
+        var reporter = new RecordingReporter();
+
+        await Sync(Options(await Upload(Snapshot(100, (1, 10)))) with { RemoveMissing = true }, reporter);
+
+        Assert.Contains("readme", Assert.Single(reporter.Warnings));
+        Assert.Equal(2, (await Links()).Count);
+    }
+
+    [Fact]
+    public async Task A_missing_connection_string_says_where_to_put_one()
+    {
+        var saved = Environment.GetEnvironmentVariable(MongoEndpoint.EnvironmentVariable);
+        Environment.SetEnvironmentVariable(MongoEndpoint.EnvironmentVariable, null);
+        try
+        {
+            var error = Assert.Throws<SyncToolsException>(() => new MongoEndpoint(null));
+            Assert.Equal("No MongoDB connection string: pass one, or set MONGODB_URI.", error.Message);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(MongoEndpoint.EnvironmentVariable, saved);
+        }
+
+        await Task.CompletedTask;
+    }
+}
