@@ -3,6 +3,7 @@ using SyncTools.Bench;
 var benchmarks = new Dictionary<string, Func<string[], Task>>
 {
     ["bson"] = BsonBenchmark.RunAsync,
+    ["towandgo"] = TowAndGoBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

@@ -17,6 +17,7 @@ public static class SyncTowAndGoJob
 {
     public const string Name = "Sync-TowAndGoToMongo";
     public const string StateCollection = "sync_state";
+    private const int DuplicateKey = 11000;
 
     /// <returns>What was done, or null when the write was declined (-WhatIf, or "no" at -Confirm).</returns>
     public static async Task<TowAndGoSyncResult?> RunAsync(TowAndGoSyncOptions options, IJobReporter reporter, CancellationToken cancellationToken)
@@ -143,7 +144,26 @@ public static class SyncTowAndGoJob
         var activity = $"Writing {links.Namespace}";
         long done = 0, inserted = 0, updated = 0, removed = 0;
         var unordered = new BulkWriteOptions { IsOrdered = false };
-        foreach (var batch in diff.Inserts.Concat(diff.Updates).Chunk(options.BatchSize))
+        foreach (var batch in diff.Inserts.Chunk(options.BatchSize))
+        {
+            try
+            {
+                inserted += (await links.BulkWriteAsync(batch.Select(link => (WriteModel)new InsertOneModel(Document(link, snapshot, options, syncedAt))), unordered, cancellationToken).ConfigureAwait(false)).InsertedCount;
+            }
+            catch (MongoBulkWriteException e) when (e.WriteErrors.All(w => w.Code == DuplicateKey))
+            {
+                // A concurrent run inserted some of these links first: apply ours to them as updates.
+                inserted += e.Result.InsertedCount;
+                var raced = await links.BulkWriteAsync(e.WriteErrors.Select(w => Upsert(batch[w.Index], snapshot, options, syncedAt)), unordered, cancellationToken).ConfigureAwait(false);
+                updated += raced.ModifiedCount;
+                inserted += raced.UpsertedCount;
+            }
+
+            done += batch.Length;
+            reporter.Progress(new JobProgress(activity, done, total, $"{done:N0} of {total:N0} writes"));
+        }
+
+        foreach (var batch in diff.Updates.Chunk(options.BatchSize))
         {
             var result = await links.BulkWriteAsync(batch.Select(link => Upsert(link, snapshot, options, syncedAt)), unordered, cancellationToken).ConfigureAwait(false);
             inserted += result.UpsertedCount;
@@ -163,16 +183,22 @@ public static class SyncTowAndGoJob
         return new BulkCounts(inserted, updated, removed);
     }
 
-    private static UpdateOneModel Upsert(TowAndGoLink link, TowAndGoSnapshot snapshot, TowAndGoSyncOptions options, DateTimeOffset syncedAt) =>
-        new(new BsonDocument("_id", link.LinkId), new BsonDocument("$set", new BsonDocument
-        {
-            { "link_id", link.LinkId },
-            { "segment_id", link.SegmentId is { } segment ? segment : BsonNull.Value },
-            { "snapshot_time", snapshot.SnapshotTime },
-            { "last_modified", snapshot.LastModified },
-            { "source_bucket", options.Bucket },
-            { "source_key", options.Key },
-            { "synced_at", syncedAt },
-        }))
-        { IsUpsert = true };
+    private static BsonDocument Document(TowAndGoLink link, TowAndGoSnapshot snapshot, TowAndGoSyncOptions options, DateTimeOffset syncedAt) => new()
+    {
+        { "_id", link.LinkId },
+        { "link_id", link.LinkId },
+        { "segment_id", link.SegmentId is { } segment ? segment : BsonNull.Value },
+        { "snapshot_time", snapshot.SnapshotTime },
+        { "last_modified", snapshot.LastModified },
+        { "source_bucket", options.Bucket },
+        { "source_key", options.Key },
+        { "synced_at", syncedAt },
+    };
+
+    private static UpdateOneModel Upsert(TowAndGoLink link, TowAndGoSnapshot snapshot, TowAndGoSyncOptions options, DateTimeOffset syncedAt)
+    {
+        var fields = Document(link, snapshot, options, syncedAt);
+        fields.Remove("_id");
+        return new UpdateOneModel(new BsonDocument("_id", link.LinkId), new BsonDocument("$set", fields)) { IsUpsert = true };
+    }
 }

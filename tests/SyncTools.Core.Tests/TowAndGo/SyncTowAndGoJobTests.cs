@@ -108,6 +108,17 @@ public class SyncTowAndGoJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Two_runs_at_once_leave_each_link_once()
+    {
+        var upload = await Upload(Snapshot(100, Enumerable.Range(1, 500).Select(i => ((long)i, (long?)i)).ToArray()));
+
+        var results = await Task.WhenAll(Sync(Options(upload) with { BatchSize = 50 }), Sync(Options(upload) with { BatchSize = 50 }));
+
+        Assert.Equal(500, results.Sum(r => r.Inserted));
+        Assert.Equal(Enumerable.Range(1, 500).Select(i => (long)i), (await Links()).Select(l => l["_id"].ToInt64()).Order());
+    }
+
+    [Fact]
     public async Task RemoveMissing_makes_the_collection_mirror_the_snapshot()
     {
         await Sync(Options(await Upload(Snapshot(100, (1, 10), (2, null), (3, 30), (5, 50)))));
