@@ -70,6 +70,11 @@ function Invoke-Demo {
     Write-Host "`n== Send-TowAndGoData -WhatIf" -ForegroundColor Cyan
     Send-TowAndGoData -Path $path -Bucket synctools-demo -Key demo/whatif.json -WhatIf @s3
 
+    Write-Host "`n== Send-TowAndGoData | Sync-TowAndGoToMongo (then again: nothing changes)" -ForegroundColor Cyan
+    $mongo = @{ ConnectionString = $env:SYNCTOOLS_TEST_MONGO; Database = 'synctools_demo' }
+    Send-TowAndGoData -Path $path -Bucket synctools-demo -Key demo/latest.json @s3 | Sync-TowAndGoToMongo @mongo @s3 | Format-Table
+    Send-TowAndGoData -Path $path -Bucket synctools-demo -Key demo/latest.json @s3 | Sync-TowAndGoToMongo @mongo @s3 | Format-Table
+
     Write-Host "`nThe services keep running: tests/services/services.sh stop" -ForegroundColor Cyan
 }
 

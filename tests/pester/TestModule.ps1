@@ -2,7 +2,9 @@
 $manifest = Get-ChildItem (Join-Path $PSScriptRoot '../../out/SyncTools/*/SyncTools.psd1') | Sort-Object FullName | Select-Object -Last 1
 if (-not $manifest) { throw 'The module is not assembled: run dotnet publish src/SyncTools.PowerShell -c Release first.' }
 Import-Module $manifest.FullName -Force
-if (-not $env:SYNCTOOLS_TEST_S3) { throw 'SYNCTOOLS_TEST_S3 is not set: run tests/run.sh, or eval "$(tests/services/services.sh start)".' }
+foreach ($variable in 'SYNCTOOLS_TEST_S3', 'SYNCTOOLS_TEST_MONGO') {
+    if (-not (Get-Item "env:$variable" -ErrorAction SilentlyContinue)) { throw "$variable is not set: run tests/run.sh, or eval `"`$(tests/services/services.sh start)`"." }
+}
 
 $S3 = @{
     EndpointUrl = $env:SYNCTOOLS_TEST_S3
