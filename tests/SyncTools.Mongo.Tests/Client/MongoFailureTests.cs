@@ -93,6 +93,33 @@ public class MongoFailureTests
     }
 
     [Theory]
+    [InlineData("localhost", "tlsInsecure=true")]
+    [InlineData("localhost", "tlsAllowInvalidCertificates=true")]
+    [InlineData("127.0.0.1", "tlsAllowInvalidCertificates=true&tlsAllowInvalidHostnames=true")]
+    public async Task TLS_connects_when_the_certificate_is_accepted(string host, string options)
+    {
+        using var proxy = new TlsProxy(int.Parse(LocalPort));
+        await using var client = new MongoClient($"mongodb://{host}:{proxy.Port}/?tls=true&{options}&serverSelectionTimeoutMS=5000");
+
+        var reply = await client.GetDatabase("db").RunCommandAsync(Ping);
+
+        Assert.Equal(1, reply["ok"].ToDouble());
+    }
+
+    [Theory]
+    [InlineData("localhost", "tls=true")]
+    [InlineData("127.0.0.1", "tls=true&tlsAllowInvalidCertificates=true")]
+    public async Task TLS_refuses_an_untrusted_certificate_or_a_wrong_host_name(string host, string options)
+    {
+        using var proxy = new TlsProxy(int.Parse(LocalPort));
+        await using var client = new MongoClient($"mongodb://{host}:{proxy.Port}/?{options}&serverSelectionTimeoutMS=1000");
+
+        var error = await Assert.ThrowsAsync<MongoTimeoutException>(() => client.GetDatabase("db").RunCommandAsync(Ping));
+
+        Assert.Contains("certificate", error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory]
     [InlineData("mongodb+srv://cluster0.example.net/db", "mongodb+srv:// connection strings need DNS SRV and TXT lookups")]
     [InlineData("postgres://x", "A MongoDB connection string starts with mongodb://.")]
     [InlineData("mongodb://h/?authMechanism=PLAIN", "authMechanism=PLAIN is not supported: this client speaks SCRAM-SHA-256 and SCRAM-SHA-1.")]
