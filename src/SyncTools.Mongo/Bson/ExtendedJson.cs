@@ -69,28 +69,25 @@ public static class ExtendedJson
                 w.WriteEndObject();
                 break;
             case BsonBinaryData binary:
-                w.WriteStartObject();
-                w.WriteStartObject("$binary");
-                w.WriteString("base64", Convert.ToBase64String(binary.Bytes));
-                w.WriteString("subType", binary.SubType.ToString("x2", CultureInfo.InvariantCulture));
-                w.WriteEndObject();
-                w.WriteEndObject();
+                Nested(w, "$binary", () =>
+                {
+                    w.WriteString("base64", Convert.ToBase64String(binary.Bytes));
+                    w.WriteString("subType", binary.SubType.ToString("x2", CultureInfo.InvariantCulture));
+                });
                 break;
             case BsonRegularExpression regex:
-                w.WriteStartObject();
-                w.WriteStartObject("$regularExpression");
-                w.WriteString("pattern", regex.Pattern);
-                w.WriteString("options", regex.Options);
-                w.WriteEndObject();
-                w.WriteEndObject();
+                Nested(w, "$regularExpression", () =>
+                {
+                    w.WriteString("pattern", regex.Pattern);
+                    w.WriteString("options", regex.Options);
+                });
                 break;
             case BsonTimestamp ts:
-                w.WriteStartObject();
-                w.WriteStartObject("$timestamp");
-                w.WriteNumber("t", ts.Timestamp);
-                w.WriteNumber("i", ts.Increment);
-                w.WriteEndObject();
-                w.WriteEndObject();
+                Nested(w, "$timestamp", () =>
+                {
+                    w.WriteNumber("t", ts.Timestamp);
+                    w.WriteNumber("i", ts.Increment);
+                });
                 break;
             case BsonMinKey:
                 w.WriteStartObject();
@@ -104,6 +101,16 @@ public static class ExtendedJson
                 break;
             default: throw new BsonSerializationException($"BSON type {value.BsonType} has no Extended JSON form here.");
         }
+    }
+
+    /// <summary>{"name": {...}}, the inner object's members written by <paramref name="members"/>.</summary>
+    private static void Nested(Utf8JsonWriter w, string name, Action members)
+    {
+        w.WriteStartObject();
+        w.WriteStartObject(name);
+        members();
+        w.WriteEndObject();
+        w.WriteEndObject();
     }
 
     private static void Wrapped(Utf8JsonWriter w, string name, string text)
