@@ -53,9 +53,7 @@ function Invoke-Demo {
     }
 
     Write-Host "`n== Seeding: bucket 'synctools-demo' and a snapshot of 10,000 links" -ForegroundColor Cyan
-    $config = [Amazon.S3.AmazonS3Config]@{ ServiceURL = $env:SYNCTOOLS_TEST_S3; ForcePathStyle = $true }
-    $client = [Amazon.S3.AmazonS3Client]::new('S3RVER', 'S3RVER', $config)
-    try { $null = $client.PutBucketAsync('synctools-demo').GetAwaiter().GetResult() } catch { } finally { $client.Dispose() }
+    $null = Invoke-WebRequest -Method Put -Uri "$env:SYNCTOOLS_TEST_S3/synctools-demo" # s3rver accepts an anonymous PUT
     $snapshot = [ordered]@{
         last_modified = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds()
         tow_and_go    = @(foreach ($i in 1..10000) { [ordered]@{ link_id = 17800000 + $i; segment_id = if ($i % 10) { 450000000 + $i } else { $null } } })
