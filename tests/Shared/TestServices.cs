@@ -13,6 +13,8 @@ public static class TestServices
 
     public static string Mongo => Require("SYNCTOOLS_TEST_MONGO");
 
+    public static string MySql => Require("SYNCTOOLS_TEST_MYSQL");
+
     /// <summary>node_modules holding the official bson and mongodb npm packages, the reference implementation.</summary>
     public static string NodeModules => Require("SYNCTOOLS_TEST_NODE_MODULES");
 

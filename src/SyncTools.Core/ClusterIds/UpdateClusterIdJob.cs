@@ -1,0 +1,162 @@
+using System.Data.Common;
+using System.Diagnostics;
+using System.Text;
+using SyncTools.Core.Jobs;
+using SyncTools.Core.MySql;
+using SyncTools.Mongo.Bson;
+
+namespace SyncTools.Core.ClusterIds;
+
+/// <summary>
+/// Inserts into MySQL every MongoDB cluster id it lacks: the MySQL column is read first, then the MongoDB _ids are
+/// streamed (projection on _id only), converted by <see cref="ClusterIdText"/>, and the missing ones inserted in
+/// multi-row batches that skip only duplicate keys, so a re-run or a concurrent run inserts nothing twice.
+/// </summary>
+public static class UpdateClusterIdJob
+{
+    public const string Name = "Update-ClusterId";
+
+    /// <param name="inserted">Receives each id as it is sent, for -PassThru; may be null.</param>
+    /// <returns>The run, or null when the write was declined (-WhatIf, or "no" at -Confirm).</returns>
+    public static async Task<ClusterIdResult?> RunAsync(ClusterIdOptions options, IJobReporter reporter, Action<string>? inserted, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var runId = Guid.NewGuid();
+        if (options.BatchSize < 1) throw new SyncToolsException("The batch size must be at least 1.", JobErrorCategory.InvalidArgument, "BatchSizeInvalid", options.BatchSize);
+        var mysqlTarget = $"{options.MySql.Database}.{options.Table}.{options.Column}";
+        await using var connection = await options.MySql.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var column = await Catalogued(options, mysqlTarget, () => MySqlIdentifiers.RequireColumnAsync(connection, options.MySql.Database, options.Table, options.Column, cancellationToken)).ConfigureAwait(false);
+        if (!column.IsUniqueKey)
+        {
+            reporter.Warning($"{mysqlTarget} has no unique key of its own: a re-run inserts nothing twice, but two runs at the very same time could. Add a UNIQUE index on it.");
+        }
+
+        var existing = await Catalogued(options, mysqlTarget, () => ReadExistingAsync(connection, column, reporter, cancellationToken)).ConfigureAwait(false);
+        var (source, read, skipped, missing) = await ReadMongoAsync(options, existing, column, reporter, cancellationToken).ConfigureAwait(false);
+        ClusterIdResult Result(long insertedCount) => new()
+        {
+            RunId = runId,
+            Source = source,
+            Target = mysqlTarget,
+            SourceIds = read,
+            AlreadyPresent = read - skipped - insertedCount,
+            Inserted = insertedCount,
+            Skipped = skipped,
+            Duration = clock.Elapsed,
+        };
+
+        var preview = string.Join(", ", missing.Take(5)) + (missing.Count > 5 ? ", ..." : "");
+        if (missing.Count > 0 && !reporter.ShouldProcess(mysqlTarget, $"Insert {missing.Count:N0} cluster ids ({preview})"))
+        {
+            return null;
+        }
+
+        var count = await Catalogued(options, mysqlTarget, () => InsertAsync(connection, column, missing, options.BatchSize, reporter, inserted, cancellationToken)).ConfigureAwait(false);
+        if (count < missing.Count)
+        {
+            reporter.Verbose($"{missing.Count - count:N0} of the missing ids were inserted meanwhile by someone else.");
+        }
+
+        reporter.Verbose($"{source} -> {mysqlTarget}: {read:N0} ids read, {count:N0} inserted, {skipped:N0} skipped.");
+        return Result(count);
+    }
+
+    private static async Task<T> Catalogued<T>(ClusterIdOptions options, string target, Func<Task<T>> step)
+    {
+        try
+        {
+            return await step().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw options.MySql.Translate(e, target);
+        }
+    }
+
+    private static async Task<HashSet<string>> ReadExistingAsync(DbConnection connection, MySqlColumn column, IJobReporter reporter, CancellationToken cancellationToken)
+    {
+        var existing = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {column.QuotedColumn} FROM {column.QuotedTable} WHERE {column.QuotedColumn} IS NOT NULL";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            existing.Add(Convert.ToString(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture)!);
+            if (existing.Count % 50_000 == 0) reporter.Progress(new JobProgress($"Reading {column.QuotedTable}", existing.Count, null, $"{existing.Count:N0} ids"));
+        }
+
+        return existing;
+    }
+
+    private static async Task<(string Source, long Read, long Skipped, List<string> Missing)> ReadMongoAsync(
+        ClusterIdOptions options, HashSet<string> existing, MySqlColumn column, IJobReporter reporter, CancellationToken cancellationToken)
+    {
+        await using var client = options.Mongo.CreateClient();
+        var databaseName = options.MongoDatabase ?? client.Url.DatabaseName
+            ?? throw new SyncToolsException("Name the MongoDB database: the connection string has none.", JobErrorCategory.InvalidArgument, "MongoDatabaseMissing");
+        var source = $"{databaseName}.{options.Collection}";
+        try
+        {
+            var collection = client.GetDatabase(databaseName).GetCollection(options.Collection);
+            var total = await collection.EstimatedDocumentCountAsync(cancellationToken).ConfigureAwait(false);
+            var missing = new List<string>();
+            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            long read = 0, skipped = 0;
+            var cursor = collection.Find(new BsonDocument(), new Mongo.FindOptions { Projection = new BsonDocument("_id", 1), BatchSize = 10_000 });
+            await foreach (var document in cursor.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                read++;
+                var id = ClusterIdText.From(document.GetValue("_id", BsonNull.Value));
+                if (id is null || id.Length > column.MaxLength)
+                {
+                    skipped++;
+                    reporter.RecordError(new JobRecordError(
+                        id is null ? $"{source}: a document's _id ({document.GetValue("_id", BsonNull.Value)}) has no text form for MySQL: skipped."
+                                   : $"{source}: the id '{id}' is longer than {column.QuotedColumn} allows ({column.MaxLength}): skipped.",
+                        JobErrorCategory.InvalidData, "ClusterIdSkipped", document.GetValue("_id", BsonNull.Value).ToString()));
+                    continue;
+                }
+
+                if (!existing.Contains(id) && seen.Add(id)) missing.Add(id);
+                if (read % 10_000 == 0) reporter.Progress(new JobProgress($"Reading {source}", read, Math.Max(total, read), $"{read:N0} ids, {missing.Count:N0} missing"));
+            }
+
+            return (source, read, skipped, missing);
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not SyncToolsException)
+        {
+            throw options.Mongo.Translate(e, source);
+        }
+    }
+
+    private static async Task<long> InsertAsync(DbConnection connection, MySqlColumn column, List<string> missing, int batchSize,
+        IJobReporter reporter, Action<string>? inserted, CancellationToken cancellationToken)
+    {
+        long count = 0, done = 0;
+        foreach (var batch in missing.Chunk(batchSize))
+        {
+            await using var command = connection.CreateCommand();
+            var sql = new StringBuilder($"INSERT INTO {column.QuotedTable} ({column.QuotedColumn}) ");
+            if (column.IsUniqueKey)
+            {
+                // Only a duplicate key is passed over; any other problem still fails (INSERT IGNORE would hide it).
+                sql.Append("VALUES ").AppendJoin(",", batch.Select((_, i) => $"(@p{i})"));
+                sql.Append($" ON DUPLICATE KEY UPDATE {column.QuotedColumn} = {column.QuotedColumn}");
+            }
+            else
+            {
+                sql.Append("SELECT v.id FROM (").AppendJoin(" UNION ALL ", batch.Select((_, i) => $"SELECT @p{i} AS id"));
+                sql.Append($") AS v WHERE NOT EXISTS (SELECT 1 FROM {column.QuotedTable} t WHERE t.{column.QuotedColumn} = v.id)");
+            }
+
+            command.CommandText = sql.ToString();
+            for (var i = 0; i < batch.Length; i++) MySqlIdentifiers.Add(command, $"@p{i}", batch[i]);
+            count += await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var id in batch) inserted?.Invoke(id);
+            done += batch.Length;
+            reporter.Progress(new JobProgress($"Inserting into {column.QuotedTable}", done, missing.Count, $"{done:N0} of {missing.Count:N0} ids"));
+        }
+
+        return count;
+    }
+}

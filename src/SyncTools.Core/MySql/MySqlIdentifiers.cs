@@ -1,0 +1,60 @@
+using System.Data.Common;
+using SyncTools.Core.Jobs;
+
+namespace SyncTools.Core.MySql;
+
+/// <summary>A column found in the catalogue: its quoted names, its length limit, and whether it alone is a unique key.</summary>
+public sealed record MySqlColumn(string QuotedTable, string QuotedColumn, long? MaxLength, bool IsUniqueKey);
+
+public static class MySqlIdentifiers
+{
+    /// <summary>Quotes an identifier with backticks, doubling any backtick inside.</summary>
+    /// <exception cref="SyncToolsException">Empty, over 64 characters, or holding NUL.</exception>
+    public static string Quote(string name)
+    {
+        if (string.IsNullOrEmpty(name) || name.Length > 64 || name.Contains('\0') || name.EndsWith(' '))
+        {
+            throw new SyncToolsException($"'{name}' is not a valid MySQL identifier: 1 to 64 characters, no NUL, no trailing space.", JobErrorCategory.InvalidArgument, "MySqlIdentifierInvalid", name);
+        }
+
+        return "`" + name.Replace("`", "``", StringComparison.Ordinal) + "`";
+    }
+
+    /// <summary>Finds a table's column in the catalogue (information_schema), so a typo is an error before any work.</summary>
+    /// <exception cref="SyncToolsException">The table or column does not exist.</exception>
+    public static async Task<MySqlColumn> RequireColumnAsync(DbConnection connection, string database, string table, string column, CancellationToken cancellationToken)
+    {
+        var quotedTable = $"{Quote(database)}.{Quote(table)}";
+        var quotedColumn = Quote(column);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT c.CHARACTER_MAXIMUM_LENGTH,
+                   EXISTS (SELECT 1 FROM information_schema.STATISTICS s
+                           WHERE s.TABLE_SCHEMA = c.TABLE_SCHEMA AND s.TABLE_NAME = c.TABLE_NAME AND s.NON_UNIQUE = 0
+                             AND s.COLUMN_NAME = c.COLUMN_NAME AND s.SEQ_IN_INDEX = 1
+                             AND NOT EXISTS (SELECT 1 FROM information_schema.STATISTICS o
+                                             WHERE o.TABLE_SCHEMA = s.TABLE_SCHEMA AND o.TABLE_NAME = s.TABLE_NAME
+                                               AND o.INDEX_NAME = s.INDEX_NAME AND o.SEQ_IN_INDEX > 1)) AS is_unique
+            FROM information_schema.COLUMNS c
+            WHERE c.TABLE_SCHEMA = @database AND c.TABLE_NAME = @table AND c.COLUMN_NAME = @column
+            """;
+        Add(command, "@database", database);
+        Add(command, "@table", table);
+        Add(command, "@column", column);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            throw new SyncToolsException($"MySQL has no column {quotedColumn} in table {quotedTable}.", JobErrorCategory.ObjectNotFound, "MySqlColumnNotFound", $"{database}.{table}.{column}");
+        }
+
+        return new MySqlColumn(quotedTable, quotedColumn, reader.IsDBNull(0) ? null : Convert.ToInt64(reader.GetValue(0)), Convert.ToInt64(reader.GetValue(1)) == 1);
+    }
+
+    public static void Add(DbCommand command, string name, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+    }
+}

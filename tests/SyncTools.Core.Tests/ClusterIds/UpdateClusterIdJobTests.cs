@@ -1,0 +1,189 @@
+using System.Collections.Concurrent;
+using SyncTools.Core.ClusterIds;
+using SyncTools.Core.Jobs;
+using SyncTools.Core.MongoDb;
+using SyncTools.Core.MySql;
+using SyncTools.Core.Tests.Support;
+using SyncTools.Mongo.Bson;
+
+namespace SyncTools.Core.Tests.ClusterIds;
+
+/// <summary>Update-ClusterId's engine against CongoDB and MariaDB.</summary>
+public class UpdateClusterIdJobTests : IAsyncLifetime
+{
+    private const string Table = "CREATE TABLE cm_cluster_id (id INT AUTO_INCREMENT PRIMARY KEY, cluster_id VARCHAR(40) NOT NULL, UNIQUE KEY (cluster_id)) CHARACTER SET utf8mb3";
+    private readonly MySqlTestDatabase _mysql = new();
+    private readonly MongoTestDatabase _mongo = new();
+
+    public async Task InitializeAsync()
+    {
+        await _mysql.InitializeAsync();
+        await _mongo.InitializeAsync();
+        await _mysql.ExecuteAsync(Table);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _mongo.DisposeAsync();
+        await _mysql.DisposeAsync();
+    }
+
+    private ClusterIdOptions Options => new() { Mongo = _mongo.Endpoint, MongoDatabase = _mongo.Name, MySql = _mysql.Source };
+
+    private Task AddTrips(params BsonValue[] ids) =>
+        _mongo.Database.GetCollection("cluster_trips").InsertManyAsync(ids.Select(id => new BsonDocument { { "_id", id }, { "trips", new BsonArray { 1, 2 } } }));
+
+    private Task<List<string>> MySqlIds() => _mysql.ColumnAsync("SELECT cluster_id FROM cm_cluster_id ORDER BY cluster_id");
+
+    private static async Task<ClusterIdResult> Run(ClusterIdOptions options, RecordingReporter? reporter = null, Action<string>? inserted = null) =>
+        (await UpdateClusterIdJob.RunAsync(options, reporter ?? new RecordingReporter(), inserted, CancellationToken.None))!;
+
+    [Fact]
+    public async Task Inserts_the_ids_MySQL_lacks_objectids_as_hex_and_other_types_by_the_rule()
+    {
+        var oid = ObjectId.Parse("64b7f0c2a1b2c3d4e5f60718");
+        var guid = Guid.Parse("00112233-4455-6677-8899-aabbccddeeff");
+        await AddTrips(oid, "route-7", 42, 9_000_000_000L, BsonBinaryData.FromGuid(guid), 12.5);
+        await _mysql.ExecuteAsync("INSERT INTO cm_cluster_id (cluster_id) VALUES ('route-7')");
+        var sent = new ConcurrentQueue<string>();
+
+        var result = await Run(Options, inserted: sent.Enqueue);
+
+        Assert.Equal((6L, 1L, 5L, 0L), (result.SourceIds, result.AlreadyPresent, result.Inserted, result.Skipped));
+        Assert.Equal(["00112233-4455-6677-8899-aabbccddeeff", "12.5", "42", "64b7f0c2a1b2c3d4e5f60718", "9000000000", "route-7"], (await MySqlIds()).Order(StringComparer.Ordinal));
+        Assert.Equal(5, sent.Count);
+        Assert.Equal(("Update-ClusterId", $"{_mongo.Name}.cluster_trips", $"{_mysql.Name}.cm_cluster_id.cluster_id"), (result.Job, result.Source, result.Target));
+    }
+
+    [Fact]
+    public async Task Nothing_missing_inserts_nothing_and_asks_nothing()
+    {
+        await AddTrips("a", "b");
+        await _mysql.ExecuteAsync("INSERT INTO cm_cluster_id (cluster_id) VALUES ('a'), ('b'), ('extra')");
+        var reporter = new RecordingReporter();
+
+        var result = await Run(Options, reporter);
+
+        Assert.Equal((2L, 2L, 0L), (result.SourceIds, result.AlreadyPresent, result.Inserted));
+        Assert.Empty(reporter.Questions);
+    }
+
+    [Fact]
+    public async Task A_re_run_inserts_nothing_twice()
+    {
+        await AddTrips(Enumerable.Range(0, 250).Select(i => (BsonValue)$"c{i}").ToArray());
+
+        var first = await Run(Options with { BatchSize = 100 });
+        var second = await Run(Options with { BatchSize = 100 });
+
+        Assert.Equal(250, first.Inserted);
+        Assert.Equal((0L, 250L), (second.Inserted, second.AlreadyPresent));
+        Assert.Equal(250, (await MySqlIds()).Count);
+    }
+
+    [Fact]
+    public async Task Two_runs_at_once_insert_each_id_once_and_fail_on_nothing()
+    {
+        await AddTrips(Enumerable.Range(0, 2000).Select(i => (BsonValue)$"c{i}").ToArray());
+
+        var results = await Task.WhenAll(Run(Options with { BatchSize = 50 }), Run(Options with { BatchSize = 50 }));
+
+        Assert.Equal(2000, results.Sum(r => r.Inserted));
+        Assert.Equal(2000, (await MySqlIds()).Distinct().Count());
+        Assert.Equal(2000, (await MySqlIds()).Count);
+    }
+
+    [Fact]
+    public async Task Without_a_unique_key_it_warns_and_still_inserts_nothing_twice()
+    {
+        await _mysql.ExecuteAsync("CREATE TABLE loose (cluster_id VARCHAR(40))");
+        await _mysql.ExecuteAsync("INSERT INTO loose VALUES ('a')");
+        await AddTrips("a", "b");
+        var reporter = new RecordingReporter();
+
+        await Run(Options with { Table = "loose" }, reporter);
+        var again = await Run(Options with { Table = "loose" });
+
+        Assert.Contains("has no unique key of its own", Assert.Single(reporter.Warnings));
+        Assert.Equal(0, again.Inserted);
+        Assert.Equal(["a", "b"], (await _mysql.ColumnAsync("SELECT cluster_id FROM loose ORDER BY 1")));
+    }
+
+    [Fact]
+    public async Task WhatIf_lists_what_would_be_inserted_and_inserts_nothing()
+    {
+        await AddTrips("x", "y");
+        var reporter = new RecordingReporter(approve: false);
+
+        Assert.Null(await UpdateClusterIdJob.RunAsync(Options, reporter, null, CancellationToken.None));
+
+        Assert.Equal(($"{_mysql.Name}.cm_cluster_id.cluster_id", "Insert 2 cluster ids (x, y)"), Assert.Single(reporter.Questions));
+        Assert.Empty(await MySqlIds());
+    }
+
+    [Fact]
+    public async Task An_id_too_long_for_the_column_is_skipped_with_an_error_naming_it()
+    {
+        await AddTrips("ok", new string('z', 41));
+        var reporter = new RecordingReporter();
+
+        var result = await Run(Options, reporter);
+
+        Assert.Equal((1L, 1L), (result.Inserted, result.Skipped));
+        var error = Assert.Single(reporter.Errors);
+        Assert.Equal((JobErrorCategory.InvalidData, "ClusterIdSkipped"), (error.Category, error.ErrorId));
+        Assert.Contains("is longer than `cluster_id` allows (40)", error.Message);
+    }
+
+    [Fact]
+    public async Task MongoDB_down_is_an_error_and_MySQL_is_untouched()
+    {
+        await _mysql.ExecuteAsync("INSERT INTO cm_cluster_id (cluster_id) VALUES ('kept')");
+        var down = new MongoEndpoint("mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=300&connectTimeoutMS=200");
+
+        var error = await Assert.ThrowsAsync<SyncToolsException>(() => Run(Options with { Mongo = down }));
+
+        Assert.Equal((JobErrorCategory.ConnectionError, "MongoUnreachable"), (error.Category, error.ErrorId));
+        Assert.Equal(["kept"], await MySqlIds());
+    }
+
+    [Fact]
+    public async Task MySQL_down_is_an_error_that_hides_the_password()
+    {
+        var down = new MySqlSource("Server=127.0.0.1;Port=9;User ID=sync;Password=hunter2;Connection Timeout=2", database: "x");
+
+        var error = await Assert.ThrowsAsync<SyncToolsException>(() => Run(Options with { MySql = down }));
+
+        Assert.Equal((JobErrorCategory.ConnectionError, "MySqlUnreachable"), (error.Category, error.ErrorId));
+        Assert.StartsWith("Cannot reach MySQL at sync@127.0.0.1:9/x", error.Message);
+        Assert.DoesNotContain("hunter2", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("no_such_table", "cluster_id")]
+    [InlineData("cm_cluster_id", "no_such_column")]
+    [InlineData("cm_cluster_id`; DROP TABLE cm_cluster_id; --", "cluster_id")]
+    public async Task An_unknown_table_or_column_is_an_error_before_any_work(string table, string column)
+    {
+        var error = await Assert.ThrowsAsync<SyncToolsException>(() => Run(Options with { Table = table, Column = column }));
+
+        Assert.Equal((JobErrorCategory.ObjectNotFound, "MySqlColumnNotFound"), (error.Category, error.ErrorId));
+        Assert.Single(await _mysql.ColumnAsync("SHOW TABLES LIKE 'cm_cluster_id'"));
+    }
+
+    [Fact]
+    public void The_id_rule_covers_each_type()
+    {
+        Assert.Equal("64b7f0c2a1b2c3d4e5f60718", ClusterIdText.From(ObjectId.Parse("64b7f0c2a1b2c3d4e5f60718")));
+        Assert.Equal("-5", ClusterIdText.From(-5));
+        Assert.Equal("3", ClusterIdText.From(3.0));
+        Assert.Equal("1.5E+300", ClusterIdText.From(1.5e300));
+        Assert.Equal("1.50", ClusterIdText.From(new Decimal128(1.50m)));
+        Assert.Equal("1970-01-01T00:00:01.000Z", ClusterIdText.From(new BsonDateTime(1000)));
+        Assert.Null(ClusterIdText.From(BsonNull.Value));
+        Assert.Null(ClusterIdText.From(null));
+        Assert.Null(ClusterIdText.From(new BsonDocument("a", 1)));
+        Assert.Null(ClusterIdText.From(new BsonBinaryData([1, 2])));
+        Assert.Null(ClusterIdText.From(double.NaN));
+    }
+}
