@@ -12,6 +12,7 @@
     CmdletsToExport      = @(
         'Send-TowAndGoData'
         'Sync-TowAndGoToMongo'
+        'Update-ClusterId'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

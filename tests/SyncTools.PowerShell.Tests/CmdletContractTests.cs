@@ -21,6 +21,10 @@ public sealed class CmdletContractTests : IClassFixture<CmdletMetadata>
         {
             ["__AllParameterSets"] = ["Bucket", "Key"],
         },
+        ["Update-ClusterId"] = new()
+        {
+            ["__AllParameterSets"] = [],
+        },
     };
 
     /// <summary>Cmdlets meant to chain: the upstream result's properties that bind by name to the downstream cmdlet.</summary>

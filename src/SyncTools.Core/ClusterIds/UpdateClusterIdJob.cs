@@ -23,6 +23,11 @@ public static class UpdateClusterIdJob
         var clock = Stopwatch.StartNew();
         var runId = Guid.NewGuid();
         if (options.BatchSize < 1) throw new SyncToolsException("The batch size must be at least 1.", JobErrorCategory.InvalidArgument, "BatchSizeInvalid", options.BatchSize);
+        if (string.IsNullOrEmpty(options.MySql.Database))
+        {
+            throw new SyncToolsException("Name the MySQL database: -Database, or Database= in the connection string.", JobErrorCategory.InvalidArgument, "MySqlDatabaseMissing");
+        }
+
         var mysqlTarget = $"{options.MySql.Database}.{options.Table}.{options.Column}";
         await using var connection = await options.MySql.OpenAsync(cancellationToken).ConfigureAwait(false);
         var column = await Catalogued(options, mysqlTarget, () => MySqlIdentifiers.RequireColumnAsync(connection, options.MySql.Database, options.Table, options.Column, cancellationToken)).ConfigureAwait(false);

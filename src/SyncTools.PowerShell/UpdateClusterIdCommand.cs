@@ -1,0 +1,85 @@
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using SyncTools.Core.ClusterIds;
+using SyncTools.Core.MongoDb;
+using SyncTools.Core.MySql;
+
+namespace SyncTools.PowerShell;
+
+/// <summary>Inserts into MySQL cm_cluster_id every MongoDB cluster_trips id it lacks.</summary>
+[Cmdlet(VerbsData.Update, "ClusterId", SupportsShouldProcess = true)]
+[OutputType(typeof(ClusterIdResult), typeof(ClusterIdInserted))]
+public sealed class UpdateClusterIdCommand : SyncToolsCmdlet
+{
+    /// <summary>The MongoDB connection string; default $env:MONGODB_URI.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? MongoConnectionString { get; set; }
+
+    /// <summary>The MongoDB database; default the connection string's.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? MongoDatabase { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string Collection { get; set; } = ClusterIdOptions.DefaultCollection;
+
+    /// <summary>The MySQL connection string; parts not in it come from -Server, -Port, -Credential or DB_HOST, DB_PORT, DB_USERNAME, DB_PASSWORD.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? MySqlConnectionString { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Server { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 65535)]
+    public int? Port { get; set; }
+
+    /// <summary>The MySQL user and password.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>The MySQL database that holds the table.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Database { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string Table { get; set; } = ClusterIdOptions.DefaultTable;
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string Column { get; set; } = ClusterIdOptions.DefaultColumn;
+
+    [Parameter]
+    [ValidateRange(1, 10_000)]
+    public int BatchSize { get; set; } = ClusterIdOptions.DefaultBatchSize;
+
+    /// <summary>Also write one object per id inserted.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessInput()
+    {
+        var options = new ClusterIdOptions
+        {
+            Mongo = new MongoEndpoint(MongoConnectionString),
+            MongoDatabase = MongoDatabase,
+            Collection = Collection,
+            MySql = new MySqlSource(MySqlConnectionString, Server, (uint?)Port, Credential?.UserName, Credential?.GetNetworkCredential().Password, Database),
+            Table = Table,
+            Column = Column,
+            BatchSize = BatchSize,
+        };
+        var inserted = new ConcurrentQueue<string>();
+        var result = RunJob((reporter, token) => UpdateClusterIdJob.RunAsync(options, reporter, PassThru ? inserted.Enqueue : null, token));
+        if (result is null) return;
+        foreach (var id in inserted) WriteObject(new ClusterIdInserted { RunId = result.RunId, ClusterId = id });
+        WriteObject(result);
+    }
+}

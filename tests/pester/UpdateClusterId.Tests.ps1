@@ -1,0 +1,44 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestModule.ps1')
+    $suffix = [guid]::NewGuid().ToString('N').Substring(0, 12)
+    $mysqlDatabase = "pester_$suffix"
+    $parts = ConvertFrom-StringData ($env:SYNCTOOLS_TEST_MYSQL -replace ';', "`n")
+    & mariadb --no-defaults -h $parts.Server -P $parts.Port -u $parts.'User ID' "-p$($parts.Password)" -e "CREATE DATABASE $mysqlDatabase; CREATE TABLE $mysqlDatabase.cm_cluster_id (cluster_id VARCHAR(40) PRIMARY KEY) CHARACTER SET utf8mb3"
+    $mysql = @{
+        Server     = $parts.Server
+        Port       = [int]$parts.Port
+        Credential = [pscredential]::new($parts.'User ID', (ConvertTo-SecureString $parts.Password -AsPlainText -Force))
+        Database   = $mysqlDatabase
+    }
+    $mongo = @{ MongoConnectionString = $env:SYNCTOOLS_TEST_MONGO; MongoDatabase = "pester_$suffix" }
+    # Seed cluster_trips with the official driver (the reference npm package the services installed).
+    $seed = "const r = require('node:module').createRequire(process.env.SYNCTOOLS_TEST_NODE_MODULES + '/');" +
+        "const { MongoClient, ObjectId } = r('mongodb'); const c = new MongoClient(process.env.SYNCTOOLS_TEST_MONGO);" +
+        "c.db('pester_$suffix').collection('cluster_trips').insertMany([{ _id: new ObjectId('64b7f0c2a1b2c3d4e5f60718') }, { _id: 'route-7' }, { _id: 42 }])" +
+        ".then(() => c.close())"
+    node -e $seed
+}
+
+Describe 'Update-ClusterId' {
+    It 'inserts what MySQL lacks, passes the ids through, and reports to CSV' {
+        $csv = Join-Path $TestDrive 'clusters.csv'
+
+        $output = Update-ClusterId @mongo @mysql -PassThru
+        $output | Where-Object { -not $_.ClusterId } | Export-Csv -Path $csv # the run's summary, not the ids
+
+        ($output | Where-Object ClusterId).ClusterId | Sort-Object | Should -Be @('42', '64b7f0c2a1b2c3d4e5f60718', 'route-7')
+        $row = Import-Csv -Path $csv
+        $row.Inserted | Should -Be '3'
+        $row.Target | Should -Be "$mysqlDatabase.cm_cluster_id.cluster_id"
+    }
+
+    It 'inserts nothing the second time' {
+        (Update-ClusterId @mongo @mysql).AlreadyPresent | Should -Be 3
+    }
+
+    It 'stops with a categorised error for an unknown table' {
+        $err = { Update-ClusterId @mongo @mysql -Table no_such_table } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'MySqlColumnNotFound,*'
+        $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+}
