@@ -4,6 +4,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task>>
 {
     ["bson"] = BsonBenchmark.RunAsync,
     ["towandgo"] = TowAndGoBenchmark.RunAsync,
+    ["clusterids"] = ClusterIdBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

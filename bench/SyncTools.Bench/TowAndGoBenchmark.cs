@@ -1,5 +1,4 @@
 using Amazon.S3;
-using SyncTools.Core.Jobs;
 using SyncTools.Core.MongoDb;
 using SyncTools.Core.S3;
 using SyncTools.Core.TowAndGo;
@@ -55,13 +54,4 @@ public static class TowAndGoBenchmark
 
     private static string Require(string variable) => Environment.GetEnvironmentVariable(variable)
         ?? throw new InvalidOperationException($"{variable} is not set: eval \"$(tests/services/services.sh start)\" first.");
-
-    private sealed class SilentReporter : IJobReporter
-    {
-        public void Progress(JobProgress progress) { }
-        public void Verbose(string message) { }
-        public void Warning(string message) { }
-        public void RecordError(JobRecordError error) { }
-        public bool ShouldProcess(string target, string action) => true;
-    }
 }
