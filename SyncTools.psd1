@@ -13,6 +13,7 @@
         'Send-TowAndGoData'
         'Sync-TowAndGoToMongo'
         'Update-ClusterId'
+        'Get-SyncStatus'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

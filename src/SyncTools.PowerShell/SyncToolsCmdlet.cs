@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using SyncTools.Core.Jobs;
+using SyncTools.Core.Status;
 
 namespace SyncTools.PowerShell;
 
@@ -13,6 +14,16 @@ public abstract class SyncToolsCmdlet : PSCmdlet, IJobReporter
 {
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<string, int> _activityIds = new();
+
+    /// <summary>
+    /// Keep the run journal in this MongoDB database (collection synctools.sync_journal) instead of the local file;
+    /// default $env:SYNCTOOLS_JOURNAL_URI. The local file is $env:SYNCTOOLS_JOURNAL, else the user's state directory.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? JournalConnectionString { get; set; }
+
+    protected IRunJournal Journal => RunJournal.Open(JournalConnectionString);
 
     /// <summary>Handles one pipeline input: binds options, runs the job with <see cref="RunJob"/>, writes its results.</summary>
     protected abstract void ProcessInput();
@@ -45,6 +56,14 @@ public abstract class SyncToolsCmdlet : PSCmdlet, IJobReporter
         {
             CompleteProgress();
         }
+    }
+
+    /// <summary>Runs a job that writes and records its run (succeeded, failed or aborted; not -WhatIf) in the journal.</summary>
+    protected T? RunJournaledJob<T>(string job, string target, Func<IJobReporter, CancellationToken, Task<T?>> run)
+        where T : class, IJobResult
+    {
+        var journal = Journal;
+        return RunJob((reporter, token) => Journaled.RunAsync(journal, job, target, reporter, () => run(reporter, token), token));
     }
 
     protected override void StopProcessing() => _stopping.Cancel();

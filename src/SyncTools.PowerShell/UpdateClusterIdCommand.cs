@@ -77,7 +77,8 @@ public sealed class UpdateClusterIdCommand : SyncToolsCmdlet
             BatchSize = BatchSize,
         };
         var inserted = new ConcurrentQueue<string>();
-        var result = RunJob((reporter, token) => UpdateClusterIdJob.RunAsync(options, reporter, PassThru ? inserted.Enqueue : null, token));
+        var target = $"{options.MySql.Database}.{Table}.{Column}";
+        var result = RunJournaledJob(UpdateClusterIdJob.Name, target, (reporter, token) => UpdateClusterIdJob.RunAsync(options, reporter, PassThru ? inserted.Enqueue : null, token));
         if (result is null) return;
         foreach (var id in inserted) WriteObject(new ClusterIdInserted { RunId = result.RunId, ClusterId = id });
         WriteObject(result);

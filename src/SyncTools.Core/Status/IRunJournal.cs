@@ -1,0 +1,15 @@
+using SyncTools.Core.Jobs;
+
+namespace SyncTools.Core.Status;
+
+/// <summary>Where runs are recorded: a local file by default, or a MongoDB collection several machines share.</summary>
+public interface IRunJournal
+{
+    /// <summary>For messages: the file's path or the (password-masked) collection.</summary>
+    string Location { get; }
+
+    Task AppendAsync(JournalEntry entry, CancellationToken cancellationToken);
+
+    /// <summary>Every entry, oldest first; entries that cannot be read are reported as warnings and skipped.</summary>
+    IAsyncEnumerable<JournalEntry> ReadAsync(IJobReporter reporter, CancellationToken cancellationToken);
+}

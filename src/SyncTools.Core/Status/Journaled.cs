@@ -1,0 +1,58 @@
+using SyncTools.Core.Jobs;
+
+namespace SyncTools.Core.Status;
+
+/// <summary>Runs a job and records it in the journal: succeeded (with its counts), failed (with its error), or aborted.</summary>
+public static class Journaled
+{
+    /// <param name="journal">Null: record nothing.</param>
+    /// <param name="run">The job; a null result means it wrote nothing on purpose (-WhatIf), which is not recorded.</param>
+    public static async Task<T?> RunAsync<T>(IRunJournal? journal, string job, string target, IJobReporter reporter, Func<Task<T?>> run, CancellationToken cancellationToken)
+        where T : class, IJobResult
+    {
+        var started = DateTimeOffset.UtcNow;
+        try
+        {
+            var result = await run().ConfigureAwait(false);
+            if (result is not null) await RecordAsync(journal, new(result.RunId, job, target, started, DateTimeOffset.UtcNow, RunStatus.Succeeded, Counts(result), null), reporter).ConfigureAwait(false);
+            return result;
+        }
+        catch (OperationCanceledException)
+        {
+            await RecordAsync(journal, new(Guid.NewGuid(), job, target, started, DateTimeOffset.UtcNow, RunStatus.Aborted, new Dictionary<string, long>(), "Stopped before it finished."), reporter).ConfigureAwait(false);
+            throw;
+        }
+        catch (SyncToolsException e)
+        {
+            // SyncTools messages never hold secrets; anything else could, so only its type is kept.
+            await RecordAsync(journal, new(Guid.NewGuid(), job, target, started, DateTimeOffset.UtcNow, RunStatus.Failed, new Dictionary<string, long>(), e.Message), reporter).ConfigureAwait(false);
+            throw;
+        }
+        catch (Exception e)
+        {
+            await RecordAsync(journal, new(Guid.NewGuid(), job, target, started, DateTimeOffset.UtcNow, RunStatus.Failed, new Dictionary<string, long>(), $"Unexpected {e.GetType().Name}."), reporter).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>A result's whole-number properties, by name.</summary>
+    public static Dictionary<string, long> Counts(IJobResult result) =>
+        result.GetType().GetProperties()
+            .Where(p => p.PropertyType == typeof(long) || p.PropertyType == typeof(int))
+            .ToDictionary(p => p.Name, p => Convert.ToInt64(p.GetValue(result)));
+
+    private static async Task RecordAsync(IRunJournal? journal, JournalEntry entry, IJobReporter reporter)
+    {
+        if (journal is null) return;
+        try
+        {
+            // Not under the job's token: a stopped run is recorded as aborted all the same.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await journal.AppendAsync(entry, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException or SyncToolsException)
+        {
+            reporter.Warning($"The run was not recorded in the journal {journal.Location}: {e.Message}");
+        }
+    }
+}

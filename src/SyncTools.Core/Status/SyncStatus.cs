@@ -1,0 +1,32 @@
+using SyncTools.Core.Jobs;
+
+namespace SyncTools.Core.Status;
+
+/// <summary>Whether one job's sync of one target is healthy, from its runs in the journal.</summary>
+public sealed class SyncStatus : IJobResult
+{
+    public required string Job { get; init; }
+
+    /// <summary>The last run's id.</summary>
+    public required Guid RunId { get; init; }
+
+    public required string Target { get; init; }
+
+    public required bool IsHealthy { get; init; }
+
+    /// <summary>Why not, in words a person can act on; empty when healthy.</summary>
+    public required string Reason { get; init; }
+
+    public required DateTimeOffset LastRun { get; init; }
+
+    public required string LastStatus { get; init; }
+
+    public required DateTimeOffset? LastSuccess { get; init; }
+
+    public required TimeSpan Duration { get; init; }
+
+    /// <summary>The last run's counts, "Inserted=3; Updated=0".</summary>
+    public required string Counts { get; init; }
+
+    public required int Runs { get; init; }
+}

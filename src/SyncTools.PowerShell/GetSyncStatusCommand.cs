@@ -1,0 +1,40 @@
+using System.Management.Automation;
+using SyncTools.Core.Status;
+
+namespace SyncTools.PowerShell;
+
+/// <summary>The last run, last success and health of each job and target in the run journal.</summary>
+[Cmdlet(VerbsCommon.Get, "SyncStatus")]
+[OutputType(typeof(SyncStatus))]
+public sealed class GetSyncStatusCommand : SyncToolsCmdlet
+{
+    private readonly HashSet<(string, string)> _written = new();
+
+    /// <summary>Only this job, e.g. Sync-TowAndGoToMongo; binds from any SyncTools result.</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? Job { get; set; }
+
+    /// <summary>Only the job and target of this run; binds from any SyncTools result.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public Guid? RunId { get; set; }
+
+    /// <summary>No success for longer than this is unhealthy; default 26 hours (a daily job with slack).</summary>
+    [Parameter]
+    public TimeSpan MaxAge { get; set; } = SyncStatusOptions.DefaultMaxAge;
+
+    /// <summary>Only what is unhealthy: for alerting in a runbook.</summary>
+    [Parameter]
+    public SwitchParameter Unhealthy { get; set; }
+
+    protected override void ProcessInput()
+    {
+        var options = new SyncStatusOptions { Job = Job, RunId = RunId, MaxAge = MaxAge, UnhealthyOnly = Unhealthy };
+        var journal = Journal;
+        foreach (var status in RunJob((reporter, token) => SyncStatusQuery.RunAsync(options, journal, reporter, token)))
+        {
+            // Several results of one job and target from the pipeline show it once.
+            if (_written.Add((status.Job, status.Target))) WriteObject(status);
+        }
+    }
+}

@@ -1,0 +1,137 @@
+using SyncTools.Core.Jobs;
+using SyncTools.Core.Status;
+using SyncTools.Core.Tests.Support;
+
+namespace SyncTools.Core.Tests.Status;
+
+public sealed class RunJournalTests : IAsyncLifetime
+{
+    private readonly string _path = Path.Combine(Path.GetTempPath(), $"journal-{Guid.NewGuid():N}", "journal.jsonl");
+    private readonly MongoTestDatabase _mongo = new();
+
+    public Task InitializeAsync() => _mongo.InitializeAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (Directory.Exists(Path.GetDirectoryName(_path))) Directory.Delete(Path.GetDirectoryName(_path)!, recursive: true);
+        await _mongo.DisposeAsync();
+    }
+
+    private static JournalEntry Entry(string job, RunStatus status = RunStatus.Succeeded, long inserted = 1) =>
+        new(Guid.NewGuid(), job, "db.target", DateTimeOffset.UtcNow.AddSeconds(-2), DateTimeOffset.UtcNow, status, new Dictionary<string, long> { ["Inserted"] = inserted }, status == RunStatus.Failed ? "boom" : null);
+
+    private static async Task<List<JournalEntry>> All(IRunJournal journal, RecordingReporter? reporter = null)
+    {
+        var entries = new List<JournalEntry>();
+        await foreach (var entry in journal.ReadAsync(reporter ?? new RecordingReporter(), CancellationToken.None)) entries.Add(entry);
+        return entries;
+    }
+
+    [Fact]
+    public async Task Entries_round_trip_through_the_file()
+    {
+        var journal = new FileRunJournal(_path);
+        var entry = Entry("Sync-TowAndGoToMongo", RunStatus.Failed);
+
+        await journal.AppendAsync(entry, CancellationToken.None);
+
+        var read = Assert.Single(await All(journal));
+        Assert.Equal((entry.RunId, entry.Job, entry.Target, entry.Status, entry.Error), (read.RunId, read.Job, read.Target, read.Status, read.Error));
+        Assert.Equal(entry.Started, read.Started);
+        Assert.Equal(1, read.Counts["Inserted"]);
+    }
+
+    [Fact]
+    public async Task Concurrent_writers_lose_and_mangle_nothing()
+    {
+        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+        {
+            // Each writer its own journal object, as separate scheduled runs would have.
+            var journal = new FileRunJournal(_path);
+            for (var i = 0; i < 100; i++) await journal.AppendAsync(Entry($"job{w}", inserted: i), CancellationToken.None);
+        }));
+
+        await Task.WhenAll(writers);
+
+        var reporter = new RecordingReporter();
+        var entries = await All(new FileRunJournal(_path), reporter);
+        Assert.Equal(400, entries.Count);
+        Assert.Empty(reporter.Warnings);
+        Assert.All(Enumerable.Range(0, 4), w => Assert.Equal(Enumerable.Range(0, 100).Select(i => (long)i), entries.Where(e => e.Job == $"job{w}").Select(e => e.Counts["Inserted"])));
+    }
+
+    [Fact]
+    public async Task A_corrupt_line_is_skipped_with_a_warning_naming_it()
+    {
+        var journal = new FileRunJournal(_path);
+        await journal.AppendAsync(Entry("a"), CancellationToken.None);
+        await File.AppendAllTextAsync(_path, "{\"runId\": \"not-a-guid\", truncated\n");
+        await journal.AppendAsync(Entry("b"), CancellationToken.None);
+        var reporter = new RecordingReporter();
+
+        var entries = await All(journal, reporter);
+
+        Assert.Equal(["a", "b"], entries.Select(e => e.Job));
+        Assert.Equal($"The run journal {_path} has an unreadable line 2: skipped.", Assert.Single(reporter.Warnings));
+    }
+
+    [Fact]
+    public async Task The_MongoDB_store_round_trips()
+    {
+        var journal = new MongoRunJournal(_mongo.Endpoint, _mongo.Name);
+        var first = Entry("Update-ClusterId");
+        var second = Entry("Update-ClusterId", RunStatus.Aborted);
+
+        await journal.AppendAsync(first, CancellationToken.None);
+        await journal.AppendAsync(second, CancellationToken.None);
+
+        var entries = await All(journal);
+        Assert.Equal([first.RunId, second.RunId], entries.Select(e => e.RunId));
+        Assert.Equal(RunStatus.Aborted, entries[1].Status);
+        Assert.Equal(first.Counts, entries[0].Counts);
+    }
+
+    private sealed record FakeResult(Guid RunId, long Inserted, int Links, string Name) : IJobResult
+    {
+        public string Job => "Fake";
+    }
+
+    [Fact]
+    public async Task Runs_are_recorded_as_succeeded_failed_or_aborted_and_WhatIf_not_at_all()
+    {
+        var journal = new FileRunJournal(_path);
+        var reporter = new RecordingReporter();
+        var ok = new FakeResult(Guid.NewGuid(), 5, 7, "x");
+
+        await Journaled.RunAsync(journal, "Fake", "t", reporter, () => Task.FromResult<FakeResult?>(ok), CancellationToken.None);
+        await Journaled.RunAsync(journal, "Fake", "t", reporter, () => Task.FromResult<FakeResult?>(null), CancellationToken.None);
+        await Assert.ThrowsAsync<SyncToolsException>(() => Journaled.RunAsync<FakeResult>(journal, "Fake", "t", reporter,
+            () => throw new SyncToolsException("MySQL at u@h:1/db is down", JobErrorCategory.ConnectionError, "Down"), CancellationToken.None));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Journaled.RunAsync<FakeResult>(journal, "Fake", "t", reporter,
+            () => throw new InvalidOperationException("password=hunter2"), CancellationToken.None));
+        await Assert.ThrowsAsync<OperationCanceledException>(() => Journaled.RunAsync<FakeResult>(journal, "Fake", "t", reporter,
+            () => throw new OperationCanceledException(), CancellationToken.None));
+
+        var entries = await All(journal);
+        Assert.Equal([RunStatus.Succeeded, RunStatus.Failed, RunStatus.Failed, RunStatus.Aborted], entries.Select(e => e.Status));
+        Assert.Equal(ok.RunId, entries[0].RunId);
+        Assert.Equal(new Dictionary<string, long> { ["Inserted"] = 5, ["Links"] = 7 }, entries[0].Counts);
+        Assert.Equal("MySQL at u@h:1/db is down", entries[1].Error);
+        Assert.Equal("Unexpected InvalidOperationException.", entries[2].Error);
+        Assert.DoesNotContain("hunter2", await File.ReadAllTextAsync(_path), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unwritable_journal_warns_but_does_not_fail_the_run()
+    {
+        var blocked = Path.Combine(Path.GetTempPath(), $"journal-file-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(blocked, "a file where the journal's folder should be");
+        var reporter = new RecordingReporter();
+        var result = new FakeResult(Guid.NewGuid(), 1, 1, "x");
+
+        Assert.Same(result, await Journaled.RunAsync(new FileRunJournal(Path.Combine(blocked, "journal.jsonl")), "Fake", "t", reporter, () => Task.FromResult<FakeResult?>(result), CancellationToken.None));
+
+        Assert.StartsWith("The run was not recorded in the journal", Assert.Single(reporter.Warnings));
+        File.Delete(blocked);
+    }
+}
