@@ -6,6 +6,9 @@ foreach ($variable in 'SYNCTOOLS_TEST_S3', 'SYNCTOOLS_TEST_MONGO') {
     if (-not (Get-Item "env:$variable" -ErrorAction SilentlyContinue)) { throw "$variable is not set: run tests/run.sh, or eval `"`$(tests/services/services.sh start)`"." }
 }
 
+# The run journal of this test session, never the user's.
+$env:SYNCTOOLS_JOURNAL = Join-Path ([IO.Path]::GetTempPath()) "synctools-pester-$PID.jsonl"
+
 $S3 = @{
     EndpointUrl = $env:SYNCTOOLS_TEST_S3
     Credential  = [pscredential]::new('S3RVER', (ConvertTo-SecureString 'S3RVER' -AsPlainText -Force))

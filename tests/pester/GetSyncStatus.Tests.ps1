@@ -1,0 +1,36 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestModule.ps1')
+    $bucket = New-TestBucket
+    $database = 'pester_' + [guid]::NewGuid().ToString('N').Substring(0, 12)
+    $mongo = @{ ConnectionString = $env:SYNCTOOLS_TEST_MONGO; Database = $database }
+    $snapshot = '{"last_modified": 1684216515, "tow_and_go": [{"link_id": 1, "segment_id": 10}]}'
+}
+
+Describe 'Get-SyncStatus' {
+    It 'shows the status of what just ran, from the result on the pipeline' {
+        $status = Send-TowAndGoData -Json $snapshot -Bucket $bucket @S3 | Sync-TowAndGoToMongo @mongo @S3 | Get-SyncStatus
+
+        $status.Job | Should -Be 'Sync-TowAndGoToMongo'
+        $status.Target | Should -Be "$database.links"
+        $status.IsHealthy | Should -BeTrue
+        $status.Counts | Should -Match 'Inserted=1'
+    }
+
+    It 'lists a failed run as unhealthy, with its reason, for Export-Csv' {
+        { Sync-TowAndGoToMongo -Bucket $bucket -Key no/such.json -Database "$($database)_failing" -ConnectionString $env:SYNCTOOLS_TEST_MONGO @S3 } | Should -Throw
+        $csv = Join-Path $TestDrive 'unhealthy.csv'
+
+        Get-SyncStatus | Where-Object { -not $_.IsHealthy } | Export-Csv -Path $csv
+
+        $row = Import-Csv -Path $csv | Where-Object Target -EQ "$($database)_failing.links"
+        $row.LastStatus | Should -Be 'Failed'
+        $row.Reason | Should -BeLike '*does not exist*'
+        (Get-SyncStatus -Unhealthy).Target | Should -Contain "$($database)_failing.links"
+    }
+
+    It 'does not record -WhatIf runs' {
+        $before = (Get-SyncStatus -Job Send-TowAndGoData | Where-Object Target -EQ "s3://$bucket").Runs
+        Send-TowAndGoData -Json $snapshot -Bucket $bucket -WhatIf @S3
+        (Get-SyncStatus -Job Send-TowAndGoData | Where-Object Target -EQ "s3://$bucket").Runs | Should -Be $before
+    }
+}
