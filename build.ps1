@@ -47,6 +47,7 @@ function Invoke-Demo {
     $manifest = Invoke-Build
     Start-TestService
     Import-Module $manifest.FullName -Force
+    $env:SYNCTOOLS_JOURNAL = Join-Path ([IO.Path]::GetTempPath()) 'synctools-demo-journal.jsonl' # not the user's journal
     $s3 = @{
         EndpointUrl = $env:SYNCTOOLS_TEST_S3
         Credential  = [pscredential]::new('S3RVER', (ConvertTo-SecureString 'S3RVER' -AsPlainText -Force))
@@ -72,6 +73,9 @@ function Invoke-Demo {
     $mongo = @{ ConnectionString = $env:SYNCTOOLS_TEST_MONGO; Database = 'synctools_demo' }
     Send-TowAndGoData -Path $path -Bucket synctools-demo -Key demo/latest.json @s3 | Sync-TowAndGoToMongo @mongo @s3 | Format-Table
     Send-TowAndGoData -Path $path -Bucket synctools-demo -Key demo/latest.json @s3 | Sync-TowAndGoToMongo @mongo @s3 | Format-Table
+
+    Write-Host "`n== Get-SyncStatus (from the demo's run journal, $env:SYNCTOOLS_JOURNAL)" -ForegroundColor Cyan
+    Get-SyncStatus | Format-Table
 
     Write-Host "`nThe services keep running: tests/services/services.sh stop" -ForegroundColor Cyan
 }
