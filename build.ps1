@@ -54,7 +54,7 @@ function Invoke-Demo {
     }
 
     Write-Host "`n== Seeding: bucket 'synctools-demo' and a snapshot of 10,000 links" -ForegroundColor Cyan
-    $null = Invoke-WebRequest -Method Put -Uri "$env:SYNCTOOLS_TEST_S3/synctools-demo" # s3rver accepts an anonymous PUT
+    $null = Invoke-WebRequest -Method Put -Uri "$env:SYNCTOOLS_TEST_S3/synctools-demo" -SkipHttpErrorCheck # anonymous PUT; it may exist already
     $snapshot = [ordered]@{
         last_modified = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds()
         tow_and_go    = @(foreach ($i in 1..10000) { [ordered]@{ link_id = 17800000 + $i; segment_id = if ($i % 10) { 450000000 + $i } else { $null } } })
