@@ -1,4 +1,6 @@
 using System.Management.Automation;
+using SyncTools.Core.MongoDb;
+using SyncTools.Core.MySql;
 using SyncTools.Core.Status;
 
 namespace SyncTools.PowerShell;
@@ -27,9 +29,36 @@ public sealed class GetSyncStatusCommand : SyncToolsCmdlet
     [Parameter]
     public SwitchParameter Unhealthy { get; set; }
 
+    /// <summary>Count each target (and its source) live; a target holding fewer than its source is unhealthy.</summary>
+    [Parameter]
+    public SwitchParameter Live { get; set; }
+
+    /// <summary>For -Live: MongoDB, as the jobs reach it; default $env:MONGODB_URI.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? MongoConnectionString { get; set; }
+
+    /// <summary>For -Live: MySQL, as Update-ClusterId reaches it; defaults DB_HOST, DB_PORT, DB_USERNAME, DB_PASSWORD.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? MySqlConnectionString { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Server { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 65535)]
+    public int? Port { get; set; }
+
+    /// <summary>For -Live: the MySQL user and password.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
     protected override void ProcessInput()
     {
-        var options = new SyncStatusOptions { Job = Job, RunId = RunId, MaxAge = MaxAge, UnhealthyOnly = Unhealthy };
+        var options = new SyncStatusOptions { Job = Job, RunId = RunId, MaxAge = MaxAge, UnhealthyOnly = Unhealthy, Live = Live ? Connections() : null };
         var journal = Journal;
         foreach (var status in RunJob((reporter, token) => SyncStatusQuery.RunAsync(options, journal, reporter, token)))
         {
@@ -37,4 +66,9 @@ public sealed class GetSyncStatusCommand : SyncToolsCmdlet
             if (_written.Add((status.Job, status.Target))) WriteObject(status);
         }
     }
+
+    /// <summary>MongoDB only when a connection string is at hand; MySQL from its parameters and the DB_* defaults.</summary>
+    private LiveConnections Connections() => new(
+        MongoConnectionString is not null || Environment.GetEnvironmentVariable(MongoEndpoint.EnvironmentVariable) is { Length: > 0 } ? new MongoEndpoint(MongoConnectionString) : null,
+        new MySqlSource(MySqlConnectionString, Server, (uint?)Port, Credential?.UserName, Credential?.GetNetworkCredential().Password));
 }

@@ -59,11 +59,11 @@ public abstract class SyncToolsCmdlet : PSCmdlet, IJobReporter
     }
 
     /// <summary>Runs a job that writes and records its run (succeeded, failed or aborted; not -WhatIf) in the journal.</summary>
-    protected T? RunJournaledJob<T>(string job, string target, Func<IJobReporter, CancellationToken, Task<T?>> run)
+    protected T? RunJournaledJob<T>(string job, string source, string target, Func<IJobReporter, CancellationToken, Task<T?>> run)
         where T : class, IJobResult
     {
         var journal = Journal;
-        return RunJob((reporter, token) => Journaled.RunAsync(journal, job, target, reporter, () => run(reporter, token), token));
+        return RunJob((reporter, token) => Journaled.RunAsync(journal, job, source, target, reporter, () => run(reporter, token), token));
     }
 
     protected override void StopProcessing() => _stopping.Cancel();

@@ -33,6 +33,9 @@ public sealed class MongoEndpoint
 
     public MongoClient CreateClient() => new(_url);
 
+    /// <summary>The database named in the connection string's path, if any.</summary>
+    public string? DatabaseName => _url.DatabaseName;
+
     /// <summary>The connection string with its password masked.</summary>
     public override string ToString() => _url.ToString();
 

@@ -7,30 +7,32 @@ public static class Journaled
 {
     /// <param name="journal">Null: record nothing.</param>
     /// <param name="run">The job; a null result means it wrote nothing on purpose (-WhatIf), which is not recorded.</param>
-    public static async Task<T?> RunAsync<T>(IRunJournal? journal, string job, string target, IJobReporter reporter, Func<Task<T?>> run, CancellationToken cancellationToken)
+    public static async Task<T?> RunAsync<T>(IRunJournal? journal, string job, string source, string target, IJobReporter reporter, Func<Task<T?>> run, CancellationToken cancellationToken)
         where T : class, IJobResult
     {
         var started = DateTimeOffset.UtcNow;
+        Task Record(Guid runId, RunStatus status, Dictionary<string, long> counts, string? error) =>
+            RecordAsync(journal, new(runId, job, source, target, started, DateTimeOffset.UtcNow, status, counts, error), reporter);
         try
         {
             var result = await run().ConfigureAwait(false);
-            if (result is not null) await RecordAsync(journal, new(result.RunId, job, target, started, DateTimeOffset.UtcNow, RunStatus.Succeeded, Counts(result), null), reporter).ConfigureAwait(false);
+            if (result is not null) await Record(result.RunId, RunStatus.Succeeded, Counts(result), null).ConfigureAwait(false);
             return result;
         }
         catch (OperationCanceledException)
         {
-            await RecordAsync(journal, new(Guid.NewGuid(), job, target, started, DateTimeOffset.UtcNow, RunStatus.Aborted, new Dictionary<string, long>(), "Stopped before it finished."), reporter).ConfigureAwait(false);
+            await Record(Guid.NewGuid(), RunStatus.Aborted, [], "Stopped before it finished.").ConfigureAwait(false);
             throw;
         }
         catch (SyncToolsException e)
         {
-            // SyncTools messages never hold secrets; anything else could, so only its type is kept.
-            await RecordAsync(journal, new(Guid.NewGuid(), job, target, started, DateTimeOffset.UtcNow, RunStatus.Failed, new Dictionary<string, long>(), e.Message), reporter).ConfigureAwait(false);
+            await Record(Guid.NewGuid(), RunStatus.Failed, [], e.Message).ConfigureAwait(false);
             throw;
         }
         catch (Exception e)
         {
-            await RecordAsync(journal, new(Guid.NewGuid(), job, target, started, DateTimeOffset.UtcNow, RunStatus.Failed, new Dictionary<string, long>(), $"Unexpected {e.GetType().Name}."), reporter).ConfigureAwait(false);
+            // SyncTools messages never hold secrets; anything else could, so only its type is kept.
+            await Record(Guid.NewGuid(), RunStatus.Failed, [], $"Unexpected {e.GetType().Name}.").ConfigureAwait(false);
             throw;
         }
     }

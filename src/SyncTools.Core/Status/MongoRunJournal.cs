@@ -19,7 +19,7 @@ public sealed class MongoRunJournal(MongoEndpoint endpoint, string database = "s
             var counts = new BsonDocument(entry.Counts.Select(c => new BsonElement(c.Key, c.Value)));
             var document = new BsonDocument
             {
-                { "_id", entry.RunId.ToString() }, { "job", entry.Job }, { "target", entry.Target }, { "started", entry.Started },
+                { "_id", entry.RunId.ToString() }, { "job", entry.Job }, { "source", entry.Source }, { "target", entry.Target }, { "started", entry.Started },
                 { "finished", entry.Finished }, { "status", entry.Status.ToString() }, { "counts", counts }, { "error", entry.Error },
             };
             await client.GetDatabase(database).GetCollection(collection)
@@ -53,7 +53,7 @@ public sealed class MongoRunJournal(MongoEndpoint endpoint, string database = "s
             try
             {
                 entry = new JournalEntry(
-                    Guid.Parse(d["_id"].AsString), d["job"].AsString, d["target"].AsString,
+                    Guid.Parse(d["_id"].AsString), d["job"].AsString, d.GetValue("source", BsonNull.Value) is BsonString source ? source.Value : null, d["target"].AsString,
                     d["started"].AsBsonDateTime.ToDateTimeOffset(), d["finished"].AsBsonDateTime.ToDateTimeOffset(),
                     Enum.Parse<RunStatus>(d["status"].AsString),
                     d["counts"].AsBsonDocument.Elements.ToDictionary(e => e.Name, e => e.Value.ToInt64()),

@@ -29,4 +29,9 @@ public sealed class SyncStatus : IJobResult
     public required string Counts { get; init; }
 
     public required int Runs { get; init; }
+
+    /// <summary>With live counts: the source's count (see Get-SyncStatus -Live); empty otherwise.</summary>
+    public long? SourceCount { get; init; }
+
+    public long? TargetCount { get; init; }
 }

@@ -18,6 +18,9 @@ public sealed record SyncStatusOptions
     public bool UnhealthyOnly { get; init; }
 
     public DateTimeOffset Now { get; init; } = DateTimeOffset.UtcNow;
+
+    /// <summary>Where to count sources and targets live; null for the journal alone.</summary>
+    public LiveConnections? Live { get; init; }
 }
 
 /// <summary>One status per job and target seen in the journal, with its health and the reason for it.</summary>
@@ -35,15 +38,26 @@ public static class SyncStatusQuery
             groups = groups.Where(g => run is not null && g.Key == (run.Job, run.Target));
         }
 
-        return groups
-            .Where(g => options.Job is null || string.Equals(g.Key.Job, options.Job, StringComparison.OrdinalIgnoreCase))
-            .Select(g => Status(g.OrderBy(e => e.Finished).ToList(), options))
-            .Where(s => !options.UnhealthyOnly || !s.IsHealthy)
-            .OrderBy(s => s.Job).ThenBy(s => s.Target)
-            .ToList();
+        var statuses = new List<SyncStatus>();
+        foreach (var group in groups.Where(g => options.Job is null || string.Equals(g.Key.Job, options.Job, StringComparison.OrdinalIgnoreCase)))
+        {
+            var runs = group.OrderBy(e => e.Finished).ToList();
+            (long? Source, long? Target) counts = (null, null);
+            if (options.Live is { } live)
+            {
+                reporter.Progress(new JobProgress("Counting sources and targets", statuses.Count, null, $"{group.Key.Job} {group.Key.Target}"));
+                try { counts = await LiveCounts.CountAsync(runs[^1], live, cancellationToken).ConfigureAwait(false); }
+                catch (SyncToolsException e) { reporter.Warning($"{group.Key.Job} {group.Key.Target} could not be counted: {e.Message}"); }
+            }
+
+            var status = Status(runs, counts, options);
+            if (!options.UnhealthyOnly || !status.IsHealthy) statuses.Add(status);
+        }
+
+        return statuses.OrderBy(s => s.Job).ThenBy(s => s.Target).ToList();
     }
 
-    private static SyncStatus Status(List<JournalEntry> runs, SyncStatusOptions options)
+    private static SyncStatus Status(List<JournalEntry> runs, (long? Source, long? Target) counts, SyncStatusOptions options)
     {
         var last = runs[^1];
         var lastSuccess = runs.LastOrDefault(r => r.Status == RunStatus.Succeeded);
@@ -51,7 +65,9 @@ public static class SyncStatusQuery
             ? $"The last run {last.Status.ToString().ToLowerInvariant()} at {last.Finished:u}: {last.Error}"
             : lastSuccess is not null && options.Now - lastSuccess.Finished > options.MaxAge
                 ? $"No success for {Age(options.Now - lastSuccess.Finished)} (more than {Age(options.MaxAge)}): is the job still scheduled?"
-                : "";
+                : counts is { Source: { } source, Target: { } target } && target < source
+                    ? $"The target holds {target:N0}, fewer than the source's {source:N0}: run the job, and look for records it skips."
+                    : "";
         return new SyncStatus
         {
             Job = last.Job,
@@ -65,6 +81,8 @@ public static class SyncStatusQuery
             Duration = last.Duration,
             Counts = string.Join("; ", last.Counts.Select(c => $"{c.Key}={c.Value}")),
             Runs = runs.Count,
+            SourceCount = counts.Source,
+            TargetCount = counts.Target,
         };
     }
 

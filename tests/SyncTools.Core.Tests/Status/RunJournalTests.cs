@@ -18,7 +18,7 @@ public sealed class RunJournalTests : IAsyncLifetime
     }
 
     private static JournalEntry Entry(string job, RunStatus status = RunStatus.Succeeded, long inserted = 1) =>
-        new(Guid.NewGuid(), job, "db.target", DateTimeOffset.UtcNow.AddSeconds(-2), DateTimeOffset.UtcNow, status, new Dictionary<string, long> { ["Inserted"] = inserted }, status == RunStatus.Failed ? "boom" : null);
+        new(Guid.NewGuid(), job, "db.source", "db.target", DateTimeOffset.UtcNow.AddSeconds(-2), DateTimeOffset.UtcNow, status, new Dictionary<string, long> { ["Inserted"] = inserted }, status == RunStatus.Failed ? "boom" : null);
 
     private static async Task<List<JournalEntry>> All(IRunJournal journal, RecordingReporter? reporter = null)
     {
@@ -36,7 +36,7 @@ public sealed class RunJournalTests : IAsyncLifetime
         await journal.AppendAsync(entry, CancellationToken.None);
 
         var read = Assert.Single(await All(journal));
-        Assert.Equal((entry.RunId, entry.Job, entry.Target, entry.Status, entry.Error), (read.RunId, read.Job, read.Target, read.Status, read.Error));
+        Assert.Equal((entry.RunId, entry.Job, entry.Source, entry.Target, entry.Status, entry.Error), (read.RunId, read.Job, read.Source, read.Target, read.Status, read.Error));
         Assert.Equal(entry.Started, read.Started);
         Assert.Equal(1, read.Counts["Inserted"]);
     }
@@ -103,13 +103,13 @@ public sealed class RunJournalTests : IAsyncLifetime
         var reporter = new RecordingReporter();
         var ok = new FakeResult(Guid.NewGuid(), 5, 7, "x");
 
-        await Journaled.RunAsync(journal, "Fake", "t", reporter, () => Task.FromResult<FakeResult?>(ok), CancellationToken.None);
-        await Journaled.RunAsync(journal, "Fake", "t", reporter, () => Task.FromResult<FakeResult?>(null), CancellationToken.None);
-        await Assert.ThrowsAsync<SyncToolsException>(() => Journaled.RunAsync<FakeResult>(journal, "Fake", "t", reporter,
+        await Journaled.RunAsync(journal, "Fake", "s", "t", reporter, () => Task.FromResult<FakeResult?>(ok), CancellationToken.None);
+        await Journaled.RunAsync(journal, "Fake", "s", "t", reporter, () => Task.FromResult<FakeResult?>(null), CancellationToken.None);
+        await Assert.ThrowsAsync<SyncToolsException>(() => Journaled.RunAsync<FakeResult>(journal, "Fake", "s", "t", reporter,
             () => throw new SyncToolsException("MySQL at u@h:1/db is down", JobErrorCategory.ConnectionError, "Down"), CancellationToken.None));
-        await Assert.ThrowsAsync<InvalidOperationException>(() => Journaled.RunAsync<FakeResult>(journal, "Fake", "t", reporter,
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Journaled.RunAsync<FakeResult>(journal, "Fake", "s", "t", reporter,
             () => throw new InvalidOperationException("password=hunter2"), CancellationToken.None));
-        await Assert.ThrowsAsync<OperationCanceledException>(() => Journaled.RunAsync<FakeResult>(journal, "Fake", "t", reporter,
+        await Assert.ThrowsAsync<OperationCanceledException>(() => Journaled.RunAsync<FakeResult>(journal, "Fake", "s", "t", reporter,
             () => throw new OperationCanceledException(), CancellationToken.None));
 
         var entries = await All(journal);
@@ -129,7 +129,7 @@ public sealed class RunJournalTests : IAsyncLifetime
         var reporter = new RecordingReporter();
         var result = new FakeResult(Guid.NewGuid(), 1, 1, "x");
 
-        Assert.Same(result, await Journaled.RunAsync(new FileRunJournal(Path.Combine(blocked, "journal.jsonl")), "Fake", "t", reporter, () => Task.FromResult<FakeResult?>(result), CancellationToken.None));
+        Assert.Same(result, await Journaled.RunAsync(new FileRunJournal(Path.Combine(blocked, "journal.jsonl")), "Fake", "s", "t", reporter, () => Task.FromResult<FakeResult?>(result), CancellationToken.None));
 
         Assert.StartsWith("The run was not recorded in the journal", Assert.Single(reporter.Warnings));
         File.Delete(blocked);

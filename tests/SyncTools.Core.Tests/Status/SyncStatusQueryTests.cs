@@ -12,7 +12,7 @@ public sealed class SyncStatusQueryTests : IDisposable
 
     private async Task<JournalEntry> Add(string job, string target, RunStatus status, TimeSpan ago, string? error = null)
     {
-        var entry = new JournalEntry(Guid.NewGuid(), job, target, Now - ago - TimeSpan.FromSeconds(30), Now - ago, status, new Dictionary<string, long> { ["Inserted"] = 3, ["Updated"] = 0 }, error);
+        var entry = new JournalEntry(Guid.NewGuid(), job, "source", target, Now - ago - TimeSpan.FromSeconds(30), Now - ago, status, new Dictionary<string, long> { ["Inserted"] = 3, ["Updated"] = 0 }, error);
         await new FileRunJournal(_path).AppendAsync(entry, CancellationToken.None);
         return entry;
     }

@@ -1,0 +1,78 @@
+using SyncTools.Core.ClusterIds;
+using SyncTools.Core.Jobs;
+using SyncTools.Core.MongoDb;
+using SyncTools.Core.MySql;
+using SyncTools.Core.TowAndGo;
+using SyncTools.Mongo.Bson;
+
+namespace SyncTools.Core.Status;
+
+/// <summary>The servers to count in; a job whose server is not given is not counted.</summary>
+public sealed record LiveConnections(MongoEndpoint? Mongo, MySqlSource? MySql);
+
+/// <summary>
+/// Source and target counts of a job's last target, read live: for Sync-TowAndGoToMongo the links of the snapshot
+/// applied last (its sync_state) and the link documents in the collection; for Update-ClusterId the MongoDB documents
+/// and the distinct ids in the MySQL column. Other jobs have none (yet).
+/// </summary>
+public static class LiveCounts
+{
+    public static async Task<(long? Source, long? Target)> CountAsync(JournalEntry last, LiveConnections connections, CancellationToken cancellationToken)
+    {
+        switch (last.Job)
+        {
+            case SyncTowAndGoJob.Name when connections.Mongo is { } mongo:
+            {
+                var (database, collection) = SplitFirst(last.Target);
+                await using var client = mongo.CreateClient();
+                try
+                {
+                    var db = client.GetDatabase(database);
+                    var state = await db.GetCollection(SyncTowAndGoJob.StateCollection).Find(new BsonDocument("_id", collection)).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+                    var links = await db.GetCollection(collection).CountDocumentsAsync(new BsonDocument("link_id", new BsonDocument("$exists", true)), cancellationToken).ConfigureAwait(false);
+                    return (state?.GetValue("links", BsonNull.Value) is { IsNumeric: true } n ? n.ToInt64() : null, links);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    throw mongo.Translate(e, last.Target);
+                }
+            }
+
+            case UpdateClusterIdJob.Name when connections.Mongo is { } mongo && connections.MySql is { } mysql && last.Source is { } source:
+            {
+                var (database, collection) = SplitFirst(source);
+                long documents;
+                await using (var client = mongo.CreateClient())
+                {
+                    try { documents = await client.GetDatabase(database).GetCollection(collection).CountDocumentsAsync(new BsonDocument(), cancellationToken).ConfigureAwait(false); }
+                    catch (Exception e) when (e is not OperationCanceledException) { throw mongo.Translate(e, source); }
+                }
+
+                var parts = last.Target.Split('.');
+                var (schema, table, column) = (parts[0], string.Join('.', parts[1..^1]), parts[^1]);
+                await using var connection = await mysql.WithDatabase(schema).OpenAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await using var command = connection.CreateCommand();
+                    command.CommandText = $"SELECT COUNT(DISTINCT {MySqlIdentifiers.Quote(column)}) FROM {MySqlIdentifiers.Quote(schema)}.{MySqlIdentifiers.Quote(table)}";
+                    return (documents, Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false)));
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    throw mysql.Translate(e, last.Target);
+                }
+            }
+
+            default:
+                return (null, null);
+        }
+    }
+
+    /// <summary>"database.collection" (a collection name may hold dots, a database name may not).</summary>
+    private static (string, string) SplitFirst(string name)
+    {
+        var dot = name.IndexOf('.');
+        return dot > 0 ? (name[..dot], name[(dot + 1)..])
+            : throw new SyncToolsException($"'{name}' is not database.collection.", JobErrorCategory.InvalidData, "JournalTargetInvalid", name);
+    }
+}

@@ -1,0 +1,84 @@
+using SyncTools.Core.ClusterIds;
+using SyncTools.Core.MongoDb;
+using SyncTools.Core.Status;
+using SyncTools.Core.Tests.Support;
+using SyncTools.Core.TowAndGo;
+using SyncTools.Mongo.Bson;
+
+namespace SyncTools.Core.Tests.Status;
+
+/// <summary>Get-SyncStatus -Live against CongoDB and MariaDB: a target holding less than its source is unhealthy.</summary>
+public sealed class LiveCountsTests : IAsyncLifetime
+{
+    private readonly string _journalPath = Path.Combine(Path.GetTempPath(), $"live-{Guid.NewGuid():N}.jsonl");
+    private readonly MongoTestDatabase _mongo = new();
+    private readonly MySqlTestDatabase _mysql = new();
+
+    public async Task InitializeAsync()
+    {
+        await _mongo.InitializeAsync();
+        await _mysql.InitializeAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        File.Delete(_journalPath);
+        await _mysql.DisposeAsync();
+        await _mongo.DisposeAsync();
+    }
+
+    private async Task Journal(string job, string source, string target) =>
+        await new FileRunJournal(_journalPath).AppendAsync(
+            new JournalEntry(Guid.NewGuid(), job, source, target, DateTimeOffset.UtcNow.AddSeconds(-1), DateTimeOffset.UtcNow, RunStatus.Succeeded, new Dictionary<string, long>(), null),
+            CancellationToken.None);
+
+    private async Task<(SyncStatus Status, RecordingReporter Reporter)> Live(LiveConnections? connections = null)
+    {
+        var reporter = new RecordingReporter();
+        var options = new SyncStatusOptions { Live = connections ?? new LiveConnections(_mongo.Endpoint, new SyncTools.Core.MySql.MySqlSource(TestServices.MySql)) };
+        return (Assert.Single(await SyncStatusQuery.RunAsync(options, new FileRunJournal(_journalPath), reporter, CancellationToken.None)), reporter);
+    }
+
+    [Fact]
+    public async Task Tow_and_go_counts_the_applied_snapshots_links_against_the_collection()
+    {
+        var db = _mongo.Database;
+        await db.GetCollection(SyncTowAndGoJob.StateCollection).InsertManyAsync([new BsonDocument { { "_id", "links" }, { "links", 3 } }]);
+        await db.GetCollection("links").InsertManyAsync(Enumerable.Range(1, 3).Select(i => new BsonDocument { { "_id", (long)i }, { "link_id", (long)i } }));
+        await Journal(SyncTowAndGoJob.Name, "s3://b/k", $"{_mongo.Name}.links");
+
+        var (healthy, _) = await Live();
+        await db.GetCollection("links").BulkWriteAsync([new SyncTools.Mongo.DeleteOneModel(new BsonDocument("_id", 2L))]);
+        var (short_, _) = await Live();
+
+        Assert.Equal((3L, 3L, true), (healthy.SourceCount, healthy.TargetCount, healthy.IsHealthy));
+        Assert.Equal((3L, 2L, false), (short_.SourceCount, short_.TargetCount, short_.IsHealthy));
+        Assert.Equal("The target holds 2, fewer than the source's 3: run the job, and look for records it skips.", short_.Reason);
+    }
+
+    [Fact]
+    public async Task Cluster_ids_count_MongoDB_documents_against_MySQL_ids()
+    {
+        await _mongo.Database.GetCollection("cluster_trips").InsertManyAsync(new[] { "a", "b", "c" }.Select(id => new BsonDocument("_id", id)));
+        await _mysql.ExecuteAsync("CREATE TABLE cm_cluster_id (cluster_id VARCHAR(40) PRIMARY KEY)");
+        await _mysql.ExecuteAsync("INSERT INTO cm_cluster_id VALUES ('a'), ('b')");
+        await Journal(UpdateClusterIdJob.Name, $"{_mongo.Name}.cluster_trips", $"{_mysql.Name}.cm_cluster_id.cluster_id");
+
+        var (status, _) = await Live();
+
+        Assert.Equal((3L, 2L, false), (status.SourceCount, status.TargetCount, status.IsHealthy));
+    }
+
+    [Fact]
+    public async Task A_server_that_cannot_be_reached_is_a_warning_and_the_journal_still_speaks()
+    {
+        await Journal(SyncTowAndGoJob.Name, "s3://b/k", $"{_mongo.Name}.links");
+        var down = new MongoEndpoint("mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=300&connectTimeoutMS=200");
+
+        var (status, reporter) = await Live(new LiveConnections(down, null));
+
+        Assert.True(status.IsHealthy);
+        Assert.Null(status.TargetCount);
+        Assert.StartsWith($"Sync-TowAndGoToMongo {_mongo.Name}.links could not be counted: Cannot reach MongoDB", Assert.Single(reporter.Warnings));
+    }
+}
