@@ -16,6 +16,15 @@ Describe 'Get-SyncStatus' {
         $status.Counts | Should -Match 'Inserted=1'
     }
 
+    It 'counts the source and the target live' {
+        $status = Get-SyncStatus -Job Sync-TowAndGoToMongo -Live -MongoConnectionString $env:SYNCTOOLS_TEST_MONGO |
+            Where-Object Target -EQ "$database.links"
+
+        $status.SourceCount | Should -Be 1
+        $status.TargetCount | Should -Be 1
+        $status.IsHealthy | Should -BeTrue
+    }
+
     It 'lists a failed run as unhealthy, with its reason, for Export-Csv' {
         { Sync-TowAndGoToMongo -Bucket $bucket -Key no/such.json -Database "$($database)_failing" -ConnectionString $env:SYNCTOOLS_TEST_MONGO @S3 } | Should -Throw
         $csv = Join-Path $TestDrive 'unhealthy.csv'
