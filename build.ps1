@@ -70,7 +70,7 @@ function Invoke-Demo {
     Send-TowAndGoData -Path $path -Bucket synctools-demo -Key demo/whatif.json -WhatIf @s3
 
     Write-Host "`n== Send-TowAndGoData | Sync-TowAndGoToMongo (then again: nothing changes)" -ForegroundColor Cyan
-    $mongo = @{ ConnectionString = $env:SYNCTOOLS_TEST_MONGO; Database = 'synctools_demo' }
+    $mongo = @{ MongoConnectionString = $env:SYNCTOOLS_TEST_MONGO; Database = 'synctools_demo' }
     Send-TowAndGoData -Path $path -Bucket synctools-demo -Key demo/latest.json @s3 | Sync-TowAndGoToMongo @mongo @s3 | Format-Table
     Send-TowAndGoData -Path $path -Bucket synctools-demo -Key demo/latest.json @s3 | Sync-TowAndGoToMongo @mongo @s3 | Format-Table
 

@@ -1,6 +1,4 @@
 using System.Management.Automation;
-using SyncTools.Core.MongoDb;
-using SyncTools.Core.MySql;
 using SyncTools.Core.Status;
 
 namespace SyncTools.PowerShell;
@@ -8,7 +6,7 @@ namespace SyncTools.PowerShell;
 /// <summary>The last run, last success and health of each job and target in the run journal.</summary>
 [Cmdlet(VerbsCommon.Get, "SyncStatus")]
 [OutputType(typeof(SyncStatus))]
-public sealed class GetSyncStatusCommand : SyncToolsCmdlet
+public sealed class GetSyncStatusCommand : DatabaseCmdletBase
 {
     private readonly HashSet<(string, string)> _written = new();
 
@@ -29,32 +27,12 @@ public sealed class GetSyncStatusCommand : SyncToolsCmdlet
     [Parameter]
     public SwitchParameter Unhealthy { get; set; }
 
-    /// <summary>Count each target (and its source) live; a target holding fewer than its source is unhealthy.</summary>
+    /// <summary>
+    /// Count each target (and its source) live, over the connection parameters; a target holding fewer than its
+    /// source is unhealthy.
+    /// </summary>
     [Parameter]
     public SwitchParameter Live { get; set; }
-
-    /// <summary>For -Live: MongoDB, as the jobs reach it; default $env:MONGODB_URI.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? MongoConnectionString { get; set; }
-
-    /// <summary>For -Live: MySQL, as Update-ClusterId reaches it; defaults DB_HOST, DB_PORT, DB_USERNAME, DB_PASSWORD.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? MySqlConnectionString { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Server { get; set; }
-
-    [Parameter]
-    [ValidateRange(1, 65535)]
-    public int? Port { get; set; }
-
-    /// <summary>For -Live: the MySQL user and password.</summary>
-    [Parameter]
-    [Credential]
-    public PSCredential? Credential { get; set; }
 
     protected override void ProcessInput()
     {
@@ -68,7 +46,5 @@ public sealed class GetSyncStatusCommand : SyncToolsCmdlet
     }
 
     /// <summary>MongoDB only when a connection string is at hand; MySQL from its parameters and the DB_* defaults.</summary>
-    private LiveConnections Connections() => new(
-        MongoConnectionString is not null || Environment.GetEnvironmentVariable(MongoEndpoint.EnvironmentVariable) is { Length: > 0 } ? new MongoEndpoint(MongoConnectionString) : null,
-        new MySqlSource(MySqlConnectionString, Server, (uint?)Port, Credential?.UserName, Credential?.GetNetworkCredential().Password));
+    private LiveConnections Connections() => new(HasMongo ? MongoEndpoint : null, MySqlSource());
 }

@@ -20,8 +20,9 @@ public sealed class SyncTowAndGoToMongoCommand : S3CmdletBase
 
     /// <summary>The MongoDB connection string; default $env:MONGODB_URI.</summary>
     [Parameter]
+    [Alias("ConnectionString")]
     [ValidateNotNullOrEmpty]
-    public string? ConnectionString { get; set; }
+    public string? MongoConnectionString { get; set; }
 
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -50,7 +51,7 @@ public sealed class SyncTowAndGoToMongoCommand : S3CmdletBase
             Bucket = Bucket,
             Key = Key,
             S3 = S3Connection,
-            Mongo = new MongoEndpoint(ConnectionString),
+            Mongo = new MongoEndpoint(MongoConnectionString),
             Database = Database,
             Collection = Collection,
             BatchSize = BatchSize,

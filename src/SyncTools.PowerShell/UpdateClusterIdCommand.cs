@@ -1,21 +1,14 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
 using SyncTools.Core.ClusterIds;
-using SyncTools.Core.MongoDb;
-using SyncTools.Core.MySql;
 
 namespace SyncTools.PowerShell;
 
 /// <summary>Inserts into MySQL cm_cluster_id every MongoDB cluster_trips id it lacks.</summary>
 [Cmdlet(VerbsData.Update, "ClusterId", SupportsShouldProcess = true)]
 [OutputType(typeof(ClusterIdResult), typeof(ClusterIdInserted))]
-public sealed class UpdateClusterIdCommand : SyncToolsCmdlet
+public sealed class UpdateClusterIdCommand : DatabaseCmdletBase
 {
-    /// <summary>The MongoDB connection string; default $env:MONGODB_URI.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? MongoConnectionString { get; set; }
-
     /// <summary>The MongoDB database; default the connection string's.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -24,24 +17,6 @@ public sealed class UpdateClusterIdCommand : SyncToolsCmdlet
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string Collection { get; set; } = ClusterIdOptions.DefaultCollection;
-
-    /// <summary>The MySQL connection string; parts not in it come from -Server, -Port, -Credential or DB_HOST, DB_PORT, DB_USERNAME, DB_PASSWORD.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? MySqlConnectionString { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Server { get; set; }
-
-    [Parameter]
-    [ValidateRange(1, 65535)]
-    public int? Port { get; set; }
-
-    /// <summary>The MySQL user and password.</summary>
-    [Parameter]
-    [Credential]
-    public PSCredential? Credential { get; set; }
 
     /// <summary>The MySQL database that holds the table.</summary>
     [Parameter]
@@ -68,10 +43,10 @@ public sealed class UpdateClusterIdCommand : SyncToolsCmdlet
     {
         var options = new ClusterIdOptions
         {
-            Mongo = new MongoEndpoint(MongoConnectionString),
+            Mongo = MongoEndpoint,
             MongoDatabase = MongoDatabase,
             Collection = Collection,
-            MySql = new MySqlSource(MySqlConnectionString, Server, (uint?)Port, Credential?.UserName, Credential?.GetNetworkCredential().Password, Database),
+            MySql = MySqlSource(Database),
             Table = Table,
             Column = Column,
             BatchSize = BatchSize,

@@ -2,7 +2,7 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'TestModule.ps1')
     $bucket = New-TestBucket
     $database = 'pester_' + [guid]::NewGuid().ToString('N').Substring(0, 12)
-    $mongo = @{ ConnectionString = $env:SYNCTOOLS_TEST_MONGO; Database = $database }
+    $mongo = @{ MongoConnectionString = $env:SYNCTOOLS_TEST_MONGO; Database = $database }
     $snapshot = '{"last_modified": 1684216515, "tow_and_go": [{"link_id": 1, "segment_id": 10}]}'
 }
 
@@ -26,7 +26,7 @@ Describe 'Get-SyncStatus' {
     }
 
     It 'lists a failed run as unhealthy, with its reason, for Export-Csv' {
-        { Sync-TowAndGoToMongo -Bucket $bucket -Key no/such.json -Database "$($database)_failing" -ConnectionString $env:SYNCTOOLS_TEST_MONGO @S3 } | Should -Throw
+        { Sync-TowAndGoToMongo -Bucket $bucket -Key no/such.json -Database "$($database)_failing" -MongoConnectionString $env:SYNCTOOLS_TEST_MONGO @S3 } | Should -Throw
         $csv = Join-Path $TestDrive 'unhealthy.csv'
 
         Get-SyncStatus | Where-Object { -not $_.IsHealthy } | Export-Csv -Path $csv

@@ -2,7 +2,7 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'TestModule.ps1')
     $bucket = New-TestBucket
     $database = 'pester_' + [guid]::NewGuid().ToString('N').Substring(0, 12)
-    $mongo = @{ ConnectionString = $env:SYNCTOOLS_TEST_MONGO; Database = $database }
+    $mongo = @{ MongoConnectionString = $env:SYNCTOOLS_TEST_MONGO; Database = $database }
     $snapshot = '{"last_modified": 1684216515, "tow_and_go": [{"link_id": 1, "segment_id": 10}, {"link_id": 2, "segment_id": null}]}'
 }
 
@@ -41,7 +41,7 @@ Describe 'Send-TowAndGoData | Sync-TowAndGoToMongo' {
     }
 
     It 'writes nothing under -WhatIf' {
-        $result = Send-TowAndGoData -Json $snapshot -Bucket $bucket -Key whatif.json @S3 | Sync-TowAndGoToMongo -Database "$($database)_whatif" -ConnectionString $env:SYNCTOOLS_TEST_MONGO -WhatIf @S3
+        $result = Send-TowAndGoData -Json $snapshot -Bucket $bucket -Key whatif.json @S3 | Sync-TowAndGoToMongo -Database "$($database)_whatif" -MongoConnectionString $env:SYNCTOOLS_TEST_MONGO -WhatIf @S3
         $result | Should -BeNullOrEmpty
     }
 }
