@@ -59,7 +59,7 @@ internal sealed class MongoConnection : IAsyncDisposable
             }
 
             connection = new MongoConnection(address, tcp, stream, url);
-            connection.Hello = new Hello(await connection.RunCommandAsync(HelloCommand(url), timeout.Token).ConfigureAwait(false));
+            connection.Hello = new Hello(await connection.HandshakeAsync(timeout.Token).ConfigureAwait(false));
             await Authenticator.AuthenticateAsync(connection, url, timeout.Token).ConfigureAwait(false);
             return connection;
         }
@@ -136,7 +136,21 @@ internal sealed class MongoConnection : IAsyncDisposable
         throw new MongoCommandException($"The MongoDB command '{command}' failed: {errmsg} (code {label}).", code, codeName);
     }
 
-    private static BsonDocument HelloCommand(MongoUrl url)
+    /// <summary>hello; servers before MongoDB 4.4.2 do not know it and get the legacy isMaster, as drivers do.</summary>
+    private async Task<BsonDocument> HandshakeAsync(CancellationToken cancellationToken)
+    {
+        const int commandNotFound = 59;
+        try
+        {
+            return await RunCommandAsync(HelloCommand(_url, "hello"), cancellationToken).ConfigureAwait(false);
+        }
+        catch (MongoCommandException e) when (e.Code == commandNotFound)
+        {
+            return await RunCommandAsync(HelloCommand(_url, "isMaster"), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static BsonDocument HelloCommand(MongoUrl url, string name)
     {
         var client = new BsonDocument
         {
@@ -145,7 +159,7 @@ internal sealed class MongoConnection : IAsyncDisposable
             { "platform", RuntimeInformation.FrameworkDescription },
         };
         if (url.AppName is not null) client.Add("application", new BsonDocument("name", url.AppName));
-        return new BsonDocument { { "hello", 1 }, { "helloOk", true }, { "client", client } }
+        return new BsonDocument { { name, 1 }, { "helloOk", true }, { "client", client } }
             .AddIf(url.Username is not null && url.AuthMechanism is null, "saslSupportedMechs", $"{url.AuthSource}.{url.Username}")
             .Add("$db", "admin");
     }

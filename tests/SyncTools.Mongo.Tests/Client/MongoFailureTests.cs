@@ -92,6 +92,22 @@ public class MongoFailureTests
         Assert.Contains($"127.0.0.1:{server.Port}", error.Message);
     }
 
+    [Fact]
+    public async Task A_server_older_than_hello_is_greeted_with_isMaster()
+    {
+        using var server = new ScriptedServer(command => command.Elements[0].Name switch
+        {
+            "hello" => new BsonDocument { { "ok", 0 }, { "errmsg", "no such command: 'hello'" }, { "code", 59 }, { "codeName", "CommandNotFound" } },
+            "isMaster" => new BsonDocument { { "ismaster", true }, { "maxWireVersion", 8 }, { "ok", 1 } },
+            _ => new BsonDocument("ok", 1),
+        });
+        await using var client = new MongoClient($"mongodb://127.0.0.1:{server.Port}/?serverSelectionTimeoutMS=3000");
+
+        await client.GetDatabase("db").RunCommandAsync(Ping);
+
+        Assert.Equal(["hello", "isMaster", "ping"], server.Commands);
+    }
+
     [Theory]
     [InlineData("localhost", "tlsInsecure=true")]
     [InlineData("localhost", "tlsAllowInvalidCertificates=true")]
