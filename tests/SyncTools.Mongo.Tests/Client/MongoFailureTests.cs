@@ -108,6 +108,53 @@ public class MongoFailureTests
         Assert.Equal(["hello", "isMaster", "ping"], server.Commands);
     }
 
+    [Fact]
+    public async Task A_wrong_password_is_an_authentication_error_naming_user_and_database_but_not_the_password()
+    {
+        using var server = new ScriptedServer(command => command.Elements[0].Name switch
+        {
+            "hello" => new BsonDocument { { "isWritablePrimary", true }, { "maxWireVersion", 21 }, { "saslSupportedMechs", new BsonArray { "SCRAM-SHA-256" } }, { "ok", 1 } },
+            // A real server-first message extending the client's nonce, then the refusal a real server gives.
+            "saslStart" => new BsonDocument
+            {
+                { "conversationId", 1 }, { "done", false }, { "ok", 1 },
+                { "payload", new BsonBinaryData(System.Text.Encoding.UTF8.GetBytes(
+                    $"r={ClientNonce(command)}srv,s={Convert.ToBase64String(new byte[16])},i=4096")) },
+            },
+            _ => new BsonDocument { { "ok", 0 }, { "errmsg", "Authentication failed." }, { "code", 18 }, { "codeName", "AuthenticationFailed" } },
+        });
+        await using var client = new MongoClient($"mongodb://sync:wr0ng-pass@127.0.0.1:{server.Port}/sales?serverSelectionTimeoutMS=3000");
+
+        var error = await Assert.ThrowsAsync<MongoAuthenticationException>(() => client.GetDatabase("sales").RunCommandAsync(Ping));
+
+        Assert.Equal($"Authentication failed for user 'sync' on database 'sales' (SCRAM-SHA-256) at 127.0.0.1:{server.Port}: check the user name, the password and authSource.", error.Message);
+        Assert.DoesNotContain("wr0ng-pass", error.ToString(), StringComparison.Ordinal);
+        Assert.Equal(["hello", "saslStart", "saslContinue"], server.Commands);
+    }
+
+    private static string ClientNonce(BsonDocument saslStart)
+    {
+        var first = System.Text.Encoding.UTF8.GetString(saslStart["payload"].AsBsonBinaryData.Bytes);
+        return first[(first.IndexOf(",r=", StringComparison.Ordinal) + 3)..];
+    }
+
+    [Fact]
+    public async Task The_primary_is_found_from_a_secondarys_hint()
+    {
+        using var primary = new ScriptedServer(command => command.Elements[0].Name == "hello"
+            ? new BsonDocument { { "isWritablePrimary", true }, { "setName", "rs0" }, { "maxWireVersion", 21 }, { "ok", 1 } }
+            : new BsonDocument { { "ok", 1 }, { "answeredBy", "primary" } });
+        using var secondary = new ScriptedServer(command => command.Elements[0].Name == "hello"
+            ? new BsonDocument { { "isWritablePrimary", false }, { "secondary", true }, { "setName", "rs0" }, { "primary", $"127.0.0.1:{primary.Port}" }, { "maxWireVersion", 21 }, { "ok", 1 } }
+            : new BsonDocument { { "ok", 0 }, { "errmsg", "not primary" }, { "code", 10107 }, { "codeName", "NotWritablePrimary" } });
+        await using var client = new MongoClient($"mongodb://127.0.0.1:{secondary.Port}/?replicaSet=rs0&serverSelectionTimeoutMS=3000");
+
+        var reply = await client.GetDatabase("db").RunCommandAsync(Ping);
+
+        Assert.Equal("primary", reply["answeredBy"].AsString);
+        Assert.DoesNotContain("ping", secondary.Commands);
+    }
+
     [Theory]
     [InlineData("localhost", "tlsInsecure=true")]
     [InlineData("localhost", "tlsAllowInvalidCertificates=true")]

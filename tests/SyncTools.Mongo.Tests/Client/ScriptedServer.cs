@@ -28,14 +28,16 @@ public sealed class ScriptedServer : IDisposable
     {
         try
         {
-            while (true) _ = Task.Run(() => ServeAsync(_listener.AcceptTcpClient()));
+            while (true)
+            {
+                var client = await _listener.AcceptTcpClientAsync();
+                _ = Task.Run(() => ServeAsync(client));
+            }
         }
-        catch (SocketException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
             // Stopped.
         }
-
-        await Task.CompletedTask;
     }
 
     private async Task ServeAsync(TcpClient client)
