@@ -225,6 +225,42 @@ public class SyncTowAndGoJobTests : IAsyncLifetime
         Assert.DoesNotContain("hunter2", error.ToString(), StringComparison.Ordinal);
     }
 
+    /// <summary>Cancels its run at the first progress of the given activity.</summary>
+    private sealed class CancelAt(string activity, CancellationTokenSource cancel) : SyncTools.Core.Jobs.IJobReporter
+    {
+        public void Progress(SyncTools.Core.Jobs.JobProgress progress)
+        {
+            if (progress.Activity.StartsWith(activity, StringComparison.Ordinal)) cancel.Cancel();
+        }
+
+        public void Verbose(string message) { }
+        public void Warning(string message) { }
+        public void RecordError(SyncTools.Core.Jobs.JobRecordError error) { }
+        public bool ShouldProcess(string target, string action) => true;
+    }
+
+    [Fact]
+    public async Task A_run_stopped_mid_write_leaves_whole_links_and_the_old_freshness_and_a_re_run_converges()
+    {
+        await Sync(Options(await Upload(Snapshot(100, (1, 1)))));
+        var next = Options(await Upload(Snapshot(200, Enumerable.Range(1, 300).Select(i => ((long)i, (long?)(i * 10))).ToArray()))) with { BatchSize = 50 };
+        using var cancel = new CancellationTokenSource();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => SyncTowAndGoJob.RunAsync(next, new CancelAt("Writing", cancel), cancel.Token));
+
+        var partial = await Links();
+        Assert.InRange(partial.Count, 1, 299);
+        Assert.All(partial, l => Assert.True(l.Contains("segment_id") && l.Contains("snapshot_time")));
+        Assert.Equal(100, Assert.Single(await _mongo.AllAsync(SyncTowAndGoJob.StateCollection))["last_modified"].ToInt64());
+
+        var rerun = await Sync(next);
+
+        Assert.False(rerun.Stale);
+        Assert.Equal(300, (await Links()).Count);
+        Assert.All(await Links(), l => Assert.Equal(l["_id"].ToInt64() * 10, l["segment_id"].ToInt64()));
+        Assert.Equal(200, Assert.Single(await _mongo.AllAsync(SyncTowAndGoJob.StateCollection))["last_modified"].ToInt64());
+    }
+
     [Fact]
     public async Task A_document_that_is_not_a_link_is_left_alone_with_a_warning()
     {
