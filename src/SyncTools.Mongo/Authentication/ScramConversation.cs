@@ -24,17 +24,22 @@ internal sealed class ScramConversation
     private byte[]? _expectedServerSignature;
 
     public ScramConversation(ScramMechanism mechanism, string username, string password, string? clientNonce = null)
-        : this(mechanism, username, PreparePassword(mechanism, username, password), clientNonce, prepared: true)
+        : this(mechanism, username, new PreparedPassword(PreparePassword(mechanism, username, password)), clientNonce)
     {
     }
 
-    private ScramConversation(ScramMechanism mechanism, string username, string preparedPassword, string? clientNonce, bool prepared)
+    private ScramConversation(ScramMechanism mechanism, string username, PreparedPassword password, string? clientNonce)
     {
-        _ = prepared;
         _mechanism = mechanism;
         _username = mechanism == ScramMechanism.Sha256 ? SaslPrep.Prepare(username) : username;
-        _password = preparedPassword;
+        _password = password.Value;
         _clientNonce = clientNonce ?? Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
+    }
+
+    /// <summary>A password ready for the key derivation: MongoDB's digest (SHA-1) or SASLprep'd (SHA-256).</summary>
+    private readonly record struct PreparedPassword(string Value)
+    {
+        public override string ToString() => "*****";
     }
 
     /// <summary>True once the server proved it knows the password.</summary>
@@ -44,7 +49,7 @@ internal sealed class ScramConversation
 
     /// <summary>For the RFC test vectors, which use a plain password: no MongoDB digest, no SASLprep.</summary>
     internal static ScramConversation WithPreparedPassword(ScramMechanism mechanism, string username, string password, string clientNonce) =>
-        new(mechanism, username, password, clientNonce, prepared: true);
+        new(mechanism, username, new PreparedPassword(password), clientNonce);
 
     public byte[] ClientFirstMessage()
     {
