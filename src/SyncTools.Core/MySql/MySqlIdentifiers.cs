@@ -50,6 +50,31 @@ public static class MySqlIdentifiers
         return new MySqlColumn(quotedTable, quotedColumn, reader.IsDBNull(0) ? null : Convert.ToInt64(reader.GetValue(0)), Convert.ToInt64(reader.GetValue(1)) == 1);
     }
 
+    /// <summary>Checks in the catalogue that every table has every column named, so a wrong schema is one clear error before any work.</summary>
+    /// <param name="hint">Appended to the error, e.g. how to create what is missing.</param>
+    /// <exception cref="SyncToolsException">Naming every table or column that is missing.</exception>
+    public static async Task RequireColumnsAsync(DbConnection connection, string database, IEnumerable<(string Table, IEnumerable<string> Columns)> tables, string hint, CancellationToken cancellationToken)
+    {
+        var present = new HashSet<(string, string)>();
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT LOWER(TABLE_NAME), LOWER(COLUMN_NAME) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = @database";
+            Add(command, "@database", database);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) present.Add((reader.GetString(0), reader.GetString(1)));
+        }
+
+        var tableNames = present.Select(p => p.Item1).ToHashSet();
+        var missing = tables.Distinct().Select(t => tableNames.Contains(t.Table.ToLowerInvariant())
+                ? t.Columns.Where(c => !present.Contains((t.Table.ToLowerInvariant(), c.ToLowerInvariant()))).Select(c => $"column {Quote(t.Table)}.{Quote(c)}")
+                : [$"table {Quote(t.Table)}"])
+            .SelectMany(m => m).Distinct().ToList();
+        if (missing.Count > 0)
+        {
+            throw new SyncToolsException($"MySQL database {Quote(database)} has no {string.Join(", no ", missing)}.{hint}", JobErrorCategory.ObjectNotFound, "MySqlSchemaMismatch", database);
+        }
+    }
+
     public static void Add(DbCommand command, string name, object? value)
     {
         var parameter = command.CreateParameter();

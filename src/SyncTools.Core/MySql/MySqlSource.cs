@@ -40,6 +40,7 @@ public sealed class MySqlSource
         _builder.Database = database ?? _builder.Database;
         _builder.UseAffectedRows = true; // an upsert that changes nothing reports 0 rows, not 1
         _builder.AllowUserVariables = false;
+        _builder.ConvertZeroDateTime = true; // a 0000-00-00 date reads as DateTime.MinValue for the job to judge, not as an exception
         if (_builder.ConnectionTimeout == 15) _builder.ConnectionTimeout = 10;
     }
 
@@ -67,8 +68,42 @@ public sealed class MySqlSource
         }
     }
 
+    /// <summary>Drops pooled connections after a failure, so that a retry does not get a dead one back.</summary>
+    public static void DiscardPooled(DbConnection connection)
+    {
+        if (connection is MySqlConnection mysql) MySqlConnection.ClearPool(mysql);
+    }
+
+    /// <summary>A failure another attempt may not meet: a connection lost or killed, a deadlock, a lock wait timeout.</summary>
+    public static bool IsTransient(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case SyncToolsException { Category: JobErrorCategory.ConnectionError }:
+                case MySqlException { Number: 1205 or 1213 or 1927 or 2006 or 2013 or 1053 or 1040 or 1158 or 1159 or 1160 or 1161 }:
+                case IOException or SocketException or TimeoutException:
+                case InvalidOperationException when e.Message.Contains("Connection must be valid and open", StringComparison.Ordinal):
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The server refused a row's values (too long, out of range, a bad date or value, NULL where none is allowed,
+    /// a missing parent, a duplicate of another unique key, a failed check): the data is at fault, not the connection.
+    /// </summary>
+    public static bool IsDataError(Exception exception) =>
+        exception is MySqlException { Number: 1048 or 1062 or 1264 or 1265 or 1292 or 1366 or 1406 or 1452 or 3819 or 4025 };
+
     /// <summary>Turns what the driver throws into an error that says where, and what to check.</summary>
-    public SyncToolsException Translate(Exception exception, string target) => exception switch
+    public SyncToolsException Translate(Exception exception, string target) => Classify(exception is MySqlException { Number: 0, InnerException: MySqlException inner } ? inner : exception, target, exception);
+
+    // The driver wraps some server errors (a refused login among them) in an error numbered 0.
+    private SyncToolsException Classify(Exception error, string target, Exception exception) => error switch
     {
         SyncToolsException e => e,
         MySqlException { Number: 1045 } e => new($"MySQL at {this} refused the credentials: {e.Message}", JobErrorCategory.AuthenticationError, "MySqlAuthenticationFailed", target, e),

@@ -1,0 +1,64 @@
+using System.Data.Common;
+using SyncTools.Core.MySql;
+
+namespace SyncTools.Core.OrgSync;
+
+/// <summary>
+/// The run's two connections: the source one inside a read-only transaction with a consistent snapshot, the target
+/// one in autocommit (each batch is one statement). After a transient failure both are dropped and reopened.
+/// </summary>
+internal sealed class OrgSyncConnections(OrgSyncOptions options) : IAsyncDisposable
+{
+    private DbConnection? _source;
+    private DbConnection? _target;
+
+    public async Task<DbConnection> SourceAsync(CancellationToken cancellationToken)
+    {
+        if (_source is not null) return _source;
+        var connection = await options.Source.WithDatabase(options.SourceDatabase).OpenAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await ExecuteAsync(connection, "START TRANSACTION READ ONLY, WITH CONSISTENT SNAPSHOT", cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return _source = connection;
+    }
+
+    public async Task<DbConnection> TargetAsync(CancellationToken cancellationToken) =>
+        _target ??= await options.Target.WithDatabase(options.TargetDatabase).OpenAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Ends the read-only transaction (it changed nothing).</summary>
+    public async Task CommitSourceAsync(CancellationToken cancellationToken)
+    {
+        if (_source is not null) await ExecuteAsync(_source, "COMMIT", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Drops both connections and their pools, for a retry to start on fresh ones.</summary>
+    public ValueTask ResetAsync() => CloseAsync(discard: true);
+
+    public ValueTask DisposeAsync() => CloseAsync(discard: false);
+
+    private async ValueTask CloseAsync(bool discard)
+    {
+        foreach (var connection in new[] { _source, _target })
+        {
+            if (connection is null) continue;
+            if (discard) MySqlSource.DiscardPooled(connection);
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+
+        (_source, _target) = (null, null);
+    }
+
+    public static async Task ExecuteAsync(DbConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

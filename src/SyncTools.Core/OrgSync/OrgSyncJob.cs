@@ -1,0 +1,387 @@
+using System.Data.Common;
+using System.Diagnostics;
+using System.Text;
+using SyncTools.Core.Jobs;
+using SyncTools.Core.MySql;
+using SyncTools.Core.Status;
+
+namespace SyncTools.Core.OrgSync;
+
+/// <summary>
+/// Copies the LAAS database into the organizations database, table by table in foreign-key order. Each table is read
+/// by key in batches over one read-only source transaction; each batch is mapped, compared with the rows the target
+/// holds for its keys, and only new or changed rows are written, as one multi-row upsert. A batch the target refuses is
+/// halved until the bad rows are found, which are reported and left out; a transient failure retries the batch.
+/// </summary>
+public static class OrgSyncJob
+{
+    public const string Name = "Invoke-OrgSync";
+
+    /// <summary>How far before the last run's mark -Incremental reads, for transactions that were still open then.</summary>
+    public static readonly TimeSpan IncrementalLookback = TimeSpan.FromMinutes(5);
+
+    /// <param name="tableDone">Receives each table's result as soon as it is done, so a later failure does not hide it.</param>
+    /// <returns>The run, or null for a preview (-WhatIf), which writes nothing.</returns>
+    public static async Task<OrgSyncRun?> RunAsync(OrgSyncOptions options, IJobReporter reporter, Action<OrgSyncTableResult>? tableDone, CancellationToken cancellationToken)
+    {
+        if (options.BatchSize is < 1 or > OrgSyncOptions.MaxBatchSize)
+        {
+            throw new SyncToolsException($"The batch size must be from 1 to {OrgSyncOptions.MaxBatchSize:N0}.", JobErrorCategory.InvalidArgument, "BatchSizeInvalid", options.BatchSize);
+        }
+
+        var run = new OrgSyncRunner(options, reporter, Guid.NewGuid());
+        var plans = TablePlan.All.Where(p => options.Tables.Count == 0 || options.Tables.Contains(p.Table)).ToList();
+        if (options.CreateTargetSchema && !options.Preview)
+        {
+            await TargetSchema.ApplyAsync(options.Target, options.TargetDatabase, reporter, cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var connections = new OrgSyncConnections(options);
+        var source = await connections.SourceAsync(cancellationToken).ConfigureAwait(false);
+        var target = await connections.TargetAsync(cancellationToken).ConfigureAwait(false);
+        await Checked(options.Source, options.SourceName, () => MySqlIdentifiers.RequireColumnsAsync(source, options.SourceDatabase,
+            plans.Select(p => (p.SourceTable, (IEnumerable<string>)p.SourceColumns)), "", cancellationToken)).ConfigureAwait(false);
+        await Checked(options.Target, options.TargetName, () => MySqlIdentifiers.RequireColumnsAsync(target, options.TargetDatabase,
+            plans.Select(p => (p.TargetTable, (IEnumerable<string>)p.TargetColumns)), " Create it with -CreateTargetSchema, or apply sql/organizations.sql from the module folder.", cancellationToken)).ConfigureAwait(false);
+        var sourceClock = await Checked(options.Source, options.SourceName, async () =>
+        {
+            await using var command = source.CreateCommand();
+            command.CommandText = "SELECT NOW()";
+            return (DateTime)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }).ConfigureAwait(false);
+        if (options.ChangedSince is { } since) reporter.Verbose($"Incremental: rows of {options.SourceName} changed since {since:yyyy-MM-dd HH:mm:ss} (source clock).");
+
+        var results = new List<OrgSyncTableResult>();
+        foreach (var plan in plans)
+        {
+            reporter.Progress(new JobProgress(Name, results.Count, plans.Count, $"{plan.Table}: table {results.Count + 1} of {plans.Count}"));
+            var result = await run.SyncTableAsync(plan, connections, cancellationToken).ConfigureAwait(false);
+            results.Add(result);
+            if (!options.Preview) tableDone?.Invoke(result);
+        }
+
+        reporter.Progress(new JobProgress(Name, plans.Count, plans.Count, "Done"));
+        await connections.CommitSourceAsync(cancellationToken).ConfigureAwait(false);
+        if (options.Preview) return null;
+        return new OrgSyncRun
+        {
+            RunId = run.RunId,
+            Tables = results,
+            HighWaterMark = plans.Count == TablePlan.All.Count ? new DateTimeOffset(DateTime.SpecifyKind(sourceClock, DateTimeKind.Utc)).ToUnixTimeSeconds() : 0,
+        };
+    }
+
+    /// <summary>
+    /// Where an -Incremental run starts: the mark of the last successful complete run into the same target from the same
+    /// source, less <see cref="IncrementalLookback"/>; null when there is none (then the run is a full one).
+    /// </summary>
+    public static async Task<DateTime?> IncrementalSinceAsync(IRunJournal journal, OrgSyncOptions options, IJobReporter reporter, CancellationToken cancellationToken)
+    {
+        long mark = 0;
+        await foreach (var entry in journal.ReadAsync(reporter, cancellationToken).ConfigureAwait(false))
+        {
+            if (entry is { Job: Name, Status: RunStatus.Succeeded } && entry.Target == options.TargetName && entry.Source == options.SourceName
+                && entry.Counts.TryGetValue(nameof(OrgSyncRun.HighWaterMark), out var value) && value > 0)
+            {
+                mark = value;
+            }
+        }
+
+        if (mark == 0)
+        {
+            reporter.Warning($"No complete successful run into {options.TargetName} is in the journal {journal.Location}: this run syncs every row.");
+            return null;
+        }
+
+        return DateTimeOffset.FromUnixTimeSeconds(mark).UtcDateTime.Add(-IncrementalLookback);
+    }
+
+    private static Task Checked(MySqlSource server, string target, Func<Task> step) =>
+        Checked(server, target, async () =>
+        {
+            await step().ConfigureAwait(false);
+            return true;
+        });
+
+    private static async Task<T> Checked<T>(MySqlSource server, string target, Func<Task<T>> step)
+    {
+        try
+        {
+            return await step().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw server.Translate(e, target);
+        }
+    }
+
+    /// <summary>One run's state: its options, reporter and id, and the per-table work.</summary>
+    private sealed class OrgSyncRunner(OrgSyncOptions options, IJobReporter reporter, Guid runId)
+    {
+        private readonly string _sourceDatabase = MySqlIdentifiers.Quote(options.SourceDatabase);
+        private readonly string _targetDatabase = MySqlIdentifiers.Quote(options.TargetDatabase);
+
+        public Guid RunId => runId;
+
+        public async Task<OrgSyncTableResult> SyncTableAsync(TablePlan plan, OrgSyncConnections connections, CancellationToken cancellationToken)
+        {
+            var clock = Stopwatch.StartNew();
+            var (sourceName, targetName) = ($"{options.SourceDatabase}.{plan.SourceTable}", $"{options.TargetDatabase}.{plan.TargetTable}");
+            var retry = options.Retry.Build(MySqlSource.IsTransient, reporter, targetName, connections.ResetAsync);
+            var counts = new BatchOutcome();
+            var skippedKeys = new List<long>();
+            try
+            {
+                var total = await retry.ExecuteAsync(async token => await CountAsync(plan, await connections.SourceAsync(token).ConfigureAwait(false), token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                var after = long.MinValue;
+                while (true)
+                {
+                    var batch = await retry.ExecuteAsync(async token => await SyncBatchAsync(plan, after, connections, token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                    if (batch.Read == 0) break;
+                    counts.Add(batch);
+                    foreach (var (key, message) in batch.Failures)
+                    {
+                        reporter.RecordError(new JobRecordError($"{targetName}: {sourceName} row id {key} was not written: {message}", JobErrorCategory.InvalidData, "OrgSyncRowFailed", $"{sourceName} id {key}"));
+                    }
+
+                    foreach (var (key, reason) in batch.SkippedRows.OrderBy(r => r.Key))
+                    {
+                        reporter.Verbose($"{targetName}: {sourceName} row id {key} skipped: {reason}.");
+                        if (skippedKeys.Count < 5) skippedKeys.Add(key);
+                    }
+
+                    after = batch.LastKey;
+                    reporter.Progress(new JobProgress($"Syncing {targetName}", counts.Read, Math.Max(total, counts.Read),
+                        $"{counts.Read:N0} of {total:N0} rows: {counts.Inserted:N0} new, {counts.Updated:N0} changed"));
+                    if (batch.Read < options.BatchSize) break;
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                cancellationToken.ThrowIfCancellationRequested(); // the driver's "query interrupted" when stopped is a stop, not a failure
+                var translated = options.Target.Translate(e, targetName);
+                throw new SyncToolsException(
+                    $"{targetName} from {sourceName} stopped after {counts.Read:N0} rows ({counts.Inserted:N0} inserted, {counts.Updated:N0} updated; they stay): {e.Message}",
+                    translated.Category, "OrgSyncTableFailed", targetName, e);
+            }
+
+            if (counts.Skipped > 0)
+            {
+                reporter.Warning($"{counts.Skipped:N0} rows of {sourceName} were skipped, their institute or user not being in {options.TargetDatabase} (ids {string.Join(", ", skippedKeys)}{(counts.Skipped > skippedKeys.Count ? ", ..." : "")}; -Verbose lists all).");
+            }
+
+            if (options.Preview)
+            {
+                reporter.ShouldProcess(targetName, $"Insert {counts.Inserted:N0} and update {counts.Updated:N0} rows from {sourceName} ({counts.Unchanged:N0} unchanged, {counts.Skipped:N0} skipped, {counts.Failed:N0} failed of {counts.Read:N0} read)");
+            }
+
+            return new OrgSyncTableResult
+            {
+                RunId = runId,
+                Table = plan.Table,
+                Source = sourceName,
+                Target = targetName,
+                Read = counts.Read,
+                Inserted = counts.Inserted,
+                Updated = counts.Updated,
+                Unchanged = counts.Unchanged,
+                Skipped = counts.Skipped,
+                Failed = counts.Failed,
+                Duration = clock.Elapsed,
+            };
+        }
+
+        private string Where(TablePlan plan) =>
+            string.Join(" AND ", new[] { plan.Filter, options.ChangedSince is null ? null : plan.ChangedSince(_sourceDatabase) }.Where(c => c is not null));
+
+        private void AddSince(DbCommand command)
+        {
+            if (options.ChangedSince is { } since) MySqlIdentifiers.Add(command, "@since", since);
+        }
+
+        private async Task<long> CountAsync(TablePlan plan, DbConnection source, CancellationToken cancellationToken)
+        {
+            await using var command = source.CreateCommand();
+            var where = Where(plan);
+            command.CommandText = $"SELECT COUNT(*) FROM {_sourceDatabase}.{MySqlIdentifiers.Quote(plan.SourceTable)} s{(where.Length > 0 ? " WHERE " + where : "")}";
+            AddSince(command);
+            return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false));
+        }
+
+        /// <summary>Reads the next batch after <paramref name="after"/>, maps it, compares it with the target and writes what differs.</summary>
+        private async Task<BatchOutcome> SyncBatchAsync(TablePlan plan, long after, OrgSyncConnections connections, CancellationToken cancellationToken)
+        {
+            var rows = await ReadBatchAsync(plan, after, await connections.SourceAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            var outcome = new BatchOutcome { Read = rows.Count, LastKey = rows.Count > 0 ? rows[^1].SourceKey : after };
+            if (rows.Count == 0) return outcome;
+            var target = await connections.TargetAsync(cancellationToken).ConfigureAwait(false);
+            var candidates = new List<MappedRow>(rows.Count);
+            foreach (var row in rows)
+            {
+                if (row.Error is not null) outcome.Failures.Add((row.SourceKey, row.Error));
+                else candidates.Add(row);
+            }
+
+            foreach (var parent in plan.Parents)
+            {
+                var present = await PresentKeysAsync(target, parent, candidates.Select(r => r.Values![parent.Column]), cancellationToken).ConfigureAwait(false);
+                candidates.RemoveAll(r =>
+                {
+                    if (present.Contains(Convert.ToInt64(r.Values![parent.Column]))) return false;
+                    outcome.SkippedRows.Add((r.SourceKey, $"{parent.KeyColumn} {r.Values[parent.Column]} is not in {options.TargetDatabase}.{parent.Table}"));
+                    return true;
+                });
+            }
+
+            var held = await ReadTargetAsync(target, plan, candidates, cancellationToken).ConfigureAwait(false);
+            var changes = new List<(MappedRow Row, bool IsNew)>();
+            foreach (var row in candidates)
+            {
+                if (!held.TryGetValue(KeyOf(row.Values!, plan.KeyColumns), out var current)) changes.Add((row, true));
+                else if (!row.Values!.Zip(current).All(pair => Same(pair.First, pair.Second))) changes.Add((row, false));
+                else outcome.Unchanged++;
+            }
+
+            if (options.Preview) outcome.Count(changes);
+            else await UpsertAsync(target, plan, changes, outcome, cancellationToken).ConfigureAwait(false);
+            return outcome;
+        }
+
+        private async Task<List<MappedRow>> ReadBatchAsync(TablePlan plan, long after, DbConnection source, CancellationToken cancellationToken)
+        {
+            await using var command = source.CreateCommand();
+            var where = Where(plan);
+            command.CommandText = $"SELECT {string.Join(", ", plan.SourceColumns.Select(c => "s." + MySqlIdentifiers.Quote(c)))}" +
+                                  $" FROM {_sourceDatabase}.{MySqlIdentifiers.Quote(plan.SourceTable)} s" +
+                                  $" WHERE s.`id` > @after{(where.Length > 0 ? " AND " + where : "")} ORDER BY s.`id` LIMIT {options.BatchSize}";
+            MySqlIdentifiers.Add(command, "@after", after);
+            AddSince(command);
+            var rows = new List<MappedRow>(options.BatchSize);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) rows.Add(plan.Map(reader));
+            return rows;
+        }
+
+        private async Task<HashSet<long>> PresentKeysAsync(DbConnection target, ParentKey parent, IEnumerable<object?> keys, CancellationToken cancellationToken)
+        {
+            var present = new HashSet<long>();
+            var distinct = keys.Distinct().ToList();
+            if (distinct.Count == 0) return present;
+            await using var command = target.CreateCommand();
+            var column = MySqlIdentifiers.Quote(parent.KeyColumn);
+            command.CommandText = $"SELECT {column} FROM {_targetDatabase}.{MySqlIdentifiers.Quote(parent.Table)} WHERE {column} IN ({Parameters(command, "k", distinct)})";
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) present.Add(Convert.ToInt64(reader.GetValue(0)));
+            return present;
+        }
+
+        /// <summary>The target's current values for the rows' keys, by key.</summary>
+        private async Task<Dictionary<string, object?[]>> ReadTargetAsync(DbConnection target, TablePlan plan, List<MappedRow> rows, CancellationToken cancellationToken)
+        {
+            var held = new Dictionary<string, object?[]>(StringComparer.Ordinal);
+            if (rows.Count == 0) return held;
+            await using var command = target.CreateCommand();
+            var keyColumns = plan.TargetColumns.Take(plan.KeyColumns).Select(MySqlIdentifiers.Quote).ToList();
+            var keys = rows.Select((r, i) => "(" + Parameters(command, $"k{i}_", r.Values!.Take(plan.KeyColumns)) + ")");
+            command.CommandText = $"SELECT {string.Join(", ", plan.TargetColumns.Select(MySqlIdentifiers.Quote))} FROM {_targetDatabase}.{MySqlIdentifiers.Quote(plan.TargetTable)}" +
+                                  $" WHERE ({string.Join(", ", keyColumns)}) IN ({string.Join(", ", keys)})";
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var values = new object?[reader.FieldCount];
+                for (var i = 0; i < values.Length; i++) values[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+                held[KeyOf(values, plan.KeyColumns)] = values;
+            }
+
+            return held;
+        }
+
+        /// <summary>Writes the rows as one upsert; when the target refuses a value, halves the batch until the refused rows are alone, and reports them.</summary>
+        private async Task UpsertAsync(DbConnection target, TablePlan plan, List<(MappedRow Row, bool IsNew)> changes, BatchOutcome outcome, CancellationToken cancellationToken)
+        {
+            if (changes.Count == 0) return;
+            try
+            {
+                await using var command = target.CreateCommand();
+                var columns = plan.TargetColumns.Select(MySqlIdentifiers.Quote).ToList();
+                var sql = new StringBuilder($"INSERT INTO {_targetDatabase}.{MySqlIdentifiers.Quote(plan.TargetTable)} ({string.Join(", ", columns)}) VALUES ");
+                sql.AppendJoin(", ", changes.Select((c, i) => "(" + Parameters(command, $"v{i}_", c.Row.Values!) + ")"));
+                sql.Append(" ON DUPLICATE KEY UPDATE ").AppendJoin(", ", columns.Skip(plan.KeyColumns).Select(c => $"{c} = VALUES({c})"));
+                command.CommandText = sql.ToString();
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                outcome.Count(changes);
+            }
+            catch (Exception e) when (MySqlSource.IsDataError(e))
+            {
+                if (changes.Count == 1)
+                {
+                    outcome.Failures.Add((changes[0].Row.SourceKey, e.Message));
+                    return;
+                }
+
+                await UpsertAsync(target, plan, changes[..(changes.Count / 2)], outcome, cancellationToken).ConfigureAwait(false);
+                await UpsertAsync(target, plan, changes[(changes.Count / 2)..], outcome, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>Adds one parameter per value; returns their names, comma-separated.</summary>
+        private static string Parameters(DbCommand command, string prefix, IEnumerable<object?> values) =>
+            string.Join(", ", values.Select((value, i) =>
+            {
+                var name = $"@{prefix}{i}";
+                MySqlIdentifiers.Add(command, name, value);
+                return name;
+            }));
+
+        private static string KeyOf(object?[] values, int keyColumns) => string.Join('|', values.Take(keyColumns).Select(Convert.ToInt64));
+
+        /// <summary>Equal as the target stores them: numbers by value, times to the millisecond the target keeps.</summary>
+        private static bool Same(object? mapped, object? held) => (mapped, held) switch
+        {
+            (null, null) => true,
+            (null, _) or (_, null) => false,
+            (DateTime a, DateTime b) => Math.Abs((a - b).Ticks) < TimeSpan.TicksPerMillisecond,
+            (bool a, _) => a == Convert.ToBoolean(held),
+            (long a, _) => a == Convert.ToInt64(held),
+            _ => string.Equals(Convert.ToString(mapped), Convert.ToString(held), StringComparison.Ordinal),
+        };
+    }
+
+    /// <summary>What one batch did; also the running total of a table.</summary>
+    private sealed class BatchOutcome
+    {
+        public long Read { get; set; }
+
+        public long LastKey { get; init; }
+
+        public long Inserted { get; private set; }
+
+        public long Updated { get; private set; }
+
+        public long Unchanged { get; set; }
+
+        public long Skipped { get; private set; }
+
+        public long Failed { get; private set; }
+
+        public List<(long Key, string Message)> Failures { get; } = [];
+
+        public List<(long Key, string Reason)> SkippedRows { get; } = [];
+
+        public void Count(List<(MappedRow Row, bool IsNew)> written)
+        {
+            Inserted += written.Count(c => c.IsNew);
+            Updated += written.Count(c => !c.IsNew);
+        }
+
+        public void Add(BatchOutcome batch)
+        {
+            Read += batch.Read;
+            Inserted += batch.Inserted;
+            Updated += batch.Updated;
+            Unchanged += batch.Unchanged;
+            Skipped += batch.SkippedRows.Count;
+            Failed += batch.Failures.Count;
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using SyncTools.Core.Jobs;
+using SyncTools.Core.MySql;
+
+namespace SyncTools.Core.OrgSync;
+
+/// <summary>What Invoke-OrgSync is to do. Names and the batch size default to the source design's.</summary>
+public sealed record OrgSyncOptions
+{
+    public const string DefaultSourceDatabase = "laas";
+    public const string DefaultTargetDatabase = "organizations";
+    public const int DefaultBatchSize = 100;
+    public const int MaxBatchSize = 10_000;
+
+    /// <summary>The LAAS server; its database is <see cref="SourceDatabase"/>.</summary>
+    public required MySqlSource Source { get; init; }
+
+    /// <summary>The organizations server; its database is <see cref="TargetDatabase"/>.</summary>
+    public required MySqlSource Target { get; init; }
+
+    public string SourceDatabase { get; init; } = DefaultSourceDatabase;
+
+    public string TargetDatabase { get; init; } = DefaultTargetDatabase;
+
+    /// <summary>"user@server:port/laas", as the journal and messages name the source; never the password.</summary>
+    public string SourceName => Source.WithDatabase(SourceDatabase).ToString();
+
+    public string TargetName => Target.WithDatabase(TargetDatabase).ToString();
+
+    /// <summary>The tables to sync; they run in foreign-key order whatever the order given. Empty: all four.</summary>
+    public IReadOnlyCollection<OrgSyncTable> Tables { get; init; } = [];
+
+    /// <summary>Rows read, compared and written per statement.</summary>
+    public int BatchSize { get; init; } = DefaultBatchSize;
+
+    /// <summary>Only rows whose updated_at is at or after this source-clock time (see <see cref="OrgSyncJob.IncrementalSinceAsync"/>); null: every row.</summary>
+    public DateTime? ChangedSince { get; init; }
+
+    /// <summary>Read and compare both sides, ask the reporter about each table's changes, write nothing (-WhatIf).</summary>
+    public bool Preview { get; init; }
+
+    /// <summary>Create the target database and any missing table from module/sql/organizations.sql first.</summary>
+    public bool CreateTargetSchema { get; init; }
+
+    /// <summary>How transient failures (connection dropped, deadlock, lock wait timeout) are retried.</summary>
+    public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
+}

@@ -1,0 +1,76 @@
+using System.Data;
+
+namespace SyncTools.Core.OrgSync;
+
+/// <summary>A source row turned into the target's values, or the reason it cannot be.</summary>
+internal readonly record struct MappedRow(long SourceKey, object?[]? Values, string? Error);
+
+/// <summary>A target column whose value must exist as a key of a parent table the sync wrote first.</summary>
+internal sealed record ParentKey(int Column, string Table, string KeyColumn);
+
+/// <summary>
+/// How one source table becomes one target table: the columns read (the first is the integer key the table is paged
+/// by), the source filter, the target columns (the first <see cref="KeyColumns"/> are its key) and the row mapping.
+/// </summary>
+internal sealed record TablePlan(
+    OrgSyncTable Table,
+    string SourceTable,
+    string[] SourceColumns,
+    string? Filter,
+    string TargetTable,
+    string[] TargetColumns,
+    int KeyColumns,
+    Func<IDataRecord, MappedRow> Map,
+    ParentKey[] Parents)
+{
+    /// <summary>
+    /// The SQL condition (over the source aliased s, with @since) that picks the rows changed since the mark; a link row
+    /// also counts as changed when its user or institute did, so a membership skipped for a then-absent user follows it.
+    /// </summary>
+    public string ChangedSince(string quotedDatabase) => Table == OrgSyncTable.InstituteUsers
+        ? $"(s.`updated_at` >= @since OR s.`user_id` IN (SELECT u.`id` FROM {quotedDatabase}.`users` u WHERE u.`updated_at` >= @since)" +
+          $" OR s.`institute_id` IN (SELECT i.`id` FROM {quotedDatabase}.`institutes` i WHERE i.`updated_at` >= @since))"
+        : "s.`updated_at` >= @since";
+
+    private const string ActiveUsers = "s.`is_active` = 1 AND s.`email` IS NOT NULL AND s.`email` <> '' AND s.`password` IS NOT NULL AND s.`password` <> ''";
+
+    public static IReadOnlyList<TablePlan> All { get; } =
+    [
+        new(OrgSyncTable.Institutes, "institutes", ["id", "name", "imageUrl", "created_at", "updated_at"], null,
+            "institute", ["instituteId", "name", "imageUrl", "createdAt", "updatedAt"], 1,
+            r => Row(r, 3, key => [key, Text(r, 1), Text(r, 2)]), []),
+        new(OrgSyncTable.Users, "users", ["id", "first_name", "last_name", "email", "password", "created_at", "updated_at", "is_active"], ActiveUsers,
+            "user", ["userId", "name", "email", "password", "createdAt", "updatedAt"], 1,
+            r => Row(r, 5, key => [key, OrgMappings.Name(Text(r, 1), Text(r, 2)), Text(r, 3), Text(r, 4)]), []),
+        new(OrgSyncTable.InstituteUsers, "institute_user", ["id", "institute_id", "user_id", "user_type", "status", "created_at", "updated_at"], null,
+            "institute_users", ["instituteId", "userId", "role", "isActive", "createdAt", "updatedAt"], 2,
+            r => Row(r, 5, _ => [Id(r, 1), Id(r, 2), OrgMappings.Role(Text(r, 3)), OrgMappings.IsActive(Text(r, 4))]),
+            [new(0, "institute", "instituteId"), new(1, "user", "userId")]),
+        new(OrgSyncTable.UserAuth, "users", ["id", "password", "created_at", "updated_at", "is_active", "email"], ActiveUsers,
+            "user_auth", ["userId", "password", "createdAt", "updatedAt"], 1,
+            r => Row(r, 2, key => [key, Text(r, 1)]), [new(0, "user", "userId")]),
+    ];
+
+    /// <summary>The mapped values, then created and updated times read from columns <paramref name="createdAt"/> and the one after it.</summary>
+    private static MappedRow Row(IDataRecord record, int createdAt, Func<long, object?[]> values)
+    {
+        var key = Id(record, 0);
+        var created = Date(record, createdAt);
+        var updated = Date(record, createdAt + 1);
+        if (created is null || updated is null)
+        {
+            var column = record.GetName(created is null ? createdAt : createdAt + 1);
+            return new(key, null, $"{column} holds no valid date ({(record.IsDBNull(created is null ? createdAt : createdAt + 1) ? "NULL" : "0000-00-00")})");
+        }
+
+        return new(key, [.. values(key), created, updated], null);
+    }
+
+    private static long Id(IDataRecord record, int column) => Convert.ToInt64(record.GetValue(column));
+
+    private static string? Text(IDataRecord record, int column) => record.IsDBNull(column) ? null : Convert.ToString(record.GetValue(column));
+
+    /// <summary>Null for NULL and for a zero date, which the driver hands over as DateTime.MinValue.</summary>
+    private static DateTime? Date(IDataRecord record, int column) =>
+        !record.IsDBNull(column) && record.GetValue(column) is DateTime { Year: > 1 } value ? value : null;
+}

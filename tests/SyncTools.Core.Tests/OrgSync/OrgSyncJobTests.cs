@@ -1,0 +1,360 @@
+using SyncTools.Core.Jobs;
+using SyncTools.Core.MySql;
+using SyncTools.Core.OrgSync;
+using SyncTools.Core.Status;
+using SyncTools.Core.Tests.Support;
+
+namespace SyncTools.Core.Tests.OrgSync;
+
+/// <summary>Invoke-OrgSync's engine against the test MariaDB: a LAAS database and an organizations database of their own.</summary>
+public class OrgSyncJobTests : IAsyncLifetime
+{
+    private const string Old = "'2020-01-02 03:04:05'";
+    private readonly MySqlTestDatabase _laas = new();
+    private readonly MySqlTestDatabase _org = new();
+
+    public async Task InitializeAsync()
+    {
+        await _laas.InitializeAsync();
+        await _org.InitializeAsync();
+        await _laas.ExecuteAsync(LaasSchema.Create);
+        await _org.ExecuteAsync(TargetSchema.Script);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _laas.DisposeAsync();
+        await _org.DisposeAsync();
+    }
+
+    private OrgSyncOptions Options => new()
+    {
+        Source = new MySqlSource(TestServices.MySql),
+        Target = new MySqlSource(TestServices.MySql),
+        SourceDatabase = _laas.Name,
+        TargetDatabase = _org.Name,
+        Retry = new RetryPolicy(4, TimeSpan.FromMilliseconds(50)),
+    };
+
+    private static async Task<OrgSyncRun> Run(OrgSyncOptions options, IJobReporter? reporter = null) =>
+        (await OrgSyncJob.RunAsync(options, reporter ?? new RecordingReporter(), null, CancellationToken.None))!;
+
+    private Task AddUsers(int count, int from = 1) => _laas.ExecuteAsync(
+        "INSERT INTO users (id, first_name, last_name, email, password, created_at, updated_at) VALUES " +
+        string.Join(", ", Enumerable.Range(from, count).Select(i => $"({i}, 'First{i}', 'Last{i}', 'u{i}@example.org', '$2b$10$hash{i}', {Old}, {Old})")));
+
+    private Task<List<string>> Org(string sql) => _org.ColumnAsync(sql);
+
+    [Fact]
+    public async Task Maps_every_column_role_status_and_name_as_the_source_design_says()
+    {
+        await _laas.ExecuteAsync($"""
+            INSERT INTO institutes VALUES (10, 'North', 'https://img/n.png', '2019-05-06 07:08:09', {Old}), (11, 'South', NULL, {Old}, {Old});
+            INSERT INTO users VALUES
+              (1, '  Ada ', ' Lovelace ', 'ada@example.org', '$2b$10$ada', 1, '2018-01-01 00:00:01', '2021-02-03 04:05:06'),
+              (2, 'Grace', NULL, 'grace@example.org', '$2b$10$grace', 1, {Old}, {Old}),
+              (3, NULL, 'Hopper', 'hopper@example.org', '$2b$10$hop', 1, {Old}, {Old}),
+              (4, NULL, NULL, 'anon@example.org', '$2b$10$anon', 1, {Old}, {Old});
+            INSERT INTO institute_user (institute_id, user_id, user_type, status, created_at, updated_at) VALUES
+              (10, 1, 'ADMIN', 'ACTIVE', {Old}, {Old}), (10, 2, 'teacher', 'active', {Old}, {Old}), (10, 3, 'Instructor', 'INACTIVE', {Old}, {Old}),
+              (10, 4, 'STUDENT', NULL, {Old}, {Old}), (11, 1, 'staff', 'ACTIVE', {Old}, {Old}), (11, 2, 'DIRECTOR', 'ACTIVE', {Old}, {Old}),
+              (11, 3, 'JANITOR', 'ACTIVE', {Old}, {Old}), (11, 4, NULL, 'SUSPENDED', {Old}, {Old});
+            """);
+
+        var run = await Run(Options);
+
+        Assert.Equal([OrgSyncTable.Institutes, OrgSyncTable.Users, OrgSyncTable.InstituteUsers, OrgSyncTable.UserAuth], run.Tables.Select(t => t.Table));
+        Assert.Equal([2L, 4L, 8L, 4L], run.Tables.Select(t => t.Inserted));
+        Assert.Equal(["10|North|https://img/n.png|2019-05-06 07:08:09", "11|South||2020-01-02 03:04:05"],
+            await Org("SELECT CONCAT_WS('|', instituteId, name, IFNULL(imageUrl, ''), DATE_FORMAT(createdAt, '%Y-%m-%d %T')) FROM institute ORDER BY instituteId"));
+        Assert.Equal(["1|Ada Lovelace|ada@example.org|$2b$10$ada|2021-02-03 04:05:06", "2|Grace|grace@example.org|$2b$10$grace|2020-01-02 03:04:05",
+                      "3|Hopper|hopper@example.org|$2b$10$hop|2020-01-02 03:04:05", "4||anon@example.org|$2b$10$anon|2020-01-02 03:04:05"],
+            await Org("SELECT CONCAT_WS('|', userId, name, email, password, DATE_FORMAT(updatedAt, '%Y-%m-%d %T')) FROM user ORDER BY userId"));
+        Assert.Equal(["10|1|ADMIN|1", "10|2|FACULTY|1", "10|3|FACULTY|0", "10|4|STUDENT|0", "11|1|STAFF|1", "11|2|DIRECTOR|1", "11|3|STUDENT|1", "11|4|STUDENT|0"],
+            await Org("SELECT CONCAT_WS('|', instituteId, userId, role, isActive) FROM institute_users ORDER BY instituteId, userId"));
+        Assert.Equal(["1|$2b$10$ada|2018-01-01 00:00:01", "2|$2b$10$grace|2020-01-02 03:04:05", "3|$2b$10$hop|2020-01-02 03:04:05", "4|$2b$10$anon|2020-01-02 03:04:05"],
+            await Org("SELECT CONCAT_WS('|', userId, password, DATE_FORMAT(createdAt, '%Y-%m-%d %T')) FROM user_auth ORDER BY userId"));
+    }
+
+    [Fact]
+    public async Task Syncs_only_active_users_with_email_and_password_and_skips_links_to_what_the_target_lacks()
+    {
+        await _laas.ExecuteAsync($"""
+            INSERT INTO institutes VALUES (10, 'North', NULL, {Old}, {Old});
+            INSERT INTO users VALUES (1, 'A', 'B', 'a@x.org', 'h1', 1, {Old}, {Old}), (2, 'Off', 'Line', 'off@x.org', 'h2', 0, {Old}, {Old}),
+              (3, 'No', 'Mail', NULL, 'h3', 1, {Old}, {Old}), (4, 'Empty', 'Mail', '', 'h4', 1, {Old}, {Old}), (5, 'No', 'Pass', 'np@x.org', NULL, 1, {Old}, {Old});
+            INSERT INTO institute_user (id, institute_id, user_id, user_type, status, created_at, updated_at) VALUES
+              (100, 10, 1, 'STUDENT', 'ACTIVE', {Old}, {Old}), (101, 10, 2, 'STUDENT', 'ACTIVE', {Old}, {Old}), (102, 99, 1, 'STUDENT', 'ACTIVE', {Old}, {Old});
+            """);
+        var reporter = new RecordingReporter();
+
+        var run = await Run(Options, reporter);
+
+        Assert.Equal(["1"], await Org("SELECT userId FROM user"));
+        Assert.Equal(["1"], await Org("SELECT userId FROM user_auth"));
+        var links = run.Tables.Single(t => t.Table == OrgSyncTable.InstituteUsers);
+        Assert.Equal((3L, 1L, 2L, 0L), (links.Read, links.Inserted, links.Skipped, links.Failed));
+        var warning = Assert.Single(reporter.Warnings);
+        Assert.True(warning.Contains("2 rows", StringComparison.Ordinal) && warning.Contains("(ids 101, 102;", StringComparison.Ordinal), warning);
+        Assert.Contains(reporter.Verboses, v => v.Contains("row id 102 skipped: instituteId 99 is not in", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_second_run_changes_nothing_and_a_changed_row_is_updated()
+    {
+        await _laas.ExecuteAsync($"INSERT INTO institutes VALUES (10, 'North', NULL, {Old}, {Old}); INSERT INTO institute_user (institute_id, user_id, user_type, status, created_at, updated_at) VALUES (10, 2, 'STAFF', 'ACTIVE', {Old}, {Old});");
+        await AddUsers(250);
+        var options = Options with { BatchSize = 40 };
+        var first = await Run(options);
+
+        var second = await Run(options);
+        await _laas.ExecuteAsync("UPDATE users SET last_name = 'Changed' WHERE id = 7; UPDATE institute_user SET user_type = 'DIRECTOR'");
+        var third = await Run(options);
+
+        Assert.Equal(502L, first.Inserted);
+        Assert.Equal((0L, 0L, 502L), (second.Inserted, second.Updated, second.Unchanged));
+        Assert.Equal([0L, 1L, 1L, 0L], third.Tables.Select(t => t.Updated));
+        Assert.Equal(["First7 Changed"], await Org("SELECT name FROM user WHERE userId = 7"));
+        Assert.Equal(["250"], await Org("SELECT COUNT(*) FROM user"));
+    }
+
+    [Fact]
+    public async Task A_subset_of_tables_runs_in_foreign_key_order()
+    {
+        await _laas.ExecuteAsync($"INSERT INTO institutes VALUES (10, 'North', NULL, {Old}, {Old})");
+        await AddUsers(3);
+
+        var run = await Run(Options with { Tables = [OrgSyncTable.UserAuth, OrgSyncTable.Users] });
+
+        Assert.Equal([OrgSyncTable.Users, OrgSyncTable.UserAuth], run.Tables.Select(t => t.Table));
+        Assert.Equal(["3", "0"], [.. await Org("SELECT COUNT(*) FROM user_auth"), .. await Org("SELECT COUNT(*) FROM institute")]);
+        Assert.Equal(0, run.HighWaterMark);
+    }
+
+    [Fact]
+    public async Task Incremental_reads_only_rows_changed_since_the_last_complete_run_in_the_journal()
+    {
+        var journal = new FileRunJournal(Path.Combine(Path.GetTempPath(), $"orgsync-{Guid.NewGuid():N}.jsonl"));
+        var reporter = new RecordingReporter();
+        await _laas.ExecuteAsync($"INSERT INTO institutes VALUES (10, 'North', NULL, {Old}, {Old})");
+        await AddUsers(50);
+        Assert.Null(await OrgSyncJob.IncrementalSinceAsync(journal, Options, reporter, CancellationToken.None));
+        await Journaled.RunAsync(journal, OrgSyncJob.Name, Options.SourceName, Options.TargetName, reporter, () => OrgSyncJob.RunAsync(Options, reporter, null, CancellationToken.None), CancellationToken.None);
+        await _laas.ExecuteAsync("""
+            UPDATE users SET first_name = 'New', updated_at = NOW() WHERE id = 9;
+            INSERT INTO institute_user (institute_id, user_id, user_type, status, created_at, updated_at) VALUES (10, 20, 'ADMIN', 'ACTIVE', NOW(), NOW());
+            """);
+
+        var since = await OrgSyncJob.IncrementalSinceAsync(journal, Options, reporter, CancellationToken.None);
+        var run = await Run(Options with { ChangedSince = since });
+
+        Assert.NotNull(since);
+        Assert.Equal([0L, 1L, 1L, 1L], run.Tables.Select(t => t.Read));
+        Assert.Equal(1L, run.Tables.Single(t => t.Table == OrgSyncTable.Users).Updated);
+        Assert.Equal(["New Last9"], await Org("SELECT name FROM user WHERE userId = 9"));
+        Assert.Equal(["10|20|ADMIN"], await Org("SELECT CONCAT_WS('|', instituteId, userId, role) FROM institute_users"));
+    }
+
+    [Fact]
+    public async Task Incremental_picks_up_a_link_whose_user_joined_later()
+    {
+        await _laas.ExecuteAsync($"""
+            INSERT INTO institutes VALUES (10, 'North', NULL, {Old}, {Old});
+            INSERT INTO users VALUES (1, 'A', 'B', 'a@x.org', 'h1', 0, {Old}, {Old});
+            INSERT INTO institute_user (institute_id, user_id, user_type, status, created_at, updated_at) VALUES (10, 1, 'ADMIN', 'ACTIVE', {Old}, {Old});
+            """);
+        var first = await Run(Options);
+        await _laas.ExecuteAsync("UPDATE users SET is_active = 1, updated_at = NOW()");
+
+        var run = await Run(Options with { ChangedSince = DateTimeOffset.FromUnixTimeSeconds(first.HighWaterMark).UtcDateTime - OrgSyncJob.IncrementalLookback });
+
+        Assert.Equal(1L, first.Tables.Single(t => t.Table == OrgSyncTable.InstituteUsers).Skipped);
+        Assert.Equal(1L, run.Tables.Single(t => t.Table == OrgSyncTable.InstituteUsers).Inserted);
+    }
+
+    [Fact]
+    public async Task A_bad_row_is_isolated_reported_by_table_and_key_and_the_rest_of_its_batch_lands()
+    {
+        await AddUsers(60);
+        await _laas.ExecuteAsync($"""
+            UPDATE users SET email = CONCAT(REPEAT('x', 240), '@example.org') WHERE id = 17;
+            SET SESSION sql_mode = '';
+            UPDATE users SET created_at = '0000-00-00 00:00:00' WHERE id = 42;
+            """);
+        var reporter = new RecordingReporter();
+
+        var run = await Run(Options with { BatchSize = 100, Tables = [OrgSyncTable.Users] }, reporter);
+
+        var users = run.Tables.Single();
+        Assert.Equal((60L, 58L, 2L), (users.Read, users.Inserted, users.Failed));
+        Assert.Equal(["58"], await Org("SELECT COUNT(*) FROM user"));
+        Assert.Equal(2, reporter.Errors.Count);
+        Assert.Contains(reporter.Errors, e => e.Message.Contains($"{_org.Name}.user: {_laas.Name}.users row id 17 was not written", StringComparison.Ordinal) && e.Message.Contains("email", StringComparison.Ordinal));
+        Assert.Contains(reporter.Errors, e => e.Message.Contains("row id 42 was not written: created_at holds no valid date (0000-00-00)", StringComparison.Ordinal));
+        Assert.All(reporter.Errors, e => Assert.Equal((JobErrorCategory.InvalidData, "OrgSyncRowFailed"), (e.Category, e.ErrorId)));
+    }
+
+    [Theory]
+    [InlineData("source")]
+    [InlineData("target")]
+    public async Task A_connection_killed_mid_table_is_retried_and_no_row_is_lost_or_doubled(string side)
+    {
+        await AddUsers(1000);
+        var database = side == "source" ? _laas.Name : _org.Name;
+        var killed = 0;
+        var reporter = new ActingReporter(p => p.Activity.EndsWith(".user", StringComparison.Ordinal) && p.Done >= 300 && Interlocked.Exchange(ref killed, 1) == 0,
+            () => KillConnectionsTo(database));
+
+        var run = await Run(Options with { BatchSize = 100, Tables = [OrgSyncTable.Users] }, reporter);
+
+        Assert.Equal(1, killed);
+        Assert.Contains(reporter.Warnings, w => w.Contains("Retry 1 of 4", StringComparison.Ordinal));
+        Assert.Equal((1000L, 1000L, 0L), (run.Tables[0].Read, run.Tables[0].Inserted, run.Tables[0].Failed));
+        Assert.Equal(["1000|1000|1|1000"], await Org("SELECT CONCAT_WS('|', COUNT(*), COUNT(DISTINCT userId), MIN(userId), MAX(userId)) FROM user"));
+    }
+
+    [Fact]
+    public async Task A_table_that_keeps_failing_stops_the_run_after_reporting_the_tables_done()
+    {
+        await _laas.ExecuteAsync($"INSERT INTO institutes VALUES (10, 'North', NULL, {Old}, {Old})");
+        await AddUsers(300);
+        var done = new List<OrgSyncTableResult>();
+        await using var holder = await _org.Source.OpenAsync(CancellationToken.None);
+        await using (var timeout = holder.CreateCommand())
+        {
+            timeout.CommandText = "SET GLOBAL innodb_lock_wait_timeout = 1"; // for the job's sessions, opened next
+            await timeout.ExecuteNonQueryAsync();
+        }
+
+        var locked = 0;
+        // After the first batch, another session locks the target's rows and gaps: every later insert waits 1 s and times out.
+        var reporter = new ActingReporter(p => p.Activity.EndsWith(".user", StringComparison.Ordinal) && p.Done >= 100 && Interlocked.Exchange(ref locked, 1) == 0, async () =>
+        {
+            await using var command = holder.CreateCommand();
+            command.CommandText = "START TRANSACTION; SELECT COUNT(*) FROM user FOR UPDATE";
+            await command.ExecuteNonQueryAsync();
+        });
+
+        try
+        {
+            var options = Options with { BatchSize = 100, Retry = new RetryPolicy(2, TimeSpan.FromMilliseconds(10)) };
+            var error = await Assert.ThrowsAsync<SyncToolsException>(() => OrgSyncJob.RunAsync(options, reporter, done.Add, CancellationToken.None));
+
+            Assert.Equal("OrgSyncTableFailed", error.ErrorId);
+            Assert.StartsWith($"{_org.Name}.user from {_laas.Name}.users stopped after 100 rows (100 inserted, 0 updated; they stay): Lock wait timeout", error.Message);
+            Assert.Equal([OrgSyncTable.Institutes], done.Select(t => t.Table));
+            Assert.Equal(2, reporter.Warnings.Count(w => w.Contains("Lock wait timeout", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            await using var reset = holder.CreateCommand();
+            reset.CommandText = "SET GLOBAL innodb_lock_wait_timeout = DEFAULT; ROLLBACK";
+            await reset.ExecuteNonQueryAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Preview_reads_both_sides_reports_per_table_and_writes_nothing()
+    {
+        await _laas.ExecuteAsync($"INSERT INTO institutes VALUES (10, 'North', NULL, {Old}, {Old})");
+        await AddUsers(5);
+        await _org.ExecuteAsync($"INSERT INTO institute VALUES (10, 'Old name', NULL, {Old}, {Old})");
+        var reporter = new RecordingReporter(approve: false);
+
+        var run = await OrgSyncJob.RunAsync(Options with { Preview = true }, reporter, _ => Assert.Fail("no results in a preview"), CancellationToken.None);
+
+        Assert.Null(run);
+        Assert.Equal([$"{_org.Name}.institute", $"{_org.Name}.user", $"{_org.Name}.institute_users", $"{_org.Name}.user_auth"], reporter.Questions.Select(q => q.Target));
+        Assert.StartsWith($"Insert 0 and update 1 rows from {_laas.Name}.institutes", reporter.Questions.First().Action);
+        Assert.StartsWith("Insert 5 and update 0", reporter.Questions.ElementAt(1).Action);
+        Assert.Equal(["Old name", "0", "0"], [.. await Org("SELECT name FROM institute"), .. await Org("SELECT COUNT(*) FROM user"), .. await Org("SELECT COUNT(*) FROM user_auth")]);
+    }
+
+    [Fact]
+    public async Task Create_target_schema_makes_a_new_database_ready()
+    {
+        var fresh = $"{_org.Name}_new";
+        await AddUsers(2);
+        try
+        {
+            var run = await Run(Options with { TargetDatabase = fresh, CreateTargetSchema = true });
+            Assert.Equal(2L, run.Tables.Single(t => t.Table == OrgSyncTable.UserAuth).Inserted);
+        }
+        finally
+        {
+            await _org.ExecuteAsync($"DROP DATABASE IF EXISTS `{fresh}`");
+        }
+    }
+
+    [Fact]
+    public async Task A_missing_table_or_column_is_one_clear_error_before_any_write()
+    {
+        await _laas.ExecuteAsync("ALTER TABLE users DROP COLUMN is_active");
+        await _org.ExecuteAsync("DROP TABLE user_auth");
+
+        var source = await Assert.ThrowsAsync<SyncToolsException>(() => Run(Options));
+        await _laas.ExecuteAsync("ALTER TABLE users ADD COLUMN is_active TINYINT(1) NOT NULL DEFAULT 1");
+        var target = await Assert.ThrowsAsync<SyncToolsException>(() => Run(Options));
+
+        Assert.Equal((JobErrorCategory.ObjectNotFound, "MySqlSchemaMismatch"), (source.Category, source.ErrorId));
+        Assert.Contains("has no column `users`.`is_active`", source.Message);
+        Assert.Contains("has no table `user_auth`. Create it with -CreateTargetSchema", target.Message);
+        Assert.Equal(["0"], await Org("SELECT COUNT(*) FROM institute"));
+    }
+
+    [Fact]
+    public async Task Bad_identifiers_batch_sizes_and_passwords_never_leak()
+    {
+        const string secret = "Sup3r-Secret-Pw";
+        var wrong = Options with { Source = new MySqlSource(TestServices.MySql, password: secret) };
+        var reporter = new RecordingReporter();
+
+        var denied = await Assert.ThrowsAsync<SyncToolsException>(() => Run(wrong, reporter));
+        var badName = await Assert.ThrowsAsync<SyncToolsException>(() => Run(Options with { SourceDatabase = "laas\0; DROP" }));
+        var badSize = await Assert.ThrowsAsync<SyncToolsException>(() => Run(Options with { BatchSize = 0 }));
+
+        Assert.True(denied.Category == JobErrorCategory.AuthenticationError, denied.Message);
+        Assert.DoesNotContain(secret, denied.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(reporter.AllText, t => t.Contains(secret, StringComparison.Ordinal));
+        Assert.Equal("MySqlIdentifierInvalid", badName.ErrorId);
+        Assert.Equal("BatchSizeInvalid", badSize.ErrorId);
+    }
+
+    private static async Task KillConnectionsTo(string database)
+    {
+        await using var admin = await new MySqlSource(TestServices.MySql).OpenAsync(CancellationToken.None);
+        await using var find = admin.CreateCommand();
+        find.CommandText = $"SELECT ID FROM information_schema.PROCESSLIST WHERE DB = '{database}' AND ID <> CONNECTION_ID()";
+        var ids = new List<long>();
+        await using (var reader = await find.ExecuteReaderAsync()) while (await reader.ReadAsync()) ids.Add(Convert.ToInt64(reader.GetValue(0)));
+        Assert.NotEmpty(ids);
+        foreach (var id in ids)
+        {
+            await using var kill = admin.CreateCommand();
+            kill.CommandText = $"KILL CONNECTION {id}";
+            await kill.ExecuteNonQueryAsync();
+        }
+    }
+
+    /// <summary>Records everything and, on the progress reports that match, does something to the servers under the job.</summary>
+    private sealed class ActingReporter(Func<JobProgress, bool> when, Func<Task> act) : IJobReporter
+    {
+        private readonly RecordingReporter _inner = new();
+
+        public IEnumerable<string> Warnings => _inner.Warnings;
+
+        public void Progress(JobProgress progress)
+        {
+            _inner.Progress(progress);
+            if (when(progress)) act().GetAwaiter().GetResult();
+        }
+
+        public void Verbose(string message) => _inner.Verbose(message);
+
+        public void Warning(string message) => _inner.Warning(message);
+
+        public void RecordError(JobRecordError error) => _inner.RecordError(error);
+
+        public bool ShouldProcess(string target, string action) => _inner.ShouldProcess(target, action);
+    }
+}
