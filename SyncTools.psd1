@@ -12,6 +12,7 @@
     CmdletsToExport      = @(
         'Send-TowAndGoData'
         'Sync-TowAndGoToMongo'
+        'Invoke-OrgSync'
         'Update-ClusterId'
         'Get-SyncStatus'
     )

@@ -21,6 +21,10 @@ public sealed class CmdletContractTests : IClassFixture<CmdletMetadata>
         {
             ["__AllParameterSets"] = ["Bucket", "Key"],
         },
+        ["Invoke-OrgSync"] = new()
+        {
+            ["__AllParameterSets"] = [],
+        },
         ["Update-ClusterId"] = new()
         {
             ["__AllParameterSets"] = [],
@@ -37,11 +41,12 @@ public sealed class CmdletContractTests : IClassFixture<CmdletMetadata>
         { "Send-TowAndGoData", "Sync-TowAndGoToMongo", ["Bucket", "Key"] },
         { "Send-TowAndGoData", "Get-SyncStatus", ["Job", "RunId"] },
         { "Sync-TowAndGoToMongo", "Get-SyncStatus", ["Job", "RunId"] },
+        { "Invoke-OrgSync", "Get-SyncStatus", ["Job", "RunId"] },
         { "Update-ClusterId", "Get-SyncStatus", ["Job", "RunId"] },
         { "Get-SyncStatus", "Get-SyncStatus", ["Job", "RunId"] },
     };
 
-    /// <summary>Types a flat, Export-Csv-ready result may expose.</summary>
+    /// <summary>Types a flat, Export-Csv-ready result may expose (and enums, which Export-Csv writes by name).</summary>
     private static readonly string[] ScalarTypes =
     [
         "System.String", "System.Boolean", "System.Int32", "System.Int64", "System.Double", "System.Decimal",
@@ -113,7 +118,7 @@ public sealed class CmdletContractTests : IClassFixture<CmdletMetadata>
             Assert.Contains(output.GetInterfaces(), i => i.FullName == "SyncTools.Core.Jobs.IJobResult");
             var properties = output.GetProperties(BindingFlags.Public | BindingFlags.Instance);
             Assert.Equal(["Job", "RunId"], properties.Take(2).Select(p => p.Name));
-            Assert.All(properties, p => Assert.True(ScalarTypes.Contains(Unwrapped(p.PropertyType).FullName), $"{output.Name}.{p.Name} is {p.PropertyType}, not a scalar"));
+            Assert.All(properties, p => Assert.True(Unwrapped(p.PropertyType) is var type && (type.IsEnum || ScalarTypes.Contains(type.FullName)), $"{output.Name}.{p.Name} is {p.PropertyType}, not a scalar"));
         }
     }
 

@@ -96,6 +96,31 @@ public static class OrgSyncJob
         return DateTimeOffset.FromUnixTimeSeconds(mark).UtcDateTime.Add(-IncrementalLookback);
     }
 
+    /// <summary>
+    /// Live counts for Get-SyncStatus, over the four tables: the source rows the sync would write (institutes, active users
+    /// twice for user and user_auth, institute users whose institute and user are synced) and the target's rows.
+    /// </summary>
+    public static async Task<(long Source, long Target)> LiveCountsAsync(MySqlSource server, string sourceDatabase, string targetDatabase, CancellationToken cancellationToken)
+    {
+        var (source, target) = (MySqlIdentifiers.Quote(sourceDatabase), MySqlIdentifiers.Quote(targetDatabase));
+        await using var connection = await server.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await Checked(server, $"{sourceDatabase} -> {targetDatabase}", async () =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"""
+                SELECT (SELECT COUNT(*) FROM {source}.`institutes`)
+                     + 2 * (SELECT COUNT(*) FROM {source}.`users` s WHERE {TablePlan.ActiveUsers})
+                     + (SELECT COUNT(*) FROM {source}.`institute_user` l JOIN {source}.`institutes` i ON i.`id` = l.`institute_id`
+                                                                        JOIN {source}.`users` s ON s.`id` = l.`user_id` AND {TablePlan.ActiveUsers}),
+                       (SELECT COUNT(*) FROM {target}.`institute`) + (SELECT COUNT(*) FROM {target}.`user`)
+                     + (SELECT COUNT(*) FROM {target}.`institute_users`) + (SELECT COUNT(*) FROM {target}.`user_auth`)
+                """;
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            return (Convert.ToInt64(reader.GetValue(0)), Convert.ToInt64(reader.GetValue(1)));
+        }).ConfigureAwait(false);
+    }
+
     private static Task Checked(MySqlSource server, string target, Func<Task> step) =>
         Checked(server, target, async () =>
         {

@@ -32,7 +32,8 @@ internal sealed record TablePlan(
           $" OR s.`institute_id` IN (SELECT i.`id` FROM {quotedDatabase}.`institutes` i WHERE i.`updated_at` >= @since))"
         : "s.`updated_at` >= @since";
 
-    private const string ActiveUsers = "s.`is_active` = 1 AND s.`email` IS NOT NULL AND s.`email` <> '' AND s.`password` IS NOT NULL AND s.`password` <> ''";
+    /// <summary>The users the sync takes (over the source aliased s): active, with an email and a password.</summary>
+    public const string ActiveUsers = "s.`is_active` = 1 AND s.`email` IS NOT NULL AND s.`email` <> '' AND s.`password` IS NOT NULL AND s.`password` <> ''";
 
     public static IReadOnlyList<TablePlan> All { get; } =
     [

@@ -2,6 +2,7 @@ using SyncTools.Core.ClusterIds;
 using SyncTools.Core.Jobs;
 using SyncTools.Core.MongoDb;
 using SyncTools.Core.MySql;
+using SyncTools.Core.OrgSync;
 using SyncTools.Core.TowAndGo;
 using SyncTools.Mongo.Bson;
 
@@ -13,7 +14,8 @@ public sealed record LiveConnections(MongoEndpoint? Mongo, MySqlSource? MySql);
 /// <summary>
 /// Source and target counts of a job's last target, read live: for Sync-TowAndGoToMongo the links of the snapshot
 /// applied last (its sync_state) and the link documents in the collection; for Update-ClusterId the MongoDB documents
-/// and the distinct ids in the MySQL column. Other jobs have none (yet).
+/// and the distinct ids in the MySQL column; for Invoke-OrgSync the four tables on the -MySqlConnectionString
+/// server (see <see cref="OrgSyncJob.LiveCountsAsync"/>). Other jobs have none (yet).
 /// </summary>
 public static class LiveCounts
 {
@@ -63,10 +65,16 @@ public static class LiveCounts
                 }
             }
 
+            case OrgSyncJob.Name when connections.MySql is { } mysql && last.Source is { } source:
+                return await OrgSyncJob.LiveCountsAsync(mysql, DatabaseOf(source), DatabaseOf(last.Target), cancellationToken).ConfigureAwait(false);
+
             default:
                 return (null, null);
         }
     }
+
+    /// <summary>The database of "user@server:port/database" (how Invoke-OrgSync names its source and target).</summary>
+    private static string DatabaseOf(string name) => name[(name.LastIndexOf('/') + 1)..];
 
     /// <summary>"database.collection" (a collection name may hold dots, a database name may not).</summary>
     private static (string, string) SplitFirst(string name)

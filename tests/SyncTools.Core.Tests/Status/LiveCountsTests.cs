@@ -1,5 +1,6 @@
 using SyncTools.Core.ClusterIds;
 using SyncTools.Core.MongoDb;
+using SyncTools.Core.OrgSync;
 using SyncTools.Core.Status;
 using SyncTools.Core.Tests.Support;
 using SyncTools.Core.TowAndGo;
@@ -54,6 +55,36 @@ public sealed class LiveCountsTests : IAsyncLifetime
         Assert.Equal((3L, 3L, true), (healthy.SourceCount, healthy.TargetCount, healthy.IsHealthy));
         Assert.Equal((3L, 2L, false), (short_.SourceCount, short_.TargetCount, short_.IsHealthy));
         Assert.Equal("The target holds 2, fewer than the source's 3: run the job, and look for records it skips.", short_.Reason);
+    }
+
+    [Fact]
+    public async Task Org_sync_counts_the_rows_it_would_write_against_the_four_target_tables()
+    {
+        var org = new MySqlTestDatabase();
+        await org.InitializeAsync();
+        try
+        {
+            await _mysql.ExecuteAsync(LaasSchema.Create + """
+                INSERT INTO institutes (id, name, created_at, updated_at) VALUES (1, 'A', NOW(), NOW());
+                INSERT INTO users (id, email, password, is_active, created_at, updated_at) VALUES (1, 'a@x', 'h', 1, NOW(), NOW()), (2, 'b@x', 'h', 0, NOW(), NOW());
+                INSERT INTO institute_user (institute_id, user_id, created_at, updated_at) VALUES (1, 1, NOW(), NOW()), (1, 2, NOW(), NOW());
+                """);
+            var server = new SyncTools.Core.MySql.MySqlSource(TestServices.MySql);
+            var options = new OrgSyncOptions { Source = server, Target = server, SourceDatabase = _mysql.Name, TargetDatabase = org.Name, CreateTargetSchema = true };
+            await OrgSyncJob.RunAsync(options, new RecordingReporter(), null, CancellationToken.None);
+            await Journal(OrgSyncJob.Name, options.SourceName, options.TargetName);
+
+            var (synced, _) = await Live();
+            await org.ExecuteAsync("DELETE FROM user_auth");
+            var (short_, _) = await Live();
+
+            Assert.Equal((4L, 4L, true), (synced.SourceCount, synced.TargetCount, synced.IsHealthy));
+            Assert.Equal((4L, 3L, false), (short_.SourceCount, short_.TargetCount, short_.IsHealthy));
+        }
+        finally
+        {
+            await org.DisposeAsync();
+        }
     }
 
     [Fact]
