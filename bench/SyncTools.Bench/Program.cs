@@ -5,6 +5,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task>>
     ["bson"] = BsonBenchmark.RunAsync,
     ["towandgo"] = TowAndGoBenchmark.RunAsync,
     ["clusterids"] = ClusterIdBenchmark.RunAsync,
+    ["orgsync"] = OrgSyncBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

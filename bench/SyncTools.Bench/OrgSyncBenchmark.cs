@@ -1,0 +1,167 @@
+using System.Data.Common;
+using SyncTools.Core.MySql;
+using SyncTools.Core.OrgSync;
+using SyncTools.Tests;
+
+namespace SyncTools.Bench;
+
+/// <summary>
+/// Invoke-OrgSync on a generated LAAS database (users, institutes, institute users at the issue's sizes, times a scale
+/// factor) into an empty and then a full target, beside the source design's way (batches of 100 by LIMIT/OFFSET, one
+/// upsert per row) on the same data in the same run, each into a target database of its own.
+/// </summary>
+public static class OrgSyncBenchmark
+{
+    public static async Task RunAsync(string[] args)
+    {
+        var scale = args.Length > 0 ? double.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 1;
+        var batchSizes = args.Length > 1 ? args[1].Split(',').Select(int.Parse).ToArray() : [OrgSyncOptions.DefaultBatchSize, 1000];
+        var withBaseline = !args.Contains("--no-baseline");
+        var (users, institutes, links) = ((int)(100_000 * scale), (int)(2_000 * scale), (int)(150_000 * scale));
+        var server = new MySqlSource(Environment.GetEnvironmentVariable("SYNCTOOLS_TEST_MYSQL") ?? throw new InvalidOperationException("eval \"$(tests/services/services.sh start)\" first."));
+        var name = $"bench_org_{Guid.NewGuid():N}"[..20];
+        await using var admin = await server.OpenAsync(CancellationToken.None);
+        await Execute(admin, $"""
+            CREATE DATABASE `{name}_laas`; USE `{name}_laas`;
+            {LaasSchema.Create}
+            INSERT INTO institutes SELECT seq, CONCAT('Institute ', seq), CONCAT('https://img.example.org/', seq, '.png'), '2020-01-01 08:00:00', '2021-06-01 09:30:00' FROM seq_1_to_{institutes};
+            INSERT INTO users SELECT seq, CONCAT('First', seq), CONCAT('Last', seq), CONCAT('user', seq, '@example.org'),
+              CONCAT('$2b$10$', SHA1(seq)), seq % 10 <> 0, '2020-01-01 08:00:00', '2021-06-01 09:30:00' FROM seq_1_to_{users};
+            INSERT INTO institute_user (institute_id, user_id, user_type, status, created_at, updated_at)
+              SELECT 1 + ((seq - 1) % {users} * 37 + (seq - 1) DIV {users}) % {institutes}, 1 + (seq - 1) % {users}, ELT(1 + seq % 6, 'ADMIN', 'TEACHER', 'INSTRUCTOR', 'STUDENT', 'STAFF', 'DIRECTOR'),
+                     IF(seq % 5 = 0, 'INACTIVE', 'ACTIVE'), '2020-01-01 08:00:00', '2021-06-01 09:30:00' FROM seq_1_to_{links};
+            """);
+        Console.WriteLine($"Invoke-OrgSync: {users:N0} users (90% active), {institutes:N0} institutes, {links:N0} institute users; MariaDB 10.11, same server");
+        Console.WriteLine($"{"",-44}{"rows written",14}{"wall s",9}{"rows/s",10}{"client CPU s",14}{"peak heap MiB",15}");
+        var walls = new Dictionary<string, double>();
+        foreach (var batchSize in batchSizes)
+        {
+            var target = $"{name}_b{batchSize}";
+            var options = new OrgSyncOptions { Source = server, Target = server, SourceDatabase = $"{name}_laas", TargetDatabase = target, BatchSize = batchSize, CreateTargetSchema = true };
+            foreach (var pass in new[] { "empty", "full" })
+            {
+                OrgSyncRun? run = null;
+                var figures = await Measure.OnceAsync(async () => run = await OrgSyncJob.RunAsync(options, new SilentReporter(), null, CancellationToken.None));
+                Print($"SyncTools, batches of {batchSize:N0}, {pass} target", run!.Inserted + run.Updated, run.Read, figures);
+                Console.WriteLine("    " + string.Join(", ", run.Tables.Select(t => $"{t.Table} {t.Duration.TotalSeconds:N2}s ({t.Inserted:N0} new, {t.Updated:N0} changed)")));
+                walls[$"{batchSize}-{pass}"] = figures.Wall.TotalSeconds;
+            }
+
+            await Execute(admin, $"DROP DATABASE `{target}`");
+        }
+
+        if (withBaseline)
+        {
+            foreach (var style in Enum.GetValues<RowUpsert>())
+            {
+                var target = $"{name}_{style}";
+                await TargetSchema.ApplyAsync(server, target, new SilentReporter(), CancellationToken.None);
+                foreach (var pass in new[] { "empty", "full" })
+                {
+                    long written = 0, read = 0;
+                    var figures = await Measure.OnceAsync(async () => (read, written) = await SourceDesignAsync(server, $"{name}_laas", target, style));
+                    Print($"{style}, {pass} target", written, read, figures);
+                    Console.WriteLine("    speed-up: " + string.Join(", ", batchSizes.Select(b => $"batches of {b:N0} {figures.Wall.TotalSeconds / walls[$"{b}-{pass}"]:N1}x")));
+                }
+
+                await Execute(admin, $"DROP DATABASE `{target}`");
+            }
+        }
+
+        await Execute(admin, $"DROP DATABASE `{name}_laas`");
+    }
+
+    private static void Print(string label, long written, long read, Measure.JobRun figures) =>
+        Console.WriteLine($"{label,-44}{written,14:N0}{figures.Wall.TotalSeconds,9:N2}{read / figures.Wall.TotalSeconds,10:N0}{figures.Cpu.TotalSeconds,14:N2}{figures.PeakManagedMiB,15:N1}");
+
+    /// <summary>The row-at-a-time baselines.</summary>
+    private enum RowUpsert
+    {
+        /// <summary>What the source design's Prisma upsert does on MySQL: in a transaction, find the row, update or create it, read it back.</summary>
+        PrismaStyleUpsert,
+
+        /// <summary>A generous baseline: one INSERT ... ON DUPLICATE KEY UPDATE statement per row, autocommitted.</summary>
+        OneStatementPerRow,
+    }
+
+    /// <summary>The source design: per table, batches of 100 by LIMIT/OFFSET, and each row upserted on its own, with the same filters and mappings.</summary>
+    private static async Task<(long Read, long Written)> SourceDesignAsync(MySqlSource server, string laas, string org, RowUpsert style)
+    {
+        await using var source = await server.WithDatabase(laas).OpenAsync(CancellationToken.None);
+        await using var target = await server.WithDatabase(org).OpenAsync(CancellationToken.None);
+        const string active = "WHERE is_active = 1 AND email IS NOT NULL AND email <> '' AND password IS NOT NULL AND password <> ''";
+        var tables = new (string Select, string Upsert, string Key, Func<DbDataReader, object?[]> Map)[]
+        {
+            ("SELECT id, name, imageUrl, created_at, updated_at FROM institutes ORDER BY id",
+             "INSERT INTO institute VALUES (@p0, @p1, @p2, @p3, @p4) ON DUPLICATE KEY UPDATE name = @p1, imageUrl = @p2, createdAt = @p3, updatedAt = @p4", "instituteId = @p0",
+             r => [r.GetInt64(0), r.GetString(1), r.GetValue(2), r.GetDateTime(3), r.GetDateTime(4)]),
+            ($"SELECT id, first_name, last_name, email, password, created_at, updated_at FROM users {active} ORDER BY id",
+             "INSERT INTO user VALUES (@p0, @p1, @p2, @p3, @p4, @p5) ON DUPLICATE KEY UPDATE name = @p1, email = @p2, password = @p3, createdAt = @p4, updatedAt = @p5", "userId = @p0",
+             r => [r.GetInt64(0), OrgMappings.Name(r.GetString(1), r.GetString(2)), r.GetString(3), r.GetString(4), r.GetDateTime(5), r.GetDateTime(6)]),
+            ("SELECT l.institute_id, l.user_id, l.user_type, l.status, l.created_at, l.updated_at FROM institute_user l JOIN users u ON u.id = l.user_id AND u.is_active = 1 ORDER BY l.id",
+             "INSERT INTO institute_users VALUES (@p0, @p1, @p2, @p3, @p4, @p5) ON DUPLICATE KEY UPDATE role = @p2, isActive = @p3, createdAt = @p4, updatedAt = @p5", "instituteId = @p0 AND userId = @p1",
+             r => [r.GetInt64(0), r.GetInt64(1), OrgMappings.Role(r.GetString(2)), OrgMappings.IsActive(r.GetString(3)), r.GetDateTime(4), r.GetDateTime(5)]),
+            ($"SELECT id, password, created_at, updated_at FROM users {active} ORDER BY id",
+             "INSERT INTO user_auth VALUES (@p0, @p1, @p2, @p3) ON DUPLICATE KEY UPDATE password = @p1, createdAt = @p2, updatedAt = @p3", "userId = @p0",
+             r => [r.GetInt64(0), r.GetString(1), r.GetDateTime(2), r.GetDateTime(3)]),
+        };
+        long read = 0, written = 0;
+        foreach (var (select, upsert, key, map) in tables)
+        {
+            for (var offset = 0; ; offset += 100)
+            {
+                var rows = new List<object?[]>();
+                await using (var command = source.CreateCommand())
+                {
+                    command.CommandText = $"{select} LIMIT 100 OFFSET {offset}";
+                    await using var reader = await command.ExecuteReaderAsync();
+                    while (await reader.ReadAsync()) rows.Add(map(reader));
+                }
+
+                var table = upsert.Split(' ')[2];
+                foreach (var row in rows)
+                {
+                    if (style == RowUpsert.OneStatementPerRow)
+                    {
+                        written += await Run(upsert, row) > 0 ? 1 : 0;
+                        continue;
+                    }
+
+                    // Prisma on MySQL: BEGIN; SELECT the key; UPDATE (all fields) or INSERT; SELECT the row back; COMMIT.
+                    await Run("START TRANSACTION", row);
+                    var exists = await Run($"SELECT * FROM {table} WHERE {key} FOR UPDATE", row) > 0;
+                    await Run(exists ? upsert[upsert.IndexOf("ON DUPLICATE", StringComparison.Ordinal)..].Replace("ON DUPLICATE KEY UPDATE", $"UPDATE {table} SET") + $" WHERE {key}" : upsert.Split(" ON ")[0], row);
+                    await Run($"SELECT * FROM {table} WHERE {key}", row);
+                    await Run("COMMIT", row);
+                    written++;
+                }
+
+                read += rows.Count;
+                if (rows.Count < 100) break;
+            }
+        }
+
+        return (read, written);
+
+        // Runs one statement with the row's values as @p0...; returns the rows it affected or read.
+        async Task<int> Run(string sql, object?[] row)
+        {
+            await using var command = target.CreateCommand();
+            command.CommandText = sql;
+            for (var i = 0; i < row.Length; i++) MySqlIdentifiers.Add(command, $"@p{i}", row[i]);
+            if (!sql.StartsWith("SELECT", StringComparison.Ordinal)) return await command.ExecuteNonQueryAsync();
+            await using var reader = await command.ExecuteReaderAsync();
+            var count = 0;
+            while (await reader.ReadAsync()) count++;
+            return count;
+        }
+    }
+
+    private static async Task Execute(DbConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.CommandTimeout = 600;
+        await command.ExecuteNonQueryAsync();
+    }
+}
