@@ -5,7 +5,7 @@ using SyncTools.Core.MySql;
 namespace SyncTools.PowerShell;
 
 /// <summary>The MongoDB and MySQL connection parameters of the cmdlets that reach both, with the jobs' defaults.</summary>
-public abstract class DatabaseCmdletBase : SyncToolsCmdlet
+public abstract class DatabaseCmdletBase : MySqlCmdletBase
 {
     /// <summary>The MongoDB connection string; default $env:MONGODB_URI.</summary>
     [Parameter]
@@ -17,24 +17,10 @@ public abstract class DatabaseCmdletBase : SyncToolsCmdlet
     [ValidateNotNullOrEmpty]
     public string? MySqlConnectionString { get; set; }
 
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Server { get; set; }
-
-    [Parameter]
-    [ValidateRange(1, 65535)]
-    public int? Port { get; set; }
-
-    /// <summary>The MySQL user and password.</summary>
-    [Parameter]
-    [Credential]
-    public PSCredential? Credential { get; set; }
-
     protected MongoEndpoint MongoEndpoint => new(MongoConnectionString);
 
     /// <summary>Whether a MongoDB connection string is at hand, given or in the environment.</summary>
     protected bool HasMongo => MongoConnectionString is not null || Environment.GetEnvironmentVariable(MongoEndpoint.EnvironmentVariable) is { Length: > 0 };
 
-    protected MySqlSource MySqlSource(string? database = null) =>
-        new(MySqlConnectionString, Server, (uint?)Port, Credential?.UserName, Credential?.GetNetworkCredential().Password, database);
+    protected MySqlSource MySqlSource(string? database = null) => MySqlSource(MySqlConnectionString, database);
 }

@@ -8,32 +8,17 @@ namespace SyncTools.PowerShell;
 /// <summary>Copies the MySQL LAAS database into the organizations database: institutes, users, institute users, user auth.</summary>
 [Cmdlet(VerbsLifecycle.Invoke, "OrgSync", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(OrgSyncTableResult))]
-public sealed class InvokeOrgSyncCommand : SyncToolsCmdlet
+public sealed class InvokeOrgSyncCommand : MySqlCmdletBase
 {
     /// <summary>The LAAS server's connection string; parts not in it come from -Server, -Port, -Credential or DB_HOST, DB_PORT, DB_USERNAME, DB_PASSWORD.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? SourceConnectionString { get; set; }
 
-    /// <summary>The organizations server's connection string; default the source server (with -Credential).</summary>
+    /// <summary>The organizations server's connection string, used as given (-Server, -Port, -Credential are the source's); default the source server.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? TargetConnectionString { get; set; }
-
-    /// <summary>The MySQL host; default $env:DB_HOST.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Server { get; set; }
-
-    /// <summary>The MySQL port; default $env:DB_PORT, else 3306.</summary>
-    [Parameter]
-    [ValidateRange(1, 65535)]
-    public int? Port { get; set; }
-
-    /// <summary>The MySQL user and password; default $env:DB_USERNAME and $env:DB_PASSWORD.</summary>
-    [Parameter]
-    [Credential]
-    public PSCredential? Credential { get; set; }
 
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -62,12 +47,11 @@ public sealed class InvokeOrgSyncCommand : SyncToolsCmdlet
 
     protected override void ProcessInput()
     {
-        var password = Credential?.GetNetworkCredential().Password;
-        var source = new MySqlSource(SourceConnectionString, Server, (uint?)Port, Credential?.UserName, password);
+        var source = MySqlSource(SourceConnectionString);
         var options = new OrgSyncOptions
         {
             Source = source,
-            Target = TargetConnectionString is null ? source : new MySqlSource(TargetConnectionString, user: Credential?.UserName, password: password),
+            Target = TargetConnectionString is null ? source : new MySqlSource(TargetConnectionString),
             SourceDatabase = SourceDatabase,
             TargetDatabase = TargetDatabase,
             Tables = Table ?? [],
