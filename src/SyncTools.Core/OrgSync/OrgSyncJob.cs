@@ -146,13 +146,26 @@ public static class OrgSyncJob
         private readonly string _sourceDatabase = MySqlIdentifiers.Quote(options.SourceDatabase);
         private readonly string _targetDatabase = MySqlIdentifiers.Quote(options.TargetDatabase);
 
+        /// <summary>
+        /// Parent keys found in the target during this run, so that a small parent table (institutes) is asked about each
+        /// key once; bounded, so memory does not grow with a large one (users), whose keys are then asked per batch.
+        /// </summary>
+        private readonly Dictionary<ParentKey, HashSet<long>> _knownParents = [];
+
+        private const int KnownParentsLimit = 50_000;
+
         public Guid RunId => runId;
 
         public async Task<OrgSyncTableResult> SyncTableAsync(TablePlan plan, OrgSyncConnections connections, CancellationToken cancellationToken)
         {
             var clock = Stopwatch.StartNew();
             var (sourceName, targetName) = ($"{options.SourceDatabase}.{plan.SourceTable}", $"{options.TargetDatabase}.{plan.TargetTable}");
-            var retry = options.Retry.Build(MySqlSource.IsTransient, reporter, targetName, connections.ResetAsync);
+            var reader = new ReadAhead(async (after, token) => await ReadBatchAsync(plan, after, await connections.SourceAsync(token).ConfigureAwait(false), token).ConfigureAwait(false), options.BatchSize);
+            var retry = options.Retry.Build(MySqlSource.IsTransient, reporter, targetName, async () =>
+            {
+                await reader.DropAsync().ConfigureAwait(false);
+                await connections.ResetAsync().ConfigureAwait(false);
+            });
             var counts = new BatchOutcome();
             var skippedKeys = new List<long>();
             try
@@ -161,7 +174,7 @@ public static class OrgSyncJob
                 var after = long.MinValue;
                 while (true)
                 {
-                    var batch = await retry.ExecuteAsync(async token => await SyncBatchAsync(plan, after, connections, token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                    var batch = await retry.ExecuteAsync(async token => await SyncBatchAsync(plan, await reader.ReadAsync(after, token).ConfigureAwait(false), after, connections, token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
                     if (batch.Read == 0) break;
                     counts.Add(batch);
                     foreach (var (key, message) in batch.Failures)
@@ -183,6 +196,7 @@ public static class OrgSyncJob
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
+                await reader.DropAsync().ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested(); // the driver's "query interrupted" when stopped is a stop, not a failure
                 var translated = options.Target.Translate(e, targetName);
                 throw new SyncToolsException(
@@ -233,10 +247,9 @@ public static class OrgSyncJob
             return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false));
         }
 
-        /// <summary>Reads the next batch after <paramref name="after"/>, maps it, compares it with the target and writes what differs.</summary>
-        private async Task<BatchOutcome> SyncBatchAsync(TablePlan plan, long after, OrgSyncConnections connections, CancellationToken cancellationToken)
+        /// <summary>Compares a batch read after <paramref name="after"/> with the target and writes what differs.</summary>
+        private async Task<BatchOutcome> SyncBatchAsync(TablePlan plan, List<MappedRow> rows, long after, OrgSyncConnections connections, CancellationToken cancellationToken)
         {
-            var rows = await ReadBatchAsync(plan, after, await connections.SourceAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
             var outcome = new BatchOutcome { Read = rows.Count, LastKey = rows.Count > 0 ? rows[^1].SourceKey : after };
             if (rows.Count == 0) return outcome;
             var target = await connections.TargetAsync(cancellationToken).ConfigureAwait(false);
@@ -287,29 +300,42 @@ public static class OrgSyncJob
             return rows;
         }
 
+        /// <summary>Which of the keys the parent table holds: those found earlier in this run, and the rest asked of the target.</summary>
         private async Task<HashSet<long>> PresentKeysAsync(DbConnection target, ParentKey parent, IEnumerable<object?> keys, CancellationToken cancellationToken)
         {
+            if (!_knownParents.TryGetValue(parent, out var known)) _knownParents[parent] = known = [];
             var present = new HashSet<long>();
-            var distinct = keys.Distinct().ToList();
-            if (distinct.Count == 0) return present;
+            var unknown = new List<long>();
+            foreach (var key in keys.Select(Convert.ToInt64).Distinct())
+            {
+                if (known.Contains(key)) present.Add(key);
+                else unknown.Add(key);
+            }
+
+            if (unknown.Count == 0) return present;
             await using var command = target.CreateCommand();
             var column = MySqlIdentifiers.Quote(parent.KeyColumn);
-            command.CommandText = $"SELECT {column} FROM {_targetDatabase}.{MySqlIdentifiers.Quote(parent.Table)} WHERE {column} IN ({Parameters(command, "k", distinct)})";
+            command.CommandText = $"SELECT {column} FROM {_targetDatabase}.{MySqlIdentifiers.Quote(parent.Table)} WHERE {column} IN ({Parameters(command, "k", unknown.Cast<object?>())})";
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) present.Add(Convert.ToInt64(reader.GetValue(0)));
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var key = Convert.ToInt64(reader.GetValue(0));
+                present.Add(key);
+                if (known.Count < KnownParentsLimit) known.Add(key);
+            }
+
             return present;
         }
 
-        /// <summary>The target's current values for the rows' keys, by key.</summary>
+        /// <summary>The target's current values for the rows' keys, by key (with other rows of the same lookup values, never asked for).</summary>
         private async Task<Dictionary<string, object?[]>> ReadTargetAsync(DbConnection target, TablePlan plan, List<MappedRow> rows, CancellationToken cancellationToken)
         {
             var held = new Dictionary<string, object?[]>(StringComparer.Ordinal);
             if (rows.Count == 0) return held;
             await using var command = target.CreateCommand();
-            var keyColumns = plan.TargetColumns.Take(plan.KeyColumns).Select(MySqlIdentifiers.Quote).ToList();
-            var keys = rows.Select((r, i) => "(" + Parameters(command, $"k{i}_", r.Values!.Take(plan.KeyColumns)) + ")");
+            var keys = Parameters(command, "k", rows.Select(r => r.Values![plan.LookupColumn]).Distinct());
             command.CommandText = $"SELECT {string.Join(", ", plan.TargetColumns.Select(MySqlIdentifiers.Quote))} FROM {_targetDatabase}.{MySqlIdentifiers.Quote(plan.TargetTable)}" +
-                                  $" WHERE ({string.Join(", ", keyColumns)}) IN ({string.Join(", ", keys)})";
+                                  $" WHERE {MySqlIdentifiers.Quote(plan.TargetColumns[plan.LookupColumn])} IN ({keys})";
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -370,6 +396,43 @@ public static class OrgSyncJob
             (long a, _) => a == Convert.ToInt64(held),
             _ => string.Equals(Convert.ToString(mapped), Convert.ToString(held), StringComparison.Ordinal),
         };
+    }
+
+    /// <summary>
+    /// Reads a table's batches one ahead: when a batch is full, the next is read from the source (on the thread pool, the
+    /// driver's async calls being synchronous) while the current one is compared and written on the target connection.
+    /// </summary>
+    private sealed class ReadAhead(Func<long, CancellationToken, Task<List<MappedRow>>> read, int batchSize)
+    {
+        private (long After, Task<List<MappedRow>> Rows)? _next;
+
+        public async Task<List<MappedRow>> ReadAsync(long after, CancellationToken cancellationToken)
+        {
+            var rows = _next is { } next && next.After == after ? await next.Rows.ConfigureAwait(false) : await read(after, cancellationToken).ConfigureAwait(false);
+            _next = null;
+            if (rows.Count == batchSize)
+            {
+                var last = rows[^1].SourceKey;
+                _next = (last, Task.Run(() => read(last, cancellationToken), cancellationToken));
+            }
+
+            return rows;
+        }
+
+        /// <summary>Waits for a read still under way and forgets it, before its connection is dropped.</summary>
+        public async ValueTask DropAsync()
+        {
+            if (_next is not { } next) return;
+            _next = null;
+            try
+            {
+                await next.Rows.ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Its rows are not used: the batch is read again, and a lasting failure shows there.
+            }
+        }
     }
 
     /// <summary>What one batch did; also the running total of a table.</summary>

@@ -11,6 +11,8 @@ internal sealed record ParentKey(int Column, string Table, string KeyColumn);
 /// <summary>
 /// How one source table becomes one target table: the columns read (the first is the integer key the table is paged
 /// by), the source filter, the target columns (the first <see cref="KeyColumns"/> are its key) and the row mapping.
+/// The target's current rows for a batch are looked up by the indexed key column <see cref="LookupColumn"/> alone
+/// (servers answer a one-column IN from an index several times faster than a row-constructor IN over two columns).
 /// </summary>
 internal sealed record TablePlan(
     OrgSyncTable Table,
@@ -21,7 +23,8 @@ internal sealed record TablePlan(
     string[] TargetColumns,
     int KeyColumns,
     Func<IDataRecord, MappedRow> Map,
-    ParentKey[] Parents)
+    ParentKey[] Parents,
+    int LookupColumn = 0)
 {
     /// <summary>
     /// The SQL condition (over the source aliased s, with @since) that picks the rows changed since the mark; a link row
@@ -46,7 +49,7 @@ internal sealed record TablePlan(
         new(OrgSyncTable.InstituteUsers, "institute_user", ["id", "institute_id", "user_id", "user_type", "status", "created_at", "updated_at"], null,
             "institute_users", ["instituteId", "userId", "role", "isActive", "createdAt", "updatedAt"], 2,
             r => Row(r, 5, _ => [Id(r, 1), Id(r, 2), OrgMappings.Role(Text(r, 3)), OrgMappings.IsActive(Text(r, 4))]),
-            [new(0, "institute", "instituteId"), new(1, "user", "userId")]),
+            [new(0, "institute", "instituteId"), new(1, "user", "userId")], LookupColumn: 1), // userId: indexed, few institutes per user
         new(OrgSyncTable.UserAuth, "users", ["id", "password", "created_at", "updated_at", "is_active", "email"], ActiveUsers,
             "user_auth", ["userId", "password", "createdAt", "updatedAt"], 1,
             r => Row(r, 2, key => [key, Text(r, 1)]), [new(0, "user", "userId")]),
