@@ -15,6 +15,8 @@ public static class TestServices
 
     public static string MySql => Require("SYNCTOOLS_TEST_MYSQL");
 
+    public static string Postgres => Require("SYNCTOOLS_TEST_PG");
+
     /// <summary>node_modules holding the official bson and mongodb npm packages, the reference implementation.</summary>
     public static string NodeModules => Require("SYNCTOOLS_TEST_NODE_MODULES");
 

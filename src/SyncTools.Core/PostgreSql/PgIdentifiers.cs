@@ -1,0 +1,70 @@
+using Npgsql;
+using SyncTools.Core.Jobs;
+
+namespace SyncTools.Core.PostgreSql;
+
+/// <summary>A source column as the catalogue describes it.</summary>
+/// <param name="TypeName">The type's name (for an array, its element type's, with <paramref name="IsArray"/>).</param>
+/// <param name="TypeCategory">pg_type.typtype of that type: b base, e enum, d domain, c composite, r range.</param>
+public sealed record PgColumn(string Name, string TypeName, char TypeCategory, bool IsArray);
+
+/// <summary>Identifiers of PostgreSQL: quoted, and checked against the catalogue before any SQL uses them.</summary>
+public static class PgIdentifiers
+{
+    /// <summary>Quotes an identifier with double quotes, doubling any inside.</summary>
+    /// <exception cref="SyncToolsException">Empty, over 63 bytes, or holding NUL.</exception>
+    public static string Quote(string name)
+    {
+        if (string.IsNullOrEmpty(name) || System.Text.Encoding.UTF8.GetByteCount(name) > 63 || name.Contains('\0'))
+        {
+            throw new SyncToolsException($"'{name}' is not a valid PostgreSQL identifier: 1 to 63 bytes, no NUL.", JobErrorCategory.InvalidArgument, "PgIdentifierInvalid", name);
+        }
+
+        return "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    }
+
+    /// <summary>The table's columns in order, from the catalogue.</summary>
+    /// <exception cref="SyncToolsException">No such table (or view) in the schema.</exception>
+    public static async Task<IReadOnlyList<PgColumn>> ColumnsAsync(NpgsqlConnection connection, string schema, string table, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("""
+            SELECT a.attname, COALESCE(e.typname, t.typname), COALESCE(e.typtype, t.typtype)::text, e.oid IS NOT NULL
+            FROM pg_attribute a
+            JOIN pg_class c ON c.oid = a.attrelid
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            JOIN pg_type t ON t.oid = a.atttypid
+            LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
+            WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND a.attnum > 0 AND NOT a.attisdropped
+            ORDER BY a.attnum
+            """, connection);
+        command.Parameters.Add(new() { Value = schema });
+        command.Parameters.Add(new() { Value = table });
+        var columns = new List<PgColumn>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                columns.Add(new(reader.GetString(0), reader.GetString(1), reader.GetString(2)[0], reader.GetBoolean(3)));
+            }
+        }
+
+        return columns.Count > 0 ? columns
+            : throw new SyncToolsException($"PostgreSQL has no table {Quote(schema)}.{Quote(table)}.", JobErrorCategory.ObjectNotFound, "PgTableNotFound", $"{schema}.{table}");
+    }
+
+    /// <summary>The table's primary key when it is a single column; null otherwise.</summary>
+    public static async Task<string?> SingleColumnPrimaryKeyAsync(NpgsqlConnection connection, string schema, string table, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("""
+            SELECT a.attname
+            FROM pg_index i
+            JOIN pg_class c ON c.oid = i.indrelid
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]
+            WHERE n.nspname = $1 AND c.relname = $2 AND i.indisprimary AND i.indnatts = 1
+            """, connection);
+        command.Parameters.Add(new() { Value = schema });
+        command.Parameters.Add(new() { Value = table });
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+    }
+}

@@ -1,0 +1,123 @@
+using Npgsql;
+using SyncTools.Core.FullSync;
+using SyncTools.Core.Jobs;
+using SyncTools.Mongo.Bson;
+
+namespace SyncTools.Core.Tests.FullSync;
+
+/// <summary>The PostgreSQL side of Start-FullSync against the test PostgreSQL: type mapping and keyset paging.</summary>
+public sealed class KeysetPagerTests : IAsyncLifetime
+{
+    private readonly string _schema = TestServices.UniqueName("fs").Replace('-', '_');
+    private NpgsqlConnection _connection = null!;
+
+    public async Task InitializeAsync()
+    {
+        _connection = new NpgsqlConnection(TestServices.Postgres + ";ArrayNullabilityMode=PerInstance");
+        await _connection.OpenAsync();
+        await Execute($"CREATE SCHEMA {_schema}; SET search_path TO {_schema}");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Execute($"DROP SCHEMA {_schema} CASCADE");
+        await _connection.DisposeAsync();
+    }
+
+    private async Task Execute(string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, _connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<List<BsonDocument>> ReadAll(string table, string? key = null, string? where = null, int pageSize = 100)
+    {
+        var pager = await KeysetPager.CreateAsync(_connection, _schema, table, key, where, pageSize, CancellationToken.None);
+        var documents = new List<BsonDocument>();
+        await foreach (var page in pager.ReadAsync(_connection, null, CancellationToken.None))
+        {
+            Assert.InRange(page.Documents.Count, 1, pageSize);
+            documents.AddRange(page.Documents);
+        }
+
+        return documents;
+    }
+
+    [Fact]
+    public async Task Maps_every_common_type_to_its_documented_BSON_form()
+    {
+        await Execute("""
+            CREATE TYPE mood AS ENUM ('sad', 'happy');
+            CREATE TABLE typed (
+              id bigint PRIMARY KEY, small smallint, whole integer, real4 real, double8 double precision, flag boolean,
+              label text, code varchar(10), padded char(4), money_n numeric(12, 2), huge numeric, at_local timestamp,
+              at_zone timestamptz, day date, uid uuid, raw bytea, doc jsonb, plain json, tags text[], scores integer[],
+              feeling mood, span interval, nothing text);
+            INSERT INTO typed VALUES (9000000000, 7, -42, 1.5, 2.25, true, 'ünïcode', 'v', 'ab', 12345.67,
+              123456789012345678901234567890123456789.5, '2024-02-29 13:14:15.678', '2024-02-29 13:14:15.678+02', '2024-02-29',
+              '00112233-4455-6677-8899-aabbccddeeff', '\x00ff10', '{"a": {"b": [1, 2.5, null, "x"]}, "n": 9007199254740993}', '[true]',
+              ARRAY['x', NULL, 'z'], ARRAY[1, 2], 'happy', '1 day 02:03:04', NULL);
+            """);
+
+        var document = Assert.Single(await ReadAll("typed"));
+
+        Assert.Equal(new BsonInt64(9_000_000_000), document["_id"]);
+        Assert.Equal(new BsonInt64(9_000_000_000), document["id"]);
+        Assert.Equal(new BsonInt32(7), document["small"]);
+        Assert.Equal(new BsonInt32(-42), document["whole"]);
+        Assert.Equal(new BsonDouble(1.5), document["real4"]);
+        Assert.Equal(new BsonDouble(2.25), document["double8"]);
+        Assert.Equal(BsonBoolean.True, document["flag"]);
+        Assert.Equal(new BsonString("ünïcode"), document["label"]);
+        Assert.Equal(new BsonString("ab  "), document["padded"]);
+        Assert.Equal(new BsonDecimal128(Decimal128.Parse("12345.67")), document["money_n"]);
+        Assert.Equal(new BsonString("123456789012345678901234567890123456789.5"), document["huge"]);
+        Assert.Equal(BsonDateTime.From(new DateTimeOffset(2024, 2, 29, 13, 14, 15, 678, TimeSpan.Zero)), document["at_local"]);
+        Assert.Equal(BsonDateTime.From(new DateTimeOffset(2024, 2, 29, 11, 14, 15, 678, TimeSpan.Zero)), document["at_zone"]);
+        Assert.Equal(BsonDateTime.From(new DateTimeOffset(2024, 2, 29, 0, 0, 0, TimeSpan.Zero)), document["day"]);
+        Assert.Equal(BsonBinaryData.FromGuid(Guid.Parse("00112233-4455-6677-8899-aabbccddeeff")), document["uid"]);
+        Assert.Equal(new BsonBinaryData([0x00, 0xff, 0x10]), document["raw"]);
+        Assert.Equal(new BsonDocument { { "a", new BsonDocument("b", new BsonArray { 1, 2.5, BsonNull.Value, "x" }) }, { "n", 9007199254740993L } }, document["doc"]);
+        Assert.Equal(new BsonArray { true }, document["plain"]);
+        Assert.Equal(new BsonArray { "x", BsonNull.Value, "z" }, document["tags"]);
+        Assert.Equal(new BsonArray { 1, 2 }, document["scores"]);
+        Assert.Equal(new BsonString("happy"), document["feeling"]);
+        Assert.Equal(new BsonString("1 day 02:03:04"), document["span"]);
+        Assert.Equal(BsonNull.Value, document["nothing"]);
+    }
+
+    [Fact]
+    public async Task Pages_by_key_over_gaps_and_text_keys_with_the_users_filter()
+    {
+        await Execute("""
+            CREATE TABLE gaps (id integer PRIMARY KEY, v text);
+            INSERT INTO gaps SELECT i * 7, 'v' || i FROM generate_series(1, 250) i WHERE i % 3 <> 0;
+            CREATE TABLE words (word text COLLATE "C" PRIMARY KEY, n integer);
+            INSERT INTO words SELECT md5(i::text), i FROM generate_series(1, 120) i;
+            """);
+
+        var gaps = await ReadAll("gaps", pageSize: 16);
+        var words = await ReadAll("words", pageSize: 7);
+        var filtered = await ReadAll("gaps", where: "v LIKE 'v1%' OR id < 20", pageSize: 5);
+
+        Assert.Equal(Enumerable.Range(1, 250).Where(i => i % 3 != 0).Select(i => (long)(i * 7)), gaps.Select(d => d["_id"].ToInt64()));
+        Assert.Equal(words.Select(d => d["word"].AsString).Order(StringComparer.Ordinal), words.Select(d => d["_id"].AsString));
+        Assert.Equal(120, words.Select(d => d["_id"].AsString).Distinct().Count());
+        Assert.Equal(gaps.Where(d => d["v"].AsString.StartsWith("v1", StringComparison.Ordinal) || d["_id"].ToInt64() < 20).Select(d => d["_id"]), filtered.Select(d => d["_id"]));
+    }
+
+    [Fact]
+    public async Task A_missing_table_key_or_primary_key_is_a_clear_error()
+    {
+        await Execute("CREATE TABLE nokey (a integer, b text)");
+
+        var table = await Assert.ThrowsAsync<SyncToolsException>(() => KeysetPager.CreateAsync(_connection, _schema, "absent", null, null, 10, CancellationToken.None));
+        var primary = await Assert.ThrowsAsync<SyncToolsException>(() => KeysetPager.CreateAsync(_connection, _schema, "nokey", null, null, 10, CancellationToken.None));
+        var key = await Assert.ThrowsAsync<SyncToolsException>(() => KeysetPager.CreateAsync(_connection, _schema, "nokey", "c\"; DROP", null, 10, CancellationToken.None));
+
+        Assert.Equal(("PgTableNotFound", JobErrorCategory.ObjectNotFound), (table.ErrorId, table.Category));
+        Assert.Equal("PgPrimaryKeyMissing", primary.ErrorId);
+        Assert.Equal("PgKeyNotFound", key.ErrorId);
+        Assert.Contains("\"c\"\"; DROP\"", key.Message);
+    }
+}
