@@ -6,32 +6,45 @@ using SyncTools.Mongo.Bson;
 
 namespace SyncTools.Core.FullSync;
 
-/// <summary>One page of the source: its rows as documents (_id = the key), and the key to read the next page after.</summary>
-public sealed record SourcePage(IReadOnlyList<BsonDocument> Documents, object LastKey);
+/// <summary>One page of the source: its rows as documents (_id = the key), and the key (as text) to read the next page after.</summary>
+public sealed record SourcePage(IReadOnlyList<BsonDocument> Documents, string LastKey);
 
 /// <summary>
 /// Reads a PostgreSQL table page by page in key order (keyset: <c>WHERE key &gt; last ORDER BY key LIMIT n</c>, never
 /// OFFSET), each row a BSON document with <c>_id</c> = the key and every column by name, mapped by
 /// <see cref="PgBsonMapping"/>. Table and key are checked in the catalogue; the optional filter is the user's own SQL.
+/// The last key travels as PostgreSQL's own text form, so a page boundary is exact for every key type.
 /// </summary>
 public sealed class KeysetPager
 {
     private readonly IReadOnlyList<PgColumnMapping> _columns;
-    private readonly string _sql;
-    private readonly string _firstSql;
+    private readonly int _keyIndex;
+    private readonly string _quotedKey;
+    private readonly string _keyType;
+    private readonly string _from;
+    private readonly string? _where;
+    private readonly int _pageSize;
 
-    private KeysetPager(IReadOnlyList<PgColumnMapping> columns, string key, string from, string? where, int pageSize)
+    private KeysetPager(IReadOnlyList<PgColumnMapping> columns, PgColumn key, string from, string? where, int pageSize)
     {
         _columns = columns;
-        var select = $"SELECT {string.Join(", ", columns.Select(c => c.Projection))}, {key} FROM {from}";
-        var filter = where is null ? "" : $"({where}) AND ";
-        _firstSql = $"{select}{(where is null ? "" : $" WHERE ({where})")} ORDER BY {key} LIMIT {pageSize}";
-        _sql = $"{select} WHERE {filter}{key} > $1 ORDER BY {key} LIMIT {pageSize}";
+        _keyIndex = columns.ToList().FindIndex(c => c.Name == key.Name);
+        _quotedKey = PgIdentifiers.Quote(key.Name);
+        _keyType = key.SqlType;
+        _from = from;
+        _where = where;
+        _pageSize = pageSize;
     }
+
+    /// <summary>The key column's name.</summary>
+    public string Key => _columns[_keyIndex].Name;
+
+    /// <summary>"schema"."table", quoted.</summary>
+    public string Table => _from;
 
     /// <param name="key">The column to page by; null for the table's own single-column primary key.</param>
     /// <param name="where">A filter in the user's own SQL, or null.</param>
-    /// <exception cref="SyncToolsException">No such table or key column, no single-column primary key, or a bad page size.</exception>
+    /// <exception cref="SyncToolsException">No such table or key column, a key that is not unique and NOT NULL, or a bad page size.</exception>
     public static async Task<KeysetPager> CreateAsync(NpgsqlConnection connection, string schema, string table, string? key, string? where, int pageSize, CancellationToken cancellationToken)
     {
         if (pageSize < 1) throw new SyncToolsException("The page size must be at least 1.", JobErrorCategory.InvalidArgument, "PageSizeInvalid", pageSize);
@@ -39,16 +52,27 @@ public sealed class KeysetPager
         var columns = await PgIdentifiers.ColumnsAsync(connection, schema, table, cancellationToken).ConfigureAwait(false);
         key ??= await PgIdentifiers.SingleColumnPrimaryKeyAsync(connection, schema, table, cancellationToken).ConfigureAwait(false)
             ?? throw new SyncToolsException($"{from} has no single-column primary key: name the key column to page by (-PrimaryKey).", JobErrorCategory.InvalidArgument, "PgPrimaryKeyMissing", $"{schema}.{table}");
-        if (columns.All(c => c.Name != key))
+        var keyColumn = columns.FirstOrDefault(c => c.Name == key)
+            ?? throw new SyncToolsException($"{from} has no column {PgIdentifiers.Quote(key)} to page by.", JobErrorCategory.ObjectNotFound, "PgKeyNotFound", $"{schema}.{table}.{key}");
+        if (!keyColumn.IsUniqueKey)
         {
-            throw new SyncToolsException($"{from} has no column {PgIdentifiers.Quote(key)} to page by.", JobErrorCategory.ObjectNotFound, "PgKeyNotFound", $"{schema}.{table}.{key}");
+            throw new SyncToolsException(
+                $"{from}.{PgIdentifiers.Quote(key)} cannot be the key: paging by it needs it NOT NULL with a unique index of its own, or rows would be skipped or doubled.",
+                JobErrorCategory.InvalidArgument, "PgKeyNotUnique", $"{schema}.{table}.{key}");
         }
 
-        return new KeysetPager(columns.Select(PgBsonMapping.For).ToList(), PgIdentifiers.Quote(key), from, string.IsNullOrWhiteSpace(where) ? null : where, pageSize);
+        return new KeysetPager(columns.Select(PgBsonMapping.For).ToList(), keyColumn, from, string.IsNullOrWhiteSpace(where) ? null : where, pageSize);
+    }
+
+    /// <summary>The rows the filter selects now.</summary>
+    public async Task<long> CountAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"SELECT count(*) FROM {_from}{(_where is null ? "" : $" WHERE ({_where})")}", connection);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
     /// <summary>The pages after <paramref name="after"/> (null: from the start), until the table ends.</summary>
-    public async IAsyncEnumerable<SourcePage> ReadAsync(NpgsqlConnection connection, object? after, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<SourcePage> ReadAsync(NpgsqlConnection connection, string? after, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -60,25 +84,42 @@ public sealed class KeysetPager
     }
 
     /// <summary>The page after <paramref name="after"/> (null: the first), or null past the end.</summary>
-    public async Task<SourcePage?> ReadPageAsync(NpgsqlConnection connection, object? after, CancellationToken cancellationToken)
+    public async Task<SourcePage?> ReadPageAsync(NpgsqlConnection connection, string? after, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(after is null ? _firstSql : _sql, connection);
+        var conditions = new[] { _where is null ? null : $"({_where})", after is null ? null : $"source.{_quotedKey} > CAST($1 AS {_keyType})" }.OfType<string>().ToList();
+        // Qualified, the key in ORDER BY is the table's column, not the output column of the same name.
+        var sql = $"SELECT {string.Join(", ", _columns.Select(c => c.Projection))}, source.{_quotedKey}::text FROM {_from} AS source"
+                  + (conditions.Count > 0 ? " WHERE " + string.Join(" AND ", conditions) : "")
+                  + $" ORDER BY source.{_quotedKey} LIMIT {_pageSize}";
+        await using var command = new NpgsqlCommand(sql, connection);
         if (after is not null) command.Parameters.Add(new() { Value = after });
         var documents = new List<BsonDocument>();
-        object? last = null;
+        string? last = null;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            last = reader.GetValue(_columns.Count);
-            var document = new BsonDocument { { "_id", BsonMapper.ToBson(last) } };
+            var document = new BsonDocument { { "_id", _columns[_keyIndex].ToBson(reader.GetValue(_keyIndex)) } };
             for (var i = 0; i < _columns.Count; i++)
             {
                 document[_columns[i].Name] = reader.IsDBNull(i) ? BsonNull.Value : _columns[i].ToBson(reader.GetValue(i));
             }
 
             documents.Add(document);
+            last = reader.GetString(_columns.Count);
         }
 
         return last is null ? null : new SourcePage(documents, last);
+    }
+
+    /// <summary>Keys in PostgreSQL's text form as the _id values the copy gives them (PostgreSQL parses them).</summary>
+    public async Task<IReadOnlyList<BsonValue>> IdsAsync(NpgsqlConnection connection, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        var key = _columns[_keyIndex];
+        await using var command = new NpgsqlCommand($"SELECT {key.Projection} FROM (SELECT CAST(k AS {_keyType}) AS {_quotedKey} FROM unnest($1::text[]) AS k) AS keys", connection);
+        command.Parameters.Add(new() { Value = keys.ToArray() });
+        var ids = new List<BsonValue>(keys.Count);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) ids.Add(key.ToBson(reader.GetValue(0)));
+        return ids;
     }
 }

@@ -7,6 +7,7 @@ public enum JobErrorCategory
     NotSpecified,
     InvalidArgument,
     InvalidData,
+    InvalidOperation,
     ObjectNotFound,
     ConnectionError,
     AuthenticationError,

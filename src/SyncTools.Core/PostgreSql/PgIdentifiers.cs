@@ -6,7 +6,9 @@ namespace SyncTools.Core.PostgreSql;
 /// <summary>A source column as the catalogue describes it.</summary>
 /// <param name="TypeName">The type's name (for an array, its element type's, with <paramref name="IsArray"/>).</param>
 /// <param name="TypeCategory">pg_type.typtype of that type: b base, e enum, d domain, c composite, r range.</param>
-public sealed record PgColumn(string Name, string TypeName, char TypeCategory, bool IsArray);
+/// <param name="SqlType">The column's type as SQL writes it, e.g. "character varying(20)".</param>
+/// <param name="IsUniqueKey">NOT NULL with a unique index (or primary key) of its own: a key to page by.</param>
+public sealed record PgColumn(string Name, string TypeName, char TypeCategory, bool IsArray, string SqlType, bool IsUniqueKey);
 
 /// <summary>Identifiers of PostgreSQL: quoted, and checked against the catalogue before any SQL uses them.</summary>
 public static class PgIdentifiers
@@ -28,7 +30,10 @@ public static class PgIdentifiers
     public static async Task<IReadOnlyList<PgColumn>> ColumnsAsync(NpgsqlConnection connection, string schema, string table, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand("""
-            SELECT a.attname, COALESCE(e.typname, t.typname), COALESCE(e.typtype, t.typtype)::text, e.oid IS NOT NULL
+            SELECT a.attname, COALESCE(e.typname, t.typname), COALESCE(e.typtype, t.typtype)::text, e.oid IS NOT NULL,
+                   format_type(a.atttypid, a.atttypmod),
+                   a.attnotnull AND EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisunique
+                                            AND i.indnatts = 1 AND i.indkey[0] = a.attnum AND i.indpred IS NULL)
             FROM pg_attribute a
             JOIN pg_class c ON c.oid = a.attrelid
             JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -44,7 +49,7 @@ public static class PgIdentifiers
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                columns.Add(new(reader.GetString(0), reader.GetString(1), reader.GetString(2)[0], reader.GetBoolean(3)));
+                columns.Add(new(reader.GetString(0), reader.GetString(1), reader.GetString(2)[0], reader.GetBoolean(3), reader.GetString(4), reader.GetBoolean(5)));
             }
         }
 

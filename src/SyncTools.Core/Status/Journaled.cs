@@ -24,6 +24,11 @@ public static class Journaled
             await Record(Guid.NewGuid(), RunStatus.Aborted, [], "Stopped before it finished.").ConfigureAwait(false);
             throw;
         }
+        catch (JobAbortedException e)
+        {
+            await Record(Guid.NewGuid(), RunStatus.Aborted, [], e.Message).ConfigureAwait(false);
+            throw;
+        }
         catch (SyncToolsException e)
         {
             await Record(Guid.NewGuid(), RunStatus.Failed, [], e.Message).ConfigureAwait(false);

@@ -4,7 +4,8 @@ using SyncTools.Core.Jobs;
 namespace SyncTools.Core.Tests.Support;
 
 /// <summary>An IJobReporter that keeps everything a job reported, and answers ShouldProcess as told.</summary>
-public sealed class RecordingReporter(bool approve = true) : IJobReporter
+/// <param name="onProgress">Runs on each progress report, for tests that act while a job runs.</param>
+public sealed class RecordingReporter(bool approve = true, Action<JobProgress>? onProgress = null) : IJobReporter
 {
     public ConcurrentQueue<JobProgress> Progresses { get; } = new();
 
@@ -22,7 +23,11 @@ public sealed class RecordingReporter(bool approve = true) : IJobReporter
             .Concat(Progresses.Select(p => $"{p.Activity} {p.Status}"))
             .Concat(Questions.Select(q => $"{q.Target} {q.Action}"));
 
-    public void Progress(JobProgress progress) => Progresses.Enqueue(progress);
+    public void Progress(JobProgress progress)
+    {
+        Progresses.Enqueue(progress);
+        onProgress?.Invoke(progress);
+    }
 
     public void Verbose(string message) => Verboses.Enqueue(message);
 

@@ -1,0 +1,332 @@
+using System.Diagnostics;
+using System.Text;
+using Npgsql;
+using SyncTools.Core.Jobs;
+using SyncTools.Core.PostgreSql;
+using SyncTools.Mongo;
+using SyncTools.Mongo.Bson;
+
+namespace SyncTools.Core.FullSync;
+
+/// <summary>
+/// Copies a PostgreSQL table into MongoDB by temp-collection swap. Before the copy, the target is locked (a lease) and
+/// the slot's latest LSN for the table is taken; the table is then paged by key into a temporary collection, the next
+/// page read while the previous one is written, with the job's statistics document updated after every page. Only
+/// when every page is in and the temporary collection holds exactly the rows read is it renamed over the live
+/// collection in one step, and only then is the LSN published for change capture. A run that stops or fails leaves the
+/// live collection and the published LSN as they were; -Resume continues it from its last committed page.
+/// </summary>
+public static class StartFullSyncJob
+{
+    public const string Name = "Start-FullSync";
+
+    /// <summary>The temporary collection is the live one's name with this suffix.</summary>
+    public const string TempSuffix = "_fullsync_tmp";
+
+    /// <returns>The run, or null when the write was declined (-WhatIf, or "no" at -Confirm).</returns>
+    public static async Task<FullSyncResult?> RunAsync(FullSyncOptions options, IJobReporter reporter, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var runId = Guid.NewGuid();
+        var source = $"{options.Postgres.Database}.{options.Schema}.{options.Table}";
+        var slotName = Validate(options);
+        try
+        {
+            await using var pg = await options.Postgres.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var pager = await KeysetPager.CreateAsync(pg, options.Schema, options.Table, options.PrimaryKey, options.Where, options.PageSize, cancellationToken).ConfigureAwait(false);
+            var slot = await ReplicationSlot.OpenAsync(pg, slotName, cancellationToken).ConfigureAwait(false);
+            var total = await pager.CountAsync(pg, cancellationToken).ConfigureAwait(false);
+
+            await using var client = options.Mongo.CreateClient();
+            var databaseName = options.Database ?? client.Url.DatabaseName
+                ?? throw new SyncToolsException("Name the MongoDB database: -Database, or a path in the connection string.", JobErrorCategory.InvalidArgument, "MongoDatabaseMissing");
+            var run = new Run(options, reporter, runId, source, $"{databaseName}.{options.Collection}", client.GetDatabase(databaseName), pg, pager, slot, total);
+            return await run.ExecuteAsync(clock, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw Translate(options, e, source);
+        }
+    }
+
+    private static string Validate(FullSyncOptions options)
+    {
+        if (options.PageSize is < 1 or > FullSyncOptions.MaxPageSize)
+        {
+            throw new SyncToolsException($"The page size must be 1 to {FullSyncOptions.MaxPageSize:N0}.", JobErrorCategory.InvalidArgument, "PageSizeInvalid", options.PageSize);
+        }
+
+        foreach (var collection in new[] { options.Collection, options.StatisticsCollection, options.LsnCollection, options.RefresherCollection })
+        {
+            if (string.IsNullOrEmpty(collection) || collection.Contains('\0') || collection.Contains('$') || collection.StartsWith("system.", StringComparison.Ordinal))
+            {
+                throw new SyncToolsException($"'{collection}' is not a MongoDB collection name a sync may write: non-empty, no '$' or NUL, not system.*.", JobErrorCategory.InvalidArgument, "MongoCollectionInvalid", collection);
+            }
+        }
+
+        return options.SlotName ?? (Environment.GetEnvironmentVariable(FullSyncOptions.SlotNameVariable) is { Length: > 0 } slot ? slot
+            : throw new SyncToolsException($"Name the replication slot: -SlotName, or ${FullSyncOptions.SlotNameVariable}.", JobErrorCategory.InvalidArgument, "PgSlotMissing"));
+    }
+
+    /// <summary>The statistics document's _id.</summary>
+    public static string JobName(FullSyncOptions options, string target) => options.JobName ?? $"fullsync:{target}";
+
+    private static SyncToolsException Translate(FullSyncOptions options, Exception e, string source) => e switch
+    {
+        SyncToolsException known => known,
+        NpgsqlException => options.Postgres.Translate(e, source),
+        _ => options.Mongo.Translate(e, $"{options.Database ?? options.Mongo.DatabaseName}.{options.Collection}"),
+    };
+
+    /// <summary>Where a run starts copying: after a key (null: the beginning), with rows already copied and the LSN of the copy.</summary>
+    private sealed record StartPoint(string? LastKey, long Copied, string Lsn, string? ResumedFrom);
+
+    private sealed class Run(FullSyncOptions options, IJobReporter reporter, Guid runId, string source, string target,
+        MongoDatabase database, NpgsqlConnection pg, KeysetPager pager, ReplicationSlot slot, long total)
+    {
+        private readonly string _temp = options.Collection + TempSuffix;
+        private readonly string _job = JobName(options, target);
+        private readonly JobStatistics _statistics = new(database.GetCollection(options.StatisticsCollection), JobName(options, target), runId);
+
+        public async Task<FullSyncResult?> ExecuteAsync(Stopwatch clock, CancellationToken cancellationToken)
+        {
+            if (await TargetLease.HolderAsync(database, target, cancellationToken).ConfigureAwait(false) is { } holder)
+            {
+                reporter.Warning($"{target} is locked by {holder}: a run now would be refused.");
+            }
+
+            var lsn = await slot.LatestLsnAsync(pg, options.Schema, options.Table, cancellationToken).ConfigureAwait(false);
+            var action = options.Resume
+                ? $"Resume the last run of {_job}: copy the rest of {source} into {_temp}, then replace {target} with it"
+                : $"Copy {total:N0} rows of {source} into {_temp}, then replace {target} with it; change capture to resume after LSN {lsn}";
+            if (!reporter.ShouldProcess(target, action)) return null;
+
+            var lease = await TargetLease.AcquireAsync(database, target, runId, options.LeaseDuration, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var start = options.Resume ? await ResumePointAsync(cancellationToken).ConfigureAwait(false) : await StartCleanAsync(lsn, cancellationToken).ConfigureAwait(false);
+                var copyClock = Stopwatch.StartNew();
+                var copied = await CopyAsync(start, lease, clock, copyClock, cancellationToken).ConfigureAwait(false);
+                var copiedThisRun = copied - start.Copied;
+                await SwapAsync(copied, lease, cancellationToken).ConfigureAwait(false);
+                await PublishLsnAsync(start.Lsn, cancellationToken).ConfigureAwait(false);
+                var refresherJobs = options.CreateRefresherJobs ? await CreateRefresherJobsAsync(start.Lsn, cancellationToken).ConfigureAwait(false) : 0;
+                var sourceRows = await pager.CountAsync(pg, cancellationToken).ConfigureAwait(false);
+                var targetRows = await database.GetCollection(options.Collection).CountDocumentsAsync(new BsonDocument(), cancellationToken).ConfigureAwait(false);
+                await _statistics.UpdateAsync(new BsonDocument
+                {
+                    { "status", FullSyncStatus.Finished }, { "finishedAt", BsonDateTime.From(DateTimeOffset.UtcNow) },
+                    { "sourceRows", sourceRows }, { "targetRows", targetRows }, { "refresherJobs", refresherJobs },
+                }, cancellationToken).ConfigureAwait(false);
+                if (targetRows < sourceRows)
+                {
+                    reporter.Warning($"{target} holds {targetRows:N0} documents, {source} {sourceRows:N0} rows now: rows added during the copy arrive through change capture.");
+                }
+
+                reporter.Verbose($"{source} -> {target}: {copied:N0} rows copied, LSN {start.Lsn}, {refresherJobs:N0} refresher jobs.");
+                return new FullSyncResult
+                {
+                    RunId = runId,
+                    Source = source,
+                    Target = target,
+                    Lsn = start.Lsn,
+                    SourceRows = sourceRows,
+                    CopiedRows = copied,
+                    TargetRows = targetRows,
+                    RefresherJobs = refresherJobs,
+                    Status = FullSyncStatus.Finished,
+                    Duration = clock.Elapsed,
+                    RowsPerSecond = Math.Round(copiedThisRun / Math.Max(copyClock.Elapsed.TotalSeconds, 1e-3), 1),
+                };
+            }
+            catch (Exception e)
+            {
+                var stopped = e is OperationCanceledException or JobAbortedException;
+                var message = e is OperationCanceledException ? "Stopped by the user." : Translate(options, e, source).Message;
+                await Finally(token => _statistics.FinishAsync(stopped ? FullSyncStatus.Aborted : FullSyncStatus.Failed, message, token)).ConfigureAwait(false);
+                throw;
+            }
+            finally
+            {
+                await Finally(lease.ReleaseAsync).ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>A clean-up step that must run even when the run was cancelled; its own failure is only a warning.</summary>
+        private async Task Finally(Func<CancellationToken, Task> step)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                await step(timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is MongoException or OperationCanceledException)
+            {
+                reporter.Warning($"Could not record the end of the run in {database.Name}: {e.Message}");
+            }
+        }
+
+        private async Task<StartPoint> StartCleanAsync(string lsn, CancellationToken cancellationToken)
+        {
+            await database.DropCollectionAsync(_temp, cancellationToken).ConfigureAwait(false);
+            await database.RunCommandAsync(new BsonDocument("create", _temp), cancellationToken).ConfigureAwait(false);
+            await _statistics.StartAsync(Fields(lsn, copied: 0, lastKey: null), cancellationToken).ConfigureAwait(false);
+            await LsnDocument(new BsonDocument("$set", new BsonDocument
+            {
+                { "slot", slot.Name }, { "table", $"{options.Schema}.{options.Table}" },
+                { "pendingLsn", lsn }, { "pendingLsnBase64", Base64(lsn) }, { "pendingRunId", runId.ToString() }, { "pendingSince", BsonDateTime.From(DateTimeOffset.UtcNow) },
+            }), cancellationToken).ConfigureAwait(false);
+            return new StartPoint(null, 0, lsn, null);
+        }
+
+        private async Task<StartPoint> ResumePointAsync(CancellationToken cancellationToken)
+        {
+            var last = await _statistics.ReadAsync(cancellationToken).ConfigureAwait(false);
+            string? Text(string field) => last?.GetValue(field, BsonNull.Value) is BsonString text ? text.Value : null;
+            // RUNNING is resumable too: its process died (the lease it held has expired, or this run could not have taken it).
+            if (last is null || Text("status") == FullSyncStatus.Finished || Text("source") != source || Text("lsn") is null
+                || !(await database.ListCollectionNamesAsync(cancellationToken).ConfigureAwait(false)).Contains(_temp))
+            {
+                throw new SyncToolsException(
+                    $"Nothing to resume for {_job}: its last run {(last is null ? "is unknown" : $"({Text("status")}) copied from {Text("source")}")}, or {database.Name}.{_temp} is gone. Run without -Resume to start over.",
+                    JobErrorCategory.InvalidOperation, "FullSyncNothingToResume", _job);
+            }
+
+            var start = new StartPoint(
+                Text("lastKey"),
+                last.GetValue("rowsCopied", 0).ToInt64(),
+                Text("lsn")!,
+                Text("runId"));
+            await _statistics.StartAsync(Fields(start.Lsn, start.Copied, start.LastKey).Add("resumedFrom", start.ResumedFrom), cancellationToken).ConfigureAwait(false);
+            reporter.Verbose($"Resuming run {start.ResumedFrom} after key {start.LastKey ?? "(none)"}: {start.Copied:N0} rows already in {_temp}.");
+            return start;
+        }
+
+        private BsonDocument Fields(string lsn, long copied, string? lastKey) => new()
+        {
+            { "job", Name }, { "source", source }, { "target", target }, { "tempCollection", _temp }, { "key", pager.Key },
+            { "lsn", lsn }, { "lsnBase64", Base64(lsn) }, { "totalRows", total }, { "rowsCopied", copied }, { "lastKey", lastKey },
+        };
+
+        /// <summary>Pages the source into the temporary collection; the next page is read while the previous one is written.</summary>
+        private async Task<long> CopyAsync(StartPoint start, TargetLease lease, Stopwatch clock, Stopwatch copyClock, CancellationToken cancellationToken)
+        {
+            var temp = database.GetCollection(_temp);
+            var copied = start.Copied;
+            (SourcePage Page, Task Write)? writing = null;
+            async Task Committed()
+            {
+                var (page, write) = writing!.Value;
+                await write.ConfigureAwait(false);
+                copied += page.Documents.Count;
+                await AfterPageAsync(copied, start.Copied, page.LastKey, lease, clock, copyClock, cancellationToken).ConfigureAwait(false);
+            }
+
+            try
+            {
+                await foreach (var page in pager.ReadAsync(pg, start.LastKey, cancellationToken).ConfigureAwait(false))
+                {
+                    if (writing is not null) await Committed().ConfigureAwait(false);
+                    writing = (page, InsertAsync(temp, page.Documents, cancellationToken));
+                }
+            }
+            catch when (writing is not null)
+            {
+                await Task.WhenAny(writing.Value.Write).ConfigureAwait(false); // settle the write in flight before the run records its end
+                throw;
+            }
+
+            if (writing is not null) await Committed().ConfigureAwait(false);
+            return copied;
+        }
+
+        private static async Task InsertAsync(MongoCollection temp, IReadOnlyList<BsonDocument> documents, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await temp.InsertManyAsync(documents, new BulkWriteOptions { IsOrdered = false }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (MongoBulkWriteException e) when (e.WriteConcernError is null && e.WriteErrors.All(error => error.Code == 11000))
+            {
+                // Already there: a resumed run re-reads the page whose commit was not recorded.
+            }
+        }
+
+        private async Task AfterPageAsync(long copied, long before, string lastKey, TargetLease lease, Stopwatch clock, Stopwatch copyClock, CancellationToken cancellationToken)
+        {
+            var rate = (copied - before) / Math.Max(copyClock.Elapsed.TotalSeconds, 1e-3);
+            var percent = total > 0 ? Math.Min(100, Math.Round(copied * 100.0 / total, 1)) : 100;
+            var abortRequested = await _statistics.UpdateAsync(new BsonDocument
+            {
+                { "rowsCopied", copied }, { "lastKey", lastKey }, { "percent", percent }, { "rowsPerSecond", Math.Round(rate, 1) },
+                { "elapsedSeconds", Math.Round(clock.Elapsed.TotalSeconds, 1) }, { "elapsed", clock.Elapsed.ToString(@"hh\:mm\:ss", System.Globalization.CultureInfo.InvariantCulture) },
+            }, cancellationToken).ConfigureAwait(false);
+            reporter.Progress(new JobProgress($"Copying {source} to {target}", copied, Math.Max(total, copied), $"{copied:N0} of {total:N0} rows, {rate:N0} rows/s"));
+            await lease.RenewAsync(cancellationToken).ConfigureAwait(false);
+            if (abortRequested)
+            {
+                throw new JobAbortedException($"{_job} was asked to stop (abortRequested) after {copied:N0} rows; {target} is untouched. Continue with -Resume.", "FullSyncAbortRequested", target);
+            }
+
+            if (clock.Elapsed > options.MaxDuration)
+            {
+                throw new JobAbortedException($"{_job} reached its time limit ({options.MaxDuration}) after {copied:N0} rows; {target} is untouched. Continue with -Resume.", "FullSyncTimeLimit", target);
+            }
+        }
+
+        private async Task SwapAsync(long copied, TargetLease lease, CancellationToken cancellationToken)
+        {
+            var temp = database.GetCollection(_temp);
+            var count = await temp.CountDocumentsAsync(new BsonDocument(), cancellationToken).ConfigureAwait(false);
+            if (count != copied)
+            {
+                throw new SyncToolsException($"{database.Name}.{_temp} holds {count:N0} documents where {copied:N0} rows were copied: {target} is not replaced.", JobErrorCategory.InvalidData, "FullSyncCountMismatch", target);
+            }
+
+            if (pager.Key != "_id")
+            {
+                await temp.CreateIndexesAsync([new CreateIndexModel(new BsonDocument(pager.Key, 1), Unique: true)], cancellationToken).ConfigureAwait(false);
+            }
+
+            await lease.RenewAsync(cancellationToken).ConfigureAwait(false);
+            await database.RenameCollectionAsync(_temp, options.Collection, dropTarget: true, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>After the swap (never before: a failed copy must not move change capture past what the live collection has).</summary>
+        private Task PublishLsnAsync(string lsn, CancellationToken cancellationToken) =>
+            LsnDocument(new BsonDocument
+            {
+                { "$set", new BsonDocument
+                    {
+                        { "slot", slot.Name }, { "table", $"{options.Schema}.{options.Table}" }, { "lsn", lsn }, { "lsnBase64", Base64(lsn) },
+                        { "runId", runId.ToString() }, { "job", _job }, { "recordedAt", BsonDateTime.From(DateTimeOffset.UtcNow) },
+                    }
+                },
+                { "$unset", new BsonDocument { { "pendingLsn", "" }, { "pendingLsnBase64", "" }, { "pendingRunId", "" }, { "pendingSince", "" } } },
+            }, cancellationToken);
+
+        private Task LsnDocument(BsonDocument update, CancellationToken cancellationToken) =>
+            database.GetCollection(options.LsnCollection).BulkWriteAsync(
+                [new UpdateOneModel(new BsonDocument("_id", $"{slot.Name}:{options.Schema}.{options.Table}"), update) { IsUpsert = true }],
+                cancellationToken: cancellationToken);
+
+        /// <summary>One job per key changed in the source since the LSN (its last change's operation and LSN).</summary>
+        private async Task<long> CreateRefresherJobsAsync(string lsn, CancellationToken cancellationToken)
+        {
+            var changes = await slot.ChangesAfterAsync(pg, options.Schema, options.Table, pager.Key, lsn, cancellationToken).ConfigureAwait(false);
+            var latest = changes.GroupBy(c => c.Key).Select(g => g.Last()).ToList();
+            if (latest.Count == 0) return 0;
+            var ids = await pager.IdsAsync(pg, latest.Select(c => c.Key).ToList(), cancellationToken).ConfigureAwait(false);
+            var now = BsonDateTime.From(DateTimeOffset.UtcNow);
+            var jobs = latest.Select((change, i) => new BsonDocument
+            {
+                { "_id", ObjectId.GenerateNewId() }, { "job", _job }, { "runId", runId.ToString() }, { "source", source }, { "target", target },
+                { "key", ids[i] }, { "operation", change.Operation }, { "lsn", change.Lsn }, { "status", "PENDING" }, { "createdAt", now },
+            });
+            var result = await database.GetCollection(options.RefresherCollection).InsertManyAsync(jobs, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return result.InsertedCount;
+        }
+
+        private static string Base64(string lsn) => Convert.ToBase64String(Encoding.ASCII.GetBytes(lsn));
+    }
+}

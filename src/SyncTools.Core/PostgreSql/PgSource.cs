@@ -1,0 +1,77 @@
+using System.Data.Common;
+using System.Net.Sockets;
+using Npgsql;
+using SyncTools.Core.Jobs;
+
+namespace SyncTools.Core.PostgreSql;
+
+/// <summary>Where and as whom to reach a PostgreSQL server; <see cref="ToString"/> never shows the password.</summary>
+/// <remarks>
+/// Parts not given come from the connection string, then from libpq's environment variables PGHOST, PGPORT,
+/// PGDATABASE, PGUSER and PGPASSWORD, then localhost, 5432, the user's name as the database.
+/// </remarks>
+public sealed class PgSource
+{
+    private readonly NpgsqlConnectionStringBuilder _builder;
+
+    public PgSource(string? connectionString = null, string? host = null, int? port = null, string? user = null, string? password = null, string? database = null)
+    {
+        try
+        {
+            _builder = new NpgsqlConnectionStringBuilder(connectionString ?? "");
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            throw new SyncToolsException($"The PostgreSQL connection string cannot be used: {e.Message}", JobErrorCategory.InvalidArgument, "PgConnectionStringInvalid", null, e);
+        }
+
+        var written = new DbConnectionStringBuilder { ConnectionString = connectionString ?? "" };
+        // Each part: as given, else as written in the connection string (under any alias), else from the environment.
+        string? Part(string? value, string variable, params string[] aliases) =>
+            value ?? aliases.Select(a => written.TryGetValue(a, out var v) ? v?.ToString() : null).FirstOrDefault(v => !string.IsNullOrEmpty(v))
+                  ?? (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null);
+        _builder.Host = Part(host, "PGHOST", "host", "server") ?? "localhost";
+        _builder.Port = int.TryParse(Part(port?.ToString(), "PGPORT", "port"), out var p) ? p : 5432;
+        _builder.Username = Part(user, "PGUSER", "username", "user name", "user id", "userid", "user") ?? Environment.UserName;
+        _builder.Password = Part(password, "PGPASSWORD", "password", "pwd", "psw");
+        _builder.Database = Part(database, "PGDATABASE", "database", "db") ?? _builder.Username;
+        _builder.ArrayNullabilityMode = ArrayNullabilityMode.PerInstance; // int[] with NULLs reads as int?[], not an error
+        if (!written.ContainsKey("timeout")) _builder.Timeout = 10;
+        if (!written.ContainsKey("command timeout")) _builder.CommandTimeout = 300;
+        _builder.ApplicationName ??= "SyncTools";
+    }
+
+    public string Database => _builder.Database!;
+
+    /// <summary>"user@host:port/database", never the password.</summary>
+    public override string ToString() => $"{_builder.Username}@{_builder.Host}:{_builder.Port}/{_builder.Database}";
+
+    public async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new NpgsqlConnection(_builder.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw Translate(e, ToString());
+        }
+    }
+
+    /// <summary>Turns what the driver throws into an error that says where, and what to check.</summary>
+    public SyncToolsException Translate(Exception exception, string target) => exception switch
+    {
+        SyncToolsException e => e,
+        PostgresException { SqlState: "28P01" or "28000" } e => new($"PostgreSQL at {this} refused the credentials: {e.MessageText}", JobErrorCategory.AuthenticationError, "PgAuthenticationFailed", target, e),
+        PostgresException { SqlState: "42501" } e => new($"PostgreSQL at {this} denied {target}: {e.MessageText}", JobErrorCategory.PermissionDenied, "PgAccessDenied", target, e),
+        PostgresException { SqlState: "3D000" } e => new($"PostgreSQL at {this} has no database '{Database}'.", JobErrorCategory.ObjectNotFound, "PgDatabaseNotFound", target, e),
+        PostgresException { SqlState: "42P01" or "42703" } e => new($"PostgreSQL at {this} failed reading {target}: {e.MessageText} (did the table change during the run?)", JobErrorCategory.ObjectNotFound, "PgObjectNotFound", target, e),
+        PostgresException e => new($"PostgreSQL at {this} failed for {target}: {e.MessageText} ({e.SqlState})", JobErrorCategory.ReadError, "PgFailed", target, e),
+        NpgsqlException e when e.InnerException is SocketException or IOException or TimeoutException =>
+            new($"Cannot reach PostgreSQL at {this}: {e.Message}", JobErrorCategory.ConnectionError, "PgUnreachable", target, e),
+        _ => new($"PostgreSQL at {this} failed for {target}: {exception.Message}", JobErrorCategory.NotSpecified, "PgFailed", target, exception),
+    };
+}
