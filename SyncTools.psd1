@@ -14,6 +14,7 @@
         'Sync-TowAndGoToMongo'
         'Invoke-OrgSync'
         'Update-ClusterId'
+        'Start-FullSync'
         'Get-SyncStatus'
     )
     FunctionsToExport    = @()

@@ -29,6 +29,10 @@ public sealed class CmdletContractTests : IClassFixture<CmdletMetadata>
         {
             ["__AllParameterSets"] = [],
         },
+        ["Start-FullSync"] = new()
+        {
+            ["__AllParameterSets"] = ["Table", "Collection"],
+        },
         ["Get-SyncStatus"] = new()
         {
             ["__AllParameterSets"] = [],
@@ -43,6 +47,7 @@ public sealed class CmdletContractTests : IClassFixture<CmdletMetadata>
         { "Sync-TowAndGoToMongo", "Get-SyncStatus", ["Job", "RunId"] },
         { "Invoke-OrgSync", "Get-SyncStatus", ["Job", "RunId"] },
         { "Update-ClusterId", "Get-SyncStatus", ["Job", "RunId"] },
+        { "Start-FullSync", "Get-SyncStatus", ["Job", "RunId"] },
         { "Get-SyncStatus", "Get-SyncStatus", ["Job", "RunId"] },
     };
 

@@ -19,6 +19,12 @@ public sealed record FullSyncOptions
 
     public required PgSource Postgres { get; init; }
 
+    /// <summary>"database.schema.table" in PostgreSQL.</summary>
+    public string SourceName => $"{Postgres.Database}.{Schema}.{Table}";
+
+    /// <summary>"database.collection" in MongoDB (the database as given, else the connection string's).</summary>
+    public string TargetName => $"{Database ?? Mongo.DatabaseName}.{Collection}";
+
     public string Schema { get; init; } = DefaultSchema;
 
     public required string Table { get; init; }

@@ -28,7 +28,7 @@ public static class StartFullSyncJob
     {
         var clock = Stopwatch.StartNew();
         var runId = Guid.NewGuid();
-        var source = $"{options.Postgres.Database}.{options.Schema}.{options.Table}";
+        var source = options.SourceName;
         var slotName = Validate(options);
         try
         {
@@ -75,7 +75,7 @@ public static class StartFullSyncJob
     {
         SyncToolsException known => known,
         NpgsqlException => options.Postgres.Translate(e, source),
-        _ => options.Mongo.Translate(e, $"{options.Database ?? options.Mongo.DatabaseName}.{options.Collection}"),
+        _ => options.Mongo.Translate(e, options.TargetName),
     };
 
     /// <summary>Where a run starts copying: after a key (null: the beginning), with rows already copied and the LSN of the copy.</summary>
