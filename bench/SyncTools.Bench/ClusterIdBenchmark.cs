@@ -86,27 +86,6 @@ public static class ClusterIdBenchmark
     }
 
     /// <summary>When each activity first and last reported progress: where the time of a run goes.</summary>
-    private sealed class PhaseTimer : SyncTools.Core.Jobs.IJobReporter
-    {
-        private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private readonly Dictionary<string, (TimeSpan First, TimeSpan Last)> _phases = new();
-
-        public void Progress(SyncTools.Core.Jobs.JobProgress progress)
-        {
-            lock (_phases) _phases[progress.Activity] = _phases.TryGetValue(progress.Activity, out var p) ? (p.First, _clock.Elapsed) : (_clock.Elapsed, _clock.Elapsed);
-        }
-
-        public void Verbose(string message) { }
-        public void Warning(string message) { }
-        public void RecordError(SyncTools.Core.Jobs.JobRecordError error) { }
-        public bool ShouldProcess(string target, string action) => true;
-
-        public void Print()
-        {
-            foreach (var (activity, (first, last)) in _phases) Console.WriteLine($"  {activity,-45} {first.TotalSeconds,6:N2}s .. {last.TotalSeconds,6:N2}s");
-        }
-    }
-
     private static async Task Execute(MySqlSource source, string sql)
     {
         await using var connection = await source.OpenAsync(CancellationToken.None);

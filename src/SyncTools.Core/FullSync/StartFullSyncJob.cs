@@ -108,11 +108,10 @@ public static class StartFullSyncJob
                 var copyClock = Stopwatch.StartNew();
                 var copied = await CopyAsync(start, lease, clock, copyClock, cancellationToken).ConfigureAwait(false);
                 var copiedThisRun = copied - start.Copied;
-                await SwapAsync(copied, lease, cancellationToken).ConfigureAwait(false);
+                var targetRows = await SwapAsync(copied, lease, cancellationToken).ConfigureAwait(false);
                 await PublishLsnAsync(start.Lsn, cancellationToken).ConfigureAwait(false);
                 var refresherJobs = options.CreateRefresherJobs ? await CreateRefresherJobsAsync(start.Lsn, cancellationToken).ConfigureAwait(false) : 0;
                 var sourceRows = await pager.CountAsync(pg, cancellationToken).ConfigureAwait(false);
-                var targetRows = await database.GetCollection(options.Collection).CountDocumentsAsync(new BsonDocument(), cancellationToken).ConfigureAwait(false);
                 await _statistics.UpdateAsync(new BsonDocument
                 {
                     { "status", FullSyncStatus.Finished }, { "finishedAt", BsonDateTime.From(DateTimeOffset.UtcNow) },
@@ -274,7 +273,8 @@ public static class StartFullSyncJob
             }
         }
 
-        private async Task SwapAsync(long copied, TargetLease lease, CancellationToken cancellationToken)
+        /// <returns>The documents now live.</returns>
+        private async Task<long> SwapAsync(long copied, TargetLease lease, CancellationToken cancellationToken)
         {
             var temp = database.GetCollection(_temp);
             var count = await temp.CountDocumentsAsync(new BsonDocument(), cancellationToken).ConfigureAwait(false);
@@ -290,6 +290,7 @@ public static class StartFullSyncJob
 
             await lease.RenewAsync(cancellationToken).ConfigureAwait(false);
             await database.RenameCollectionAsync(_temp, options.Collection, dropTarget: true, cancellationToken).ConfigureAwait(false);
+            return count;
         }
 
         /// <summary>After the swap (never before: a failed copy must not move change capture past what the live collection has).</summary>
