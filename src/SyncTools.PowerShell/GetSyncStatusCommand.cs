@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using SyncTools.Core.PostgreSql;
 using SyncTools.Core.Status;
 
 namespace SyncTools.PowerShell;
@@ -34,6 +35,11 @@ public sealed class GetSyncStatusCommand : DatabaseCmdletBase
     [Parameter]
     public SwitchParameter Live { get; set; }
 
+    /// <summary>The PostgreSQL server for Start-FullSync's live counts; default from PGHOST, PGPORT, PGUSER, PGPASSWORD when PGHOST is set.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PostgresConnectionString { get; set; }
+
     protected override void ProcessInput()
     {
         var options = new SyncStatusOptions { Job = Job, RunId = RunId, MaxAge = MaxAge, UnhealthyOnly = Unhealthy, Live = Live ? Connections() : null };
@@ -45,6 +51,12 @@ public sealed class GetSyncStatusCommand : DatabaseCmdletBase
         }
     }
 
-    /// <summary>MongoDB only when a connection string is at hand; MySQL from its parameters and the DB_* defaults.</summary>
-    private LiveConnections Connections() => new(HasMongo ? MongoEndpoint : null, MySqlSource());
+    /// <summary>
+    /// MongoDB only when a connection string is at hand; MySQL from its parameters and the DB_* defaults; PostgreSQL
+    /// when its connection string is given or PGHOST is set.
+    /// </summary>
+    private LiveConnections Connections() => new(
+        HasMongo ? MongoEndpoint : null,
+        MySqlSource(),
+        PostgresConnectionString is not null || Environment.GetEnvironmentVariable("PGHOST") is { Length: > 0 } ? new PgSource(PostgresConnectionString) : null);
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Npgsql;
 using SyncTools.Core.Jobs;
+using SyncTools.Core.MongoDb;
 using SyncTools.Core.PostgreSql;
 using SyncTools.Mongo;
 using SyncTools.Mongo.Bson;
@@ -66,6 +67,52 @@ public static class StartFullSyncJob
 
         return options.SlotName ?? (Environment.GetEnvironmentVariable(FullSyncOptions.SlotNameVariable) is { Length: > 0 } slot ? slot
             : throw new SyncToolsException($"Name the replication slot: -SlotName, or ${FullSyncOptions.SlotNameVariable}.", JobErrorCategory.InvalidArgument, "PgSlotMissing"));
+    }
+
+    /// <summary>
+    /// Live counts of a past run's source and target: the source table's rows under the filter and key of the job's
+    /// latest run into <paramref name="target"/> (from its statistics in the default collection), and the documents
+    /// of the collection. Nothing is counted (nulls) when no statistics of a run into the target are found.
+    /// </summary>
+    /// <param name="source">"database.schema.table", as the result and the journal name it.</param>
+    /// <param name="target">"database.collection".</param>
+    public static async Task<(long? Source, long? Target)> LiveCountsAsync(PgSource postgres, MongoEndpoint mongo, string source, string target, CancellationToken cancellationToken)
+    {
+        var dot = target.IndexOf('.');
+        if (dot < 1) return (null, null);
+        BsonDocument? statistics;
+        long documents;
+        await using (var client = mongo.CreateClient())
+        {
+            try
+            {
+                var database = client.GetDatabase(target[..dot]);
+                statistics = await database.GetCollection(FullSyncOptions.DefaultStatisticsCollection)
+                    .Find(new BsonDocument { { "job", Name }, { "target", target }, { "source", source } }, new FindOptions { Sort = new BsonDocument("updatedAt", -1), Limit = 1 })
+                    .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+                documents = await database.GetCollection(target[(dot + 1)..]).CountDocumentsAsync(new BsonDocument(), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                throw mongo.Translate(e, target);
+            }
+        }
+
+        var parts = source.Split('.', 3);
+        if (statistics is null || parts.Length < 3) return (null, documents);
+        var where = statistics.GetValue("where", BsonNull.Value) is BsonString text ? text.Value : null;
+        var key = statistics.GetValue("key", BsonNull.Value) is BsonString k ? k.Value : null;
+        var pg = postgres.WithDatabase(parts[0]);
+        try
+        {
+            await using var connection = await pg.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var pager = await KeysetPager.CreateAsync(connection, parts[1], parts[2], key, where, 1, cancellationToken).ConfigureAwait(false);
+            return (await pager.CountAsync(connection, cancellationToken).ConfigureAwait(false), documents);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw pg.Translate(e, source);
+        }
     }
 
     /// <summary>The statistics document's _id.</summary>
@@ -205,6 +252,7 @@ public static class StartFullSyncJob
         {
             { "job", Name }, { "source", source }, { "target", target }, { "tempCollection", _temp }, { "key", pager.Key },
             { "lsn", lsn }, { "lsnBase64", Base64(lsn) }, { "totalRows", total }, { "rowsCopied", copied }, { "lastKey", lastKey },
+            { "where", options.Where },
         };
 
         /// <summary>Pages the source into the temporary collection; the next page is read while the previous one is written.</summary>

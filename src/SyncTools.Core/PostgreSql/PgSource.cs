@@ -43,6 +43,9 @@ public sealed class PgSource
 
     public string Database => _builder.Database!;
 
+    /// <summary>This source pointed at another database on the same server.</summary>
+    public PgSource WithDatabase(string database) => new(_builder.ConnectionString, database: database);
+
     /// <summary>"user@host:port/database", never the password.</summary>
     public override string ToString() => $"{_builder.Username}@{_builder.Host}:{_builder.Port}/{_builder.Database}";
 

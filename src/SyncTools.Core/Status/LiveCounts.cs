@@ -1,21 +1,24 @@
 using SyncTools.Core.ClusterIds;
+using SyncTools.Core.FullSync;
 using SyncTools.Core.Jobs;
 using SyncTools.Core.MongoDb;
 using SyncTools.Core.MySql;
 using SyncTools.Core.OrgSync;
+using SyncTools.Core.PostgreSql;
 using SyncTools.Core.TowAndGo;
 using SyncTools.Mongo.Bson;
 
 namespace SyncTools.Core.Status;
 
 /// <summary>The servers to count in; a job whose server is not given is not counted.</summary>
-public sealed record LiveConnections(MongoEndpoint? Mongo, MySqlSource? MySql);
+public sealed record LiveConnections(MongoEndpoint? Mongo, MySqlSource? MySql, PgSource? Postgres = null);
 
 /// <summary>
 /// Source and target counts of a job's last target, read live: for Sync-TowAndGoToMongo the links of the snapshot
 /// applied last (its sync_state) and the link documents in the collection; for Update-ClusterId the MongoDB documents
 /// and the distinct ids in the MySQL column; for Invoke-OrgSync the four tables on the -MySqlConnectionString
-/// server (see <see cref="OrgSyncJob.LiveCountsAsync"/>). Other jobs have none (yet).
+/// server (see <see cref="OrgSyncJob.LiveCountsAsync"/>); for Start-FullSync the source table under the run's filter
+/// and the collection (see <see cref="StartFullSyncJob.LiveCountsAsync"/>).
 /// </summary>
 public static class LiveCounts
 {
@@ -67,6 +70,9 @@ public static class LiveCounts
 
             case OrgSyncJob.Name when connections.MySql is { } mysql && last.Source is { } source:
                 return await OrgSyncJob.LiveCountsAsync(mysql, DatabaseOf(source), DatabaseOf(last.Target), cancellationToken).ConfigureAwait(false);
+
+            case StartFullSyncJob.Name when connections.Postgres is { } postgres && connections.Mongo is { } mongo && last.Source is { } source:
+                return await StartFullSyncJob.LiveCountsAsync(postgres, mongo, source, last.Target, cancellationToken).ConfigureAwait(false);
 
             default:
                 return (null, null);

@@ -1,6 +1,8 @@
 using SyncTools.Core.ClusterIds;
+using SyncTools.Core.FullSync;
 using SyncTools.Core.MongoDb;
 using SyncTools.Core.OrgSync;
+using SyncTools.Core.PostgreSql;
 using SyncTools.Core.Status;
 using SyncTools.Core.Tests.Support;
 using SyncTools.Core.TowAndGo;
@@ -38,6 +40,42 @@ public sealed class LiveCountsTests : IAsyncLifetime
         var reporter = new RecordingReporter();
         var options = new SyncStatusOptions { Live = connections ?? new LiveConnections(_mongo.Endpoint, new SyncTools.Core.MySql.MySqlSource(TestServices.MySql)) };
         return (Assert.Single(await SyncStatusQuery.RunAsync(options, new FileRunJournal(_journalPath), reporter, CancellationToken.None)), reporter);
+    }
+
+    [Fact]
+    public async Task Full_sync_counts_the_source_table_under_the_runs_filter_against_the_collection()
+    {
+        var schema = TestServices.UniqueName("live").Replace('-', '_');
+        var slot = TestServices.UniqueName("liveslot").Replace('-', '_');
+        await using var pg = new Npgsql.NpgsqlConnection(TestServices.Postgres);
+        await pg.OpenAsync();
+        async Task Execute(string sql)
+        {
+            await using var command = new Npgsql.NpgsqlCommand(sql, pg);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await Execute($"CREATE SCHEMA {schema}; CREATE TABLE {schema}.t (id int PRIMARY KEY, v text); INSERT INTO {schema}.t SELECT i, 'v' FROM generate_series(1, 10) i");
+        await Execute($"SELECT pg_create_logical_replication_slot('{slot}', 'test_decoding')");
+        try
+        {
+            var postgres = new PgSource(TestServices.Postgres);
+            var options = new FullSyncOptions { Postgres = postgres, Schema = schema, Table = "t", Where = "id <= 6", Mongo = _mongo.Endpoint, Database = _mongo.Name, Collection = "t", SlotName = slot };
+            await StartFullSyncJob.RunAsync(options, new RecordingReporter(), CancellationToken.None);
+            await Journal(StartFullSyncJob.Name, options.SourceName, options.TargetName);
+            var connections = new LiveConnections(_mongo.Endpoint, null, postgres);
+
+            var (synced, _) = await Live(connections);
+            await Execute($"INSERT INTO {schema}.t VALUES (0, 'new'), (11, 'outside the filter')");
+            var (behind, _) = await Live(connections);
+
+            Assert.Equal((6L, 6L, true), (synced.SourceCount, synced.TargetCount, synced.IsHealthy));
+            Assert.Equal((7L, 6L, false), (behind.SourceCount, behind.TargetCount, behind.IsHealthy));
+        }
+        finally
+        {
+            await Execute($"SELECT pg_drop_replication_slot('{slot}'); DROP SCHEMA {schema} CASCADE");
+        }
     }
 
     [Fact]
