@@ -22,8 +22,10 @@
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
-            Tags       = @('sync', 'etl', 'S3', 'MongoDB', 'MySQL', 'MariaDB', 'PostgreSQL', 'replication', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
-            ProjectUri = 'https://example.invalid/synctools'
+            Tags         = @('sync', 'etl', 'S3', 'MongoDB', 'MySQL', 'MariaDB', 'PostgreSQL', 'replication', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
+            ProjectUri   = 'https://example.invalid/synctools'
+            LicenseUri   = 'https://example.invalid/synctools/LICENSE'
+            ReleaseNotes = 'First release: Send-TowAndGoData, Sync-TowAndGoToMongo, Invoke-OrgSync, Update-ClusterId, Start-FullSync, Get-SyncStatus. The engine loads in an isolated AssemblyLoadContext beside other modules.'
         }
     }
 }

@@ -3,19 +3,24 @@
 .SYNOPSIS
     Builds, tests and demonstrates SyncTools.
 .DESCRIPTION
-    Build  (default) assembles the importable module in out/SyncTools/<version>/ (dotnet publish does the work,
-           so the same folder comes from `dotnet publish src/SyncTools.PowerShell -c Release` without pwsh).
-    Test   runs tests/run.sh: the xunit suites and the Pester files against the local test services.
-    Demo   starts the local test services, seeds them with sample data, runs the jobs against them and prints
-           their results. The services keep running; stop them with tests/services/services.sh stop.
+    Build    (default) assembles the importable module in out/SyncTools/<version>/ (dotnet publish does the work,
+             so the same folder comes from `dotnet publish src/SyncTools.PowerShell -c Release` without pwsh).
+    Package  does Build and packs the module folder into out/packages/SyncTools.<version>.nupkg, a package that
+             Install-PSResource and Publish-PSResource accept (without pwsh:
+             `dotnet publish src/SyncTools.PowerShell -c Release -p:PackModule=true`).
+    Test     runs tests/run.sh: the xunit suites and the Pester files against the local test services.
+    Demo     starts the local test services, seeds them with sample data, runs the jobs against them and prints
+             their results. The services keep running; stop them with tests/services/services.sh stop.
 .EXAMPLE
     ./build.ps1
+.EXAMPLE
+    ./build.ps1 -Task Package
 .EXAMPLE
     ./build.ps1 -Task Demo
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo')]
+    [ValidateSet('Build', 'Package', 'Test', 'Demo')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -29,8 +34,8 @@ function Invoke-Native([string] $Command, [string[]] $Arguments) {
     if ($LASTEXITCODE -ne 0) { throw "$Command $($Arguments -join ' ') failed with exit code $LASTEXITCODE" }
 }
 
-function Invoke-Build {
-    Invoke-Native dotnet @('publish', 'src/SyncTools.PowerShell', '-c', $Configuration, '-nologo')
+function Invoke-Build([switch] $Package) {
+    Invoke-Native dotnet @('publish', 'src/SyncTools.PowerShell', '-c', $Configuration, '-nologo', "-p:PackModule=$($Package.IsPresent)")
     Get-ChildItem out/SyncTools/*/SyncTools.psd1 | Sort-Object FullName | Select-Object -Last 1
 }
 
@@ -82,6 +87,7 @@ function Invoke-Demo {
 
 switch ($Task) {
     'Build' { Invoke-Build | Out-Null }
+    'Package' { Invoke-Build -Package | Out-Null; Get-ChildItem out/packages/*.nupkg }
     'Test' { Invoke-Native bash @('tests/run.sh') }
     'Demo' { Invoke-Demo }
 }

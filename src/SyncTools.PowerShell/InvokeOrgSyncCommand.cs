@@ -75,7 +75,7 @@ public sealed class InvokeOrgSyncCommand : MySqlCmdletBase
         var done = new ConcurrentQueue<OrgSyncTableResult>();
         try
         {
-            RunJournaledJob(OrgSyncJob.Name, options.SourceName, options.TargetName, (reporter, token) => OrgSyncJob.RunAsync(options, reporter, done.Enqueue, token));
+            this.RunJournaledJob(OrgSyncJob.Name, options.SourceName, options.TargetName, (reporter, token) => OrgSyncJob.RunAsync(options, reporter, done.Enqueue, token));
         }
         finally
         {

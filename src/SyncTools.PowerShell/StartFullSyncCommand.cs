@@ -114,7 +114,7 @@ public sealed class StartFullSyncCommand : ServerCmdletBase
             MaxDuration = MaxDuration,
             Resume = Resume,
         };
-        var result = RunJournaledJob(StartFullSyncJob.Name, options.SourceName, options.TargetName, (reporter, token) => StartFullSyncJob.RunAsync(options, reporter, token));
+        var result = this.RunJournaledJob(StartFullSyncJob.Name, options.SourceName, options.TargetName, (reporter, token) => StartFullSyncJob.RunAsync(options, reporter, token));
         if (result is not null) WriteObject(result);
     }
 }

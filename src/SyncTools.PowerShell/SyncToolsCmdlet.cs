@@ -10,10 +10,10 @@ namespace SyncTools.PowerShell;
 /// record errors and ShouldProcess questions onto it; Ctrl+C cancels the job; a job that fails becomes one
 /// terminating error with a category, an id and a target.
 /// </summary>
-public abstract class SyncToolsCmdlet : PSCmdlet, IJobReporter
+public abstract class SyncToolsCmdlet : PSCmdlet
 {
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Dictionary<string, int> _activityIds = new();
+    private CmdletReporter? _reporter;
 
     /// <summary>
     /// Keep the run journal in this MongoDB database (collection synctools.sync_journal) instead of the local file;
@@ -23,7 +23,7 @@ public abstract class SyncToolsCmdlet : PSCmdlet, IJobReporter
     [ValidateNotNullOrEmpty]
     public string? JournalConnectionString { get; set; }
 
-    protected IRunJournal Journal => RunJournal.Open(JournalConnectionString);
+    protected internal IRunJournal Journal => RunJournal.Open(JournalConnectionString);
 
     /// <summary>Handles one pipeline input: binds options, runs the job with <see cref="RunJob"/>, writes its results.</summary>
     protected abstract void ProcessInput();
@@ -37,16 +37,16 @@ public abstract class SyncToolsCmdlet : PSCmdlet, IJobReporter
         }
         catch (SyncToolsException e)
         {
-            ThrowTerminatingError(new ErrorRecord(e, e.ErrorId, Map(e.Category), e.Target));
+            ThrowTerminatingError(new ErrorRecord(e, e.ErrorId, CmdletReporter.Map(e.Category), e.Target));
         }
     }
 
     /// <summary>Runs a job to its end, relaying its reports; returns its result.</summary>
-    protected T RunJob<T>(Func<IJobReporter, CancellationToken, Task<T>> job)
+    protected internal T RunJob<T>(Func<IJobReporter, CancellationToken, Task<T>> job)
     {
         try
         {
-            return ReportPump.Run(job, this, _stopping.Token);
+            return ReportPump.Run(job, _reporter ??= new CmdletReporter(this), _stopping.Token);
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
@@ -54,16 +54,8 @@ public abstract class SyncToolsCmdlet : PSCmdlet, IJobReporter
         }
         finally
         {
-            CompleteProgress();
+            _reporter?.CompleteProgress();
         }
-    }
-
-    /// <summary>Runs a job that writes and records its run (succeeded, failed or aborted; not -WhatIf) in the journal.</summary>
-    protected T? RunJournaledJob<T>(string job, string source, string target, Func<IJobReporter, CancellationToken, Task<T?>> run)
-        where T : class, IJobResult
-    {
-        var journal = Journal;
-        return RunJob((reporter, token) => Journaled.RunAsync(journal, job, source, target, reporter, () => run(reporter, token), token));
     }
 
     protected override void StopProcessing() => _stopping.Cancel();
@@ -82,41 +74,4 @@ public abstract class SyncToolsCmdlet : PSCmdlet, IJobReporter
         IEnumerable list => list.Cast<object?>().Select(ToPlainData).ToList(),
         _ => value,
     };
-
-    void IJobReporter.Progress(JobProgress progress)
-    {
-        if (!_activityIds.TryGetValue(progress.Activity, out var id))
-        {
-            _activityIds[progress.Activity] = id = _activityIds.Count + 1;
-        }
-
-        WriteProgress(new ProgressRecord(id, progress.Activity, progress.Status ?? $"{progress.Done:N0}")
-        {
-            PercentComplete = progress.PercentComplete ?? -1,
-        });
-    }
-
-    void IJobReporter.Verbose(string message) => WriteVerbose(message);
-
-    void IJobReporter.Warning(string message) => WriteWarning(message);
-
-    void IJobReporter.RecordError(JobRecordError error) =>
-        WriteError(new ErrorRecord(error.Exception ?? new SyncToolsException(error.Message, error.Category, error.ErrorId, error.Target), error.ErrorId, Map(error.Category), error.Target)
-        {
-            ErrorDetails = new ErrorDetails(error.Message),
-        });
-
-    bool IJobReporter.ShouldProcess(string target, string action) => ShouldProcess(target, action);
-
-    private void CompleteProgress()
-    {
-        foreach (var (activity, id) in _activityIds)
-        {
-            WriteProgress(new ProgressRecord(id, activity, "Done") { RecordType = ProgressRecordType.Completed });
-        }
-
-        _activityIds.Clear();
-    }
-
-    private static ErrorCategory Map(JobErrorCategory category) => Enum.Parse<ErrorCategory>(category.ToString());
 }

@@ -58,7 +58,7 @@ public sealed class SyncTowAndGoToMongoCommand : S3CmdletBase
             Force = Force,
             RemoveMissing = RemoveMissing,
         };
-        if (RunJournaledJob(SyncTowAndGoJob.Name, $"s3://{Bucket}/{Key}", $"{Database}.{Collection}", (reporter, token) => SyncTowAndGoJob.RunAsync(options, reporter, token)) is { } result)
+        if (this.RunJournaledJob(SyncTowAndGoJob.Name, $"s3://{Bucket}/{Key}", $"{Database}.{Collection}", (reporter, token) => SyncTowAndGoJob.RunAsync(options, reporter, token)) is { } result)
         {
             WriteObject(result);
         }

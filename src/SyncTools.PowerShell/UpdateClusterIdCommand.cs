@@ -54,7 +54,7 @@ public sealed class UpdateClusterIdCommand : DatabaseCmdletBase
         var inserted = new ConcurrentQueue<string>();
         var target = $"{options.MySql.Database}.{Table}.{Column}";
         var source = $"{MongoDatabase ?? options.Mongo.DatabaseName}.{Collection}";
-        var result = RunJournaledJob(UpdateClusterIdJob.Name, source, target, (reporter, token) => UpdateClusterIdJob.RunAsync(options, reporter, PassThru ? inserted.Enqueue : null, token));
+        var result = this.RunJournaledJob(UpdateClusterIdJob.Name, source, target, (reporter, token) => UpdateClusterIdJob.RunAsync(options, reporter, PassThru ? inserted.Enqueue : null, token));
         if (result is null) return;
         foreach (var id in inserted) WriteObject(new ClusterIdInserted { RunId = result.RunId, ClusterId = id });
         WriteObject(result);

@@ -1,0 +1,20 @@
+using SyncTools.Core.Jobs;
+using SyncTools.Core.Status;
+
+namespace SyncTools.PowerShell;
+
+/// <summary>
+/// Runs a job that writes and records its run (succeeded, failed or aborted; not -WhatIf) in the journal.
+/// An extension in an internal class, not a member of <see cref="SyncToolsCmdlet"/>: the runtime loads a generic
+/// method's constraint types (here the engine's IJobResult) with the type that declares it, and PowerShell loads
+/// the exported types before <see cref="ModuleInitializer"/> has set up the engine's load context.
+/// </summary>
+internal static class JournaledJobs
+{
+    public static T? RunJournaledJob<T>(this SyncToolsCmdlet cmdlet, string job, string source, string target, Func<IJobReporter, CancellationToken, Task<T?>> run)
+        where T : class, IJobResult
+    {
+        var journal = cmdlet.Journal;
+        return cmdlet.RunJob((reporter, token) => Journaled.RunAsync(journal, job, source, target, reporter, () => run(reporter, token), token));
+    }
+}
