@@ -5,6 +5,28 @@ using SyncTools.Core.Status;
 namespace SyncTools.PowerShell;
 
 /// <summary>The last run, last success and health of each job and target in the run journal.</summary>
+/// <remarks>
+/// <para>Reads the run journal (see about_SyncTools) and writes one status per job and target: the last run, its status and counts, the last success, and whether it is healthy. A target is unhealthy when its last run failed or was aborted, or when it has had no success for longer than -MaxAge; Reason says why in words a person can act on.</para>
+/// <para>-Live also counts each target and its source now, over the same connection parameters as the jobs (MongoDB, MySQL, PostgreSQL), and a target holding fewer rows than its source is unhealthy. Job and RunId bind by property name from any SyncTools result, so a job piped into Get-SyncStatus reports that run's target.</para>
+/// </remarks>
+/// <example title="Health of every job">
+/// <code>
+/// Get-SyncStatus | Format-Table
+/// </code>
+/// <para>One row per job and target from the run journal.</para>
+/// </example>
+/// <example title="Alert on what is unhealthy">
+/// <code>
+/// Get-SyncStatus -Unhealthy -MaxAge (New-TimeSpan -Hours 6) | Export-Csv ./unhealthy.csv
+/// </code>
+/// <para>Only what failed, was aborted or has not succeeded for six hours; in a scheduled task, a non-empty file means someone should look.</para>
+/// </example>
+/// <example title="Check a run as it finishes, with live counts">
+/// <code>
+/// Invoke-OrgSync | Get-SyncStatus -Live
+/// </code>
+/// <para>Get-SyncStatus receives each table's result and reports the target's health with its source and target counted now.</para>
+/// </example>
 [Cmdlet(VerbsCommon.Get, "SyncStatus")]
 [OutputType(typeof(SyncStatus))]
 public sealed class GetSyncStatusCommand : DatabaseCmdletBase

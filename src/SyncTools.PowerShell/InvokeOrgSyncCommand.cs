@@ -6,6 +6,31 @@ using SyncTools.Core.OrgSync;
 namespace SyncTools.PowerShell;
 
 /// <summary>Copies the MySQL LAAS database into the organizations database: institutes, users, institute users, user auth.</summary>
+/// <remarks>
+/// <para>Copies the MySQL LAAS database (default laas) into the organizations database (default organizations): institutes, users, institute users and user auth, in foreign-key order so a row is written after those it refers to. Each table is read by key in batches of -BatchSize within one read-only snapshot of the source; only new or changed rows are written, each batch as one multi-row upsert, so a re-run changes nothing.</para>
+/// <para>The source design's value rules apply: user_type TEACHER and INSTRUCTOR (any case) become the FACULTY role and anything else STUDENT; status ACTIVE (any case) is active and anything else, null included, is not; the display name is first and last name, trimmed, joined by one space. A row the target refuses is reported as a non-terminating error and left out, the rest of its batch still written; a transient failure (a lost connection, a deadlock, a lock wait timeout) retries the batch with backoff. Rows deleted in the source are not deleted in the target.</para>
+/// <para>-CreateTargetSchema creates the target database and its missing tables from the schema the module ships (sql/organizations.sql). -Incremental reads only rows changed since the last complete successful run in the run journal. Writes one result per table (Read, Inserted, Updated, Unchanged, Skipped, Failed, Duration); Job and RunId bind to Get-SyncStatus.</para>
+/// </remarks>
+/// <example title="Sync everything with the environment's server settings">
+/// <code>
+/// $env:DB_HOST = 'mysql.local'; $env:DB_USERNAME = 'sync'
+/// $env:DB_PASSWORD = Get-Secret laas-sync -AsPlainText   # or -Credential
+/// Invoke-OrgSync -CreateTargetSchema
+/// </code>
+/// <para>Creates the organizations schema where it is missing, then copies the four tables; one result per table.</para>
+/// </example>
+/// <example title="Sync, then check the job's health">
+/// <code>
+/// Invoke-OrgSync -Server mysql.local -Credential (Get-Credential sync) -Incremental | Get-SyncStatus
+/// </code>
+/// <para>Only rows changed since the last complete run are read; the results' Job and RunId bind to Get-SyncStatus, which shows the health of that run's target.</para>
+/// </example>
+/// <example title="Preview two tables into another server">
+/// <code>
+/// Invoke-OrgSync -Table Institutes, Users -TargetConnectionString 'Server=reporting.local;User ID=sync;Database=organizations' -WhatIf
+/// </code>
+/// <para>Reads and maps both tables and reports how many rows each would insert and update; writes nothing.</para>
+/// </example>
 [Cmdlet(VerbsLifecycle.Invoke, "OrgSync", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(OrgSyncTableResult))]
 public sealed class InvokeOrgSyncCommand : MySqlCmdletBase
@@ -20,10 +45,12 @@ public sealed class InvokeOrgSyncCommand : MySqlCmdletBase
     [ValidateNotNullOrEmpty]
     public string? TargetConnectionString { get; set; }
 
+    /// <summary>The LAAS database; default laas.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string SourceDatabase { get; set; } = OrgSyncOptions.DefaultSourceDatabase;
 
+    /// <summary>The organizations database; default organizations.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string TargetDatabase { get; set; } = OrgSyncOptions.DefaultTargetDatabase;
@@ -33,6 +60,7 @@ public sealed class InvokeOrgSyncCommand : MySqlCmdletBase
     [ValidateNotNullOrEmpty]
     public OrgSyncTable[]? Table { get; set; }
 
+    /// <summary>Rows read and written per batch; default 100, at most 10000.</summary>
     [Parameter]
     [ValidateRange(1, OrgSyncOptions.MaxBatchSize)]
     public int BatchSize { get; set; } = OrgSyncOptions.DefaultBatchSize;

@@ -11,10 +11,12 @@ public abstract class S3CmdletBase : SyncToolsCmdlet
     [ValidateNotNullOrEmpty]
     public string? EndpointUrl { get; set; }
 
+    /// <summary>The AWS region; default $env:AWS_REGION, then the profile's region.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Region { get; set; }
 
+    /// <summary>A profile from the shared AWS credentials and config files; default $env:AWS_PROFILE, then "default".</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? ProfileName { get; set; }

@@ -4,6 +4,39 @@ using SyncTools.Core.TowAndGo;
 namespace SyncTools.PowerShell;
 
 /// <summary>Validates a Tow-and-Go traffic snapshot and uploads it to an S3 object.</summary>
+/// <remarks>
+/// <para>Reads a Tow-and-Go traffic snapshot from files (-Path), a JSON string (-Json) or the pipeline (JSON text, objects from ConvertFrom-Json, or files from Get-ChildItem), validates it and uploads it to an S3 object. A valid snapshot has last_modified, a unix time in seconds, and tow_and_go, an array of objects with an integer link_id and an integer or null segment_id.</para>
+/// <para>An invalid snapshot stops with an error that names the input and the JSON path of the problem, and nothing is uploaded. With -Compress the object is gzipped and stored with Content-Encoding: gzip; Sync-TowAndGoToMongo reads both forms.</para>
+/// <para>Writes one result per snapshot (Bucket, Key, ETag, Bytes, LinkCount, NullSegmentCount, SnapshotTime, Duration). Its Bucket and Key bind by property name to Sync-TowAndGoToMongo. S3 settings follow AWS Tools for PowerShell; see about_SyncTools for the environment variables that supply defaults.</para>
+/// </remarks>
+/// <example title="Upload a snapshot file">
+/// <code>
+/// Send-TowAndGoData -Path ./tow-and-go.json -Bucket traffic-snapshots
+/// </code>
+/// <para>Validates the file and uploads it under the default key, tow-and-go/yyyy/MM/dd/tow-and-go-&lt;last_modified&gt;.json, with the AWS credential chain.</para>
+/// </example>
+/// <example title="Upload and apply in one pipeline">
+/// <code>
+/// Send-TowAndGoData -Path ./tow-and-go.json -Bucket traffic-snapshots -Key tow-and-go/latest.json |
+///     Sync-TowAndGoToMongo -MongoConnectionString $env:MONGODB_URI
+/// </code>
+/// <para>The upload's result binds Bucket and Key to Sync-TowAndGoToMongo, which upserts the snapshot's links into towandgo.links.</para>
+/// </example>
+/// <example title="Upload many files, gzipped, to an S3-compatible server">
+/// <code>
+/// $cred = Get-Credential   # access key id and secret key
+/// Get-ChildItem ./snapshots/*.json |
+///     Send-TowAndGoData -Bucket traffic-snapshots -Compress -EndpointUrl http://minio.local:9000 -Credential $cred |
+///     Export-Csv ./uploads.csv
+/// </code>
+/// <para>Each file is validated and uploaded as a .json.gz object; one CSV row per upload.</para>
+/// </example>
+/// <example title="Check a snapshot without uploading it">
+/// <code>
+/// Send-TowAndGoData -Json (Get-Content ./tow-and-go.json -Raw) -Bucket traffic-snapshots -WhatIf
+/// </code>
+/// <para>Validates the snapshot and reports the object it would write; writes nothing.</para>
+/// </example>
 [Cmdlet(VerbsCommunications.Send, "TowAndGoData", DefaultParameterSetName = PathSet, SupportsShouldProcess = true)]
 [OutputType(typeof(TowAndGoUploadResult))]
 public sealed class SendTowAndGoDataCommand : S3CmdletBase
@@ -26,6 +59,7 @@ public sealed class SendTowAndGoDataCommand : S3CmdletBase
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
     public PSObject? InputObject { get; set; }
 
+    /// <summary>The S3 bucket to upload to.</summary>
     [Parameter(Mandatory = true)]
     [ValidateNotNullOrEmpty]
     public string Bucket { get; set; } = "";
@@ -39,10 +73,12 @@ public sealed class SendTowAndGoDataCommand : S3CmdletBase
     [Parameter]
     public SwitchParameter Compress { get; set; }
 
+    /// <summary>Encrypt the object at rest on the server: AES256 (S3-managed keys) or aws:kms (with -KmsKeyId, or the account's default KMS key).</summary>
     [Parameter]
     [ValidateSet("AES256", "aws:kms")]
     public string? ServerSideEncryption { get; set; }
 
+    /// <summary>The KMS key for -ServerSideEncryption aws:kms.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? KmsKeyId { get; set; }

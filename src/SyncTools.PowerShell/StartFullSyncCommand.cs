@@ -6,6 +6,38 @@ using SyncTools.Core.PostgreSql;
 namespace SyncTools.PowerShell;
 
 /// <summary>Copies a PostgreSQL table into a MongoDB collection by temp-collection swap, recording the replication slot's LSN for change capture.</summary>
+/// <remarks>
+/// <para>Copies a PostgreSQL table into a MongoDB collection without ever writing the live collection partly. It validates the table, its key and the replication slot; takes a lease on the target in MongoDB (a second run for the same target is refused with who holds it; a crashed run's lease expires); notes the slot's latest LSN touching the table; pages the table by key (keyset, -PageSize rows a page, reading the next page while the last is written) into a temporary collection with _id = the key; and, once every page is in and the counts agree, builds the key index and renames the temporary collection over the live one in one step.</para>
+/// <para>PostgreSQL types map to BSON: integers as Int32/Int64, numeric as Decimal128 (as a string where it does not fit), floats as Double, bool, text types as String, timestamp/timestamptz/date as UTC dates, uuid as a UUID, bytea as binary, json/jsonb as embedded documents, arrays as arrays, enums as strings, NULL as null.</para>
+/// <para>Delivery guarantee: at least once. Every change committed before the copy began is in the copy; every change after the recorded LSN stays pending in the slot, and the LSN is published to the LSN collection (plain and Base64) only after the swap. A change made while the copy ran may be both copied and replayed by change capture resuming there, so apply changes idempotently.</para>
+/// <para>Job statistics (status RUNNING, FINISHED, FAILED or ABORTED, rows copied, total, percent, rows per second, last key) are updated in MongoDB after every page, so another process can watch, or stop the run by setting abortRequested: true. Ctrl+C, -MaxDuration and such a request stop the run between pages as ABORTED; a failure ends it as FAILED; either way the live collection is untouched, and -Resume continues from the last page committed. -CreateRefresherJobs then writes one follow-up job per key changed in the source while the copy ran.</para>
+/// </remarks>
+/// <example title="Copy a table with the environment's settings">
+/// <code>
+/// $env:PGHOST = 'pg.local'; $env:PGUSER = 'sync'; $env:PGDATABASE = 'fleet'; $env:SLOTNAME = 'fleet_cdc'
+/// Start-FullSync -Table vehicles -Collection vehicles -MongoConnectionString 'mongodb://mongo.local:27017/fleet'
+/// </code>
+/// <para>Copies public.vehicles into fleet.vehicles by swap and records the slot's LSN for change capture.</para>
+/// </example>
+/// <example title="Copy a filtered table and report it">
+/// <code>
+/// Start-FullSync -Schema ops -Table trips -Where "status &lt;&gt; 'deleted'" -Collection trips -CreateRefresherJobs -MaxDuration (New-TimeSpan -Hours 2) |
+///     Export-Csv ./fullsync.csv -Append
+/// </code>
+/// <para>Only the rows the filter selects are copied; rows changed during the copy get refresher jobs; a run longer than two hours stops as ABORTED and can be continued with -Resume.</para>
+/// </example>
+/// <example title="Continue a stopped run, then check the counts">
+/// <code>
+/// Start-FullSync -Table trips -Collection trips -Resume | Get-SyncStatus -Live
+/// </code>
+/// <para>Continues the last aborted or failed run from its last committed page; Get-SyncStatus -Live then counts source and target.</para>
+/// </example>
+/// <example title="Validate without writing">
+/// <code>
+/// Start-FullSync -Table trips -Collection trips -WhatIf
+/// </code>
+/// <para>Checks the table, key and slot and counts the rows it would copy; takes no lease and writes no LSN or collection.</para>
+/// </example>
 [Cmdlet(VerbsLifecycle.Start, "FullSync", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(FullSyncResult))]
 public sealed class StartFullSyncCommand : ServerCmdletBase
@@ -20,10 +52,12 @@ public sealed class StartFullSyncCommand : ServerCmdletBase
     [ValidateNotNullOrEmpty]
     public string? PostgresDatabase { get; set; }
 
+    /// <summary>The table's schema; default public.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string Schema { get; set; } = FullSyncOptions.DefaultSchema;
 
+    /// <summary>The table to copy.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
     public string Table { get; set; } = "";
@@ -53,6 +87,7 @@ public sealed class StartFullSyncCommand : ServerCmdletBase
     [ValidateNotNullOrEmpty]
     public string Collection { get; set; } = "";
 
+    /// <summary>Rows read and inserted per page; default 5000, at most 100000.</summary>
     [Parameter]
     [ValidateRange(1, FullSyncOptions.MaxPageSize)]
     public int PageSize { get; set; } = FullSyncOptions.DefaultPageSize;
@@ -66,6 +101,7 @@ public sealed class StartFullSyncCommand : ServerCmdletBase
     [Parameter]
     public SwitchParameter CreateRefresherJobs { get; set; }
 
+    /// <summary>Where -CreateRefresherJobs writes its jobs; default refresher_jobs.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string RefresherCollection { get; set; } = FullSyncOptions.DefaultRefresherCollection;
@@ -75,6 +111,7 @@ public sealed class StartFullSyncCommand : ServerCmdletBase
     [ValidateNotNullOrEmpty]
     public string? JobName { get; set; }
 
+    /// <summary>Where the job statistics document is kept; default sync_job_stats.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string StatisticsCollection { get; set; } = FullSyncOptions.DefaultStatisticsCollection;

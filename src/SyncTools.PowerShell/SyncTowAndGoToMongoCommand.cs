@@ -5,10 +5,36 @@ using SyncTools.Core.TowAndGo;
 namespace SyncTools.PowerShell;
 
 /// <summary>Reads a Tow-and-Go snapshot from S3 and upserts its links into MongoDB, idempotently and only when fresh.</summary>
+/// <remarks>
+/// <para>Reads a Tow-and-Go snapshot object from S3 (plain or gzip), validates it, and writes one document per link into a MongoDB collection (default towandgo.links): _id and link_id the link, segment_id (null kept), the snapshot that last changed it (snapshot_time, last_modified, source_bucket, source_key) and synced_at. Only new and changed links are written, in batches of -BatchSize, so running the same snapshot again modifies nothing.</para>
+/// <para>Freshness: the snapshot applied last is recorded in the database's sync_state collection. An older snapshot is refused as stale (the result says so and nothing is written) unless -Force. -RemoveMissing also deletes the links the snapshot no longer has, so the collection mirrors it.</para>
+/// <para>Bucket and Key bind by property name, so the results of Send-TowAndGoData, or an S3 listing with those properties, pipe straight in. Writes one result per snapshot (Inserted, Updated, Unchanged, Removed, Stale and the counts).</para>
+/// </remarks>
+/// <example title="Apply the latest snapshot">
+/// <code>
+/// Sync-TowAndGoToMongo -Bucket traffic-snapshots -Key tow-and-go/latest.json -MongoConnectionString 'mongodb://mongo.local:27017'
+/// </code>
+/// <para>Upserts the snapshot's links into towandgo.links; a second run reports every link unchanged.</para>
+/// </example>
+/// <example title="Upload, then apply, then check">
+/// <code>
+/// Send-TowAndGoData -Path ./tow-and-go.json -Bucket traffic-snapshots |
+///     Sync-TowAndGoToMongo -Database traffic -Collection links -RemoveMissing |
+///     Get-SyncStatus
+/// </code>
+/// <para>The upload's Bucket and Key bind to Sync-TowAndGoToMongo; its Job and RunId bind to Get-SyncStatus, which reports the health of that target.</para>
+/// </example>
+/// <example title="Preview a re-application of an older snapshot">
+/// <code>
+/// Sync-TowAndGoToMongo -Bucket traffic-snapshots -Key tow-and-go/2026/11/01/tow-and-go-1793577600.json -Force -WhatIf
+/// </code>
+/// <para>Reads and validates the snapshot and reports how many links it would insert, update and remove; writes nothing.</para>
+/// </example>
 [Cmdlet(VerbsData.Sync, "TowAndGoToMongo", SupportsShouldProcess = true)]
 [OutputType(typeof(TowAndGoSyncResult))]
 public sealed class SyncTowAndGoToMongoCommand : S3CmdletBase
 {
+    /// <summary>The S3 bucket holding the snapshot; binds from the pipeline by property name.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string Bucket { get; set; } = "";
@@ -24,14 +50,17 @@ public sealed class SyncTowAndGoToMongoCommand : S3CmdletBase
     [ValidateNotNullOrEmpty]
     public string? MongoConnectionString { get; set; }
 
+    /// <summary>The MongoDB database; default towandgo.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string Database { get; set; } = TowAndGoSyncOptions.DefaultDatabase;
 
+    /// <summary>The collection of links; default links.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string Collection { get; set; } = TowAndGoSyncOptions.DefaultCollection;
 
+    /// <summary>Links written per bulk write; default 1000.</summary>
     [Parameter]
     [ValidateRange(1, 100_000)]
     public int BatchSize { get; set; } = TowAndGoSyncOptions.DefaultBatchSize;

@@ -5,6 +5,31 @@ using SyncTools.Core.ClusterIds;
 namespace SyncTools.PowerShell;
 
 /// <summary>Inserts into MySQL cm_cluster_id every MongoDB cluster_trips id it lacks.</summary>
+/// <remarks>
+/// <para>Reads the _id of every document in the MongoDB collection (default cluster_trips; a projection on _id, streamed by cursor) and the cluster_id column of the MySQL table cm_cluster_id, and inserts the ids MySQL lacks, in multi-row batches of -BatchSize that skip only duplicate keys: a re-run, or two runs at once, insert nothing twice and fail on nothing already there.</para>
+/// <para>An ObjectId is stored as its 24 lowercase hex digits, a string as it is, an integer as its digits, a UUID in its canonical form, a date as ISO-8601 UTC; a null or absent _id, or one of another type, is skipped and counted. A failure to read MongoDB is an error, never an empty list: MySQL is then left untouched.</para>
+/// <para>Writes one result (SourceIds, AlreadyPresent, Inserted, Skipped, Duration); with -PassThru also one object per id inserted. Job and RunId bind to Get-SyncStatus.</para>
+/// </remarks>
+/// <example title="Insert the missing cluster ids">
+/// <code>
+/// Update-ClusterId -MongoConnectionString 'mongodb://mongo.local:27017/trips' -Database analytics
+/// </code>
+/// <para>Reads trips.cluster_trips and analytics.cm_cluster_id, the MySQL server from DB_HOST, DB_PORT, DB_USERNAME and DB_PASSWORD, and inserts what is missing.</para>
+/// </example>
+/// <example title="See which ids would be inserted">
+/// <code>
+/// Update-ClusterId -Database analytics -WhatIf
+/// </code>
+/// <para>Lists the ids MySQL lacks (MongoDB from $env:MONGODB_URI) and inserts nothing.</para>
+/// </example>
+/// <example title="Keep a record of every id inserted">
+/// <code>
+/// Update-ClusterId -Database analytics -PassThru |
+///     Where-Object ClusterId |
+///     Export-Csv ./inserted-cluster-ids.csv
+/// </code>
+/// <para>One CSV row per id inserted by this run.</para>
+/// </example>
 [Cmdlet(VerbsData.Update, "ClusterId", SupportsShouldProcess = true)]
 [OutputType(typeof(ClusterIdResult), typeof(ClusterIdInserted))]
 public sealed class UpdateClusterIdCommand : DatabaseCmdletBase
@@ -14,6 +39,7 @@ public sealed class UpdateClusterIdCommand : DatabaseCmdletBase
     [ValidateNotNullOrEmpty]
     public string? MongoDatabase { get; set; }
 
+    /// <summary>The MongoDB collection of clusters; default cluster_trips.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string Collection { get; set; } = ClusterIdOptions.DefaultCollection;
@@ -23,14 +49,17 @@ public sealed class UpdateClusterIdCommand : DatabaseCmdletBase
     [ValidateNotNullOrEmpty]
     public string? Database { get; set; }
 
+    /// <summary>The MySQL table of cluster ids; default cm_cluster_id.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string Table { get; set; } = ClusterIdOptions.DefaultTable;
 
+    /// <summary>The table's id column; default cluster_id. It should carry a unique key, so that concurrent runs cannot insert an id twice.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string Column { get; set; } = ClusterIdOptions.DefaultColumn;
 
+    /// <summary>Ids inserted per statement; default 1000.</summary>
     [Parameter]
     [ValidateRange(1, 10_000)]
     public int BatchSize { get; set; } = ClusterIdOptions.DefaultBatchSize;

@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
-using static SyncTools.PowerShell.Tests.CmdletMetadata;
+using static SyncTools.HelpGen.CmdletReflection;
 
 namespace SyncTools.PowerShell.Tests;
 

@@ -2,6 +2,7 @@ using SyncTools.Core.Jobs;
 
 namespace SyncTools.Core.ClusterIds;
 
+/// <summary>One run of Update-ClusterId: ids read from MongoDB, already present in MySQL, inserted and skipped.</summary>
 public sealed class ClusterIdResult : IJobResult
 {
     public string Job => UpdateClusterIdJob.Name;

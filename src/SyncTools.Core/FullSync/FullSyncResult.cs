@@ -2,6 +2,7 @@ using SyncTools.Core.Jobs;
 
 namespace SyncTools.Core.FullSync;
 
+/// <summary>One finished run of Start-FullSync: the table copied, the LSN recorded, the counts on both sides.</summary>
 public sealed class FullSyncResult : IJobResult
 {
     public string Job => StartFullSyncJob.Name;

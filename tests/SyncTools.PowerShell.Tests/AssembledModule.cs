@@ -1,0 +1,56 @@
+using System.Diagnostics;
+
+namespace SyncTools.PowerShell.Tests;
+
+/// <summary>
+/// The module as users get it: `dotnet publish -p:PackModule=true` of the built cmdlet project into a folder of this
+/// test run, giving the module folder (manifest, cmdlet assembly, dependencies/, help) and its .nupkg.
+/// </summary>
+public sealed class AssembledModule : IDisposable
+{
+#if DEBUG
+    public const string Configuration = "Debug";
+#else
+    public const string Configuration = "Release";
+#endif
+
+    private readonly string _root = Path.Combine(Path.GetTempPath(), $"synctools-module-{Guid.NewGuid():N}");
+
+    public AssembledModule()
+    {
+        Folder = Path.Combine(_root, "SyncTools", "module");
+        var packages = Path.Combine(_root, "packages");
+        var (exitCode, output) = Run("dotnet", "publish", Path.Combine(TestServices.RepositoryRoot, "src", "SyncTools.PowerShell"),
+            "-c", Configuration, "--no-build", "-nologo", "-p:PackModule=true", $"-p:ModuleOutputDir={Folder}/", $"-p:ModulePackageDir={packages}/");
+        if (exitCode != 0) throw new InvalidOperationException($"dotnet publish failed ({exitCode}):\n{output}");
+        Package = Directory.GetFiles(packages, "*.nupkg").Single();
+    }
+
+    /// <summary>The module folder: what Import-Module loads.</summary>
+    public string Folder { get; }
+
+    public string Package { get; }
+
+    /// <summary>Every file in the module folder, relative, with forward slashes.</summary>
+    public IReadOnlyList<string> Files =>
+        Directory.GetFiles(Folder, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(Folder, f).Replace('\\', '/')).Order(StringComparer.Ordinal).ToList();
+
+    public static (int ExitCode, string Output) Run(string file, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, output + error.Result);
+    }
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+}
+
+[CollectionDefinition(Name)]
+public sealed class AssembledModuleCollection : ICollectionFixture<AssembledModule>
+{
+    public const string Name = "assembled module";
+}
