@@ -48,7 +48,7 @@ if ! command -v pwsh >/dev/null; then
 elif ! pester_found; then
   echo "Pester tests skipped: pwsh is here but Pester 5 is not (set SYNCTOOLS_PESTER to Pester.psd1's path)."
 else
-  dotnet publish src/SyncTools.PowerShell -c Release -v quiet -nologo >/dev/null || status=1
+  dotnet publish src/SyncTools.PowerShell -c Release -p:PackModule=true -v quiet -nologo >/dev/null || status=1
   summary=$(pwsh -NoProfile -NonInteractive -File tests/pester/Invoke-PesterSuite.ps1 | tee /dev/stderr | tail -n 1)
   if [[ $summary =~ ^pester:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]]; then
     passed=$((passed + BASH_REMATCH[1])); failed=$((failed + BASH_REMATCH[2])); skipped=$((skipped + BASH_REMATCH[3]))

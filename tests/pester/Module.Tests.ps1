@@ -1,0 +1,105 @@
+# The module as a whole: its help through Get-Help, its engine beside another AWSSDK.Core in both load orders,
+# and its package unpacked and imported.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestModule.ps1')
+    $commands = Get-Command -Module SyncTools
+    $otherAwsCore = Get-ChildItem (Join-Path $PSScriptRoot '../IsolationProbe/bin/*/*/other/AWSSDK.Core.dll') | Select-Object -First 1
+    $bucket = New-TestBucket
+
+    # A fresh pwsh, so that the load order is this script's alone.
+    function Invoke-FreshSession([string] $Script) {
+        $path = Join-Path ([IO.Path]::GetTempPath()) "synctools-pester-$([guid]::NewGuid().ToString('N')).ps1"
+        Set-Content -Path $path -Value $Script
+        try { & (Get-Process -Id $PID).Path -NoProfile -NonInteractive -File $path 2>&1 | Out-String }
+        finally { Remove-Item $path }
+    }
+    $upload = @"
+`$ErrorActionPreference = 'Stop'
+`$credential = [pscredential]::new('S3RVER', (ConvertTo-SecureString 'S3RVER' -AsPlainText -Force))
+`$result = Send-TowAndGoData -Json '{"last_modified":1700000000,"tow_and_go":[{"link_id":1,"segment_id":null}]}' -Bucket $bucket -Key isolation/`$([guid]::NewGuid()).json -EndpointUrl '$env:SYNCTOOLS_TEST_S3' -Credential `$credential
+"uploaded `$(`$result.LinkCount)"
+"@
+    $report = @'
+[System.Runtime.Loader.AssemblyLoadContext]::All | ForEach-Object { $c = $_; $c.Assemblies | Where-Object { $_.GetName().Name -eq 'AWSSDK.Core' } | ForEach-Object { "AWSSDK.Core $([Diagnostics.FileVersionInfo]::GetVersionInfo($_.Location).FileVersion) in $($c.Name)" } }
+'@
+}
+
+Describe 'Get-Help' {
+    It 'shows <_> with a synopsis, a description, examples and every parameter described' -ForEach @(
+        'Send-TowAndGoData', 'Sync-TowAndGoToMongo', 'Invoke-OrgSync', 'Update-ClusterId', 'Start-FullSync', 'Get-SyncStatus'
+    ) {
+        $help = Get-Help $_ -Full
+        $help.Synopsis | Should -Not -BeNullOrEmpty
+        $help.Synopsis | Should -Not -Match "^\s*$_\s"   # PowerShell's stand-in when there is no help
+        ($help.description.Text -join ' ').Length | Should -BeGreaterThan 100
+        @($help.examples.example).Count | Should -BeGreaterOrEqual 2
+        $parameters = (Get-Command $_).Parameters.Keys | Where-Object { $_ -notin [System.Management.Automation.PSCmdlet]::CommonParameters }
+        foreach ($name in $parameters) {
+            $parameter = $help.parameters.parameter | Where-Object name -EQ $name
+            ($parameter.description.Text -join ' ') | Should -Not -BeNullOrEmpty -Because "-$name needs help text"
+        }
+        $help.returnValues.returnValue.type.name | Should -Not -BeNullOrEmpty
+    }
+
+    It 'opens about_SyncTools' {
+        Get-Help about_SyncTools | Out-String | Should -Match 'ENVIRONMENT VARIABLES'
+    }
+}
+
+Describe 'Beside another AWSSDK.Core' {
+    It 'runs a job when the other version loaded first' {
+        $out = Invoke-FreshSession @"
+Add-Type -Path '$($otherAwsCore.FullName)'
+Import-Module '$($manifest.FullName)'
+$upload
+$report
+"@
+        $out | Should -Match 'uploaded 1'
+        $out | Should -Match 'AWSSDK\.Core 4\.0\.3\.3 in Default'
+        $out | Should -Match 'AWSSDK\.Core 4\.0\.1\d\d[\d.]* in SyncTools\.Engine'
+    }
+
+    It 'lets the other version load after it, and still runs' {
+        $out = Invoke-FreshSession @"
+Import-Module '$($manifest.FullName)'
+$upload
+Add-Type -Path '$($otherAwsCore.FullName)'
+[void][Amazon.Runtime.BasicAWSCredentials]::new('other', 'module')
+$upload
+$report
+"@
+        ([regex]::Matches($out, 'uploaded 1')).Count | Should -Be 2
+        $out | Should -Match 'AWSSDK\.Core 4\.0\.3\.3 in Default'
+    }
+}
+
+Describe 'The package' {
+    BeforeAll {
+        $package = Get-ChildItem (Join-Path $PSScriptRoot '../../out/packages/SyncTools.*.nupkg') | Sort-Object LastWriteTime | Select-Object -Last 1
+        $data = Import-PowerShellDataFile $manifest.FullName
+        $unpacked = Join-Path ([IO.Path]::GetTempPath()) "synctools-package-$([guid]::NewGuid().ToString('N'))/SyncTools/$($data.ModuleVersion)"
+        [System.IO.Compression.ZipFile]::ExtractToDirectory($package.FullName, $unpacked)
+        # What Install-PSResource removes after extracting.
+        Remove-Item -Recurse -Force (Join-Path $unpacked '_rels'), (Join-Path $unpacked 'package'), (Join-Path $unpacked '[[]Content_Types[]].xml'), (Join-Path $unpacked 'SyncTools.nuspec')
+    }
+
+    AfterAll { Remove-Item -Recurse -Force (Split-Path (Split-Path $unpacked)) }
+
+    It 'holds a valid manifest with the version and editions' {
+        $tested = Test-ModuleManifest (Join-Path $unpacked 'SyncTools.psd1')
+        $tested.Version | Should -Be $data.ModuleVersion
+        $tested.CompatiblePSEditions | Should -Be 'Core'
+        $tested.PowerShellVersion | Should -Be '7.4'
+        $tested.PrivateData.PSData.LicenseUri | Should -Not -BeNullOrEmpty
+    }
+
+    It 'imports from where it was unpacked and exports the six cmdlets' {
+        $out = Invoke-FreshSession @"
+Import-Module '$unpacked/SyncTools.psd1'
+(Get-Command -Module SyncTools).Name -join ','
+(Get-Module SyncTools).ModuleBase
+"@
+        $out | Should -Match ((@($commands.Name | Sort-Object) -join ',') -replace '-', '\-')
+        $out | Should -Match ([regex]::Escape($unpacked))
+    }
+}
