@@ -55,10 +55,14 @@ public sealed class EngineLoadContext : AssemblyLoadContext
         return candidates.Append(Path.Combine(_directory, fileName)).FirstOrDefault(File.Exists);
     }
 
-    /// <summary>Hands the engine's own assemblies, and only those, to the cmdlet assembly in the default context.</summary>
+    /// <summary>
+    /// Hands the engine's own assemblies, and only those, to the cmdlet assembly in the default context; at the
+    /// version asked for, so that two versions of the module imported side by side each get their own engine.
+    /// </summary>
     private static Assembly? ResolveEngine(AssemblyLoadContext context, AssemblyName assemblyName) =>
         assemblyName.Name is { } name && name.StartsWith(EnginePrefix, StringComparison.Ordinal) && s_engine is { } engine
-        && engine.Locate(name + ".dll") is not null
+        && engine.Locate(name + ".dll") is { } path
+        && (assemblyName.Version is null || AssemblyName.GetAssemblyName(path).Version == assemblyName.Version)
             ? engine.LoadFromAssemblyName(assemblyName)
             : null;
 }
