@@ -26,6 +26,15 @@ public sealed class PackageTests(AssembledModule module, CmdletMetadata metadata
         Assert.Equal(module.Files, files);
     }
 
+    /// <summary>Nothing the module does not load: no build tools, dependency manifests or symbols.</summary>
+    [Fact]
+    public void The_module_folder_holds_only_what_the_module_loads()
+    {
+        var loaded = new Regex(@"^(SyncTools\.(dll|psd1|format\.ps1xml)|en-US/(SyncTools\.dll-Help\.xml|about_SyncTools\.help\.txt)|sql/\w+\.sql|dependencies/([\w./-]+/)?[\w.]+\.dll)$");
+
+        Assert.All(module.Files, f => Assert.Matches(loaded, f));
+    }
+
     [Fact]
     public void Is_named_and_described_from_the_manifest()
     {
@@ -37,6 +46,7 @@ public sealed class PackageTests(AssembledModule module, CmdletMetadata metadata
         Assert.Equal($"SyncTools.{Value("ModuleVersion")}.nupkg", Path.GetFileName(module.Package));
         Assert.Equal(Value("Description"), Field("description"));
         Assert.Equal(Value("Author"), Field("authors"));
+        Assert.Equal(Value("CompanyName"), Field("owners"));
         Assert.Equal(Value("ProjectUri"), Field("projectUrl"));
         Assert.Equal(Value("LicenseUri"), Field("licenseUrl"));
         Assert.Equal(Value("ReleaseNotes"), Field("releaseNotes"));
