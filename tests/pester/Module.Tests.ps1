@@ -93,6 +93,33 @@ Describe 'The package' {
         $tested.PrivateData.PSData.LicenseUri | Should -Not -BeNullOrEmpty
     }
 
+    It 'is found and saved by PSResourceGet, and imports by name from where it was saved' -Skip:(-not (Get-Module -ListAvailable Microsoft.PowerShell.PSResourceGet)) {
+        $repository = "SyncToolsPester$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+        $saved = Join-Path ([IO.Path]::GetTempPath()) $repository
+        Register-PSResourceRepository -Name $repository -Uri (Split-Path $package.FullName) -Trusted
+        try {
+            $found = Find-PSResource SyncTools -Repository $repository
+            $found.Version | Should -Be $data.ModuleVersion
+            $found.Description | Should -Be $data.Description
+            $found.LicenseUri | Should -Be $data.PrivateData.PSData.LicenseUri
+            @($found.Includes.Cmdlet | Sort-Object) | Should -Be @($commands.Name | Sort-Object)
+            $null = New-Item -ItemType Directory -Path $saved
+            Save-PSResource SyncTools -Repository $repository -Path $saved -TrustRepository
+            $out = Invoke-FreshSession @"
+`$env:PSModulePath = '$saved' + [IO.Path]::PathSeparator + `$env:PSModulePath
+Import-Module SyncTools
+(Get-Command -Module SyncTools).Count
+(Get-Module SyncTools).ModuleBase
+"@
+            $out | Should -Match "(?m)^6\s*$"
+            $out | Should -Match ([regex]::Escape((Join-Path $saved SyncTools)))
+        }
+        finally {
+            Unregister-PSResourceRepository -Name $repository
+            Remove-Item -Recurse -Force $saved -ErrorAction SilentlyContinue
+        }
+    }
+
     It 'imports from where it was unpacked and exports the six cmdlets' {
         $out = Invoke-FreshSession @"
 Import-Module '$unpacked/SyncTools.psd1'
