@@ -10,6 +10,8 @@ namespace SyncTools.Bench;
 /// <summary>
 /// Update-ClusterId on N MongoDB ids of which half are missing from MySQL, beside the source design's loop (read every
 /// whole document, then one INSERT per missing id) on the same data in the same run.
+/// Arguments: [ids] [batch size] [durable]. "durable" runs both with MySQL's default innodb_flush_log_at_trx_commit=1
+/// (a log flush per commit, as a production server does) instead of the test server's relaxed 2, then restores it.
 /// </summary>
 public static class ClusterIdBenchmark
 {
@@ -41,15 +43,26 @@ public static class ClusterIdBenchmark
         }
 
         var batchSize = args.Length > 1 ? int.Parse(args[1]) : ClusterIdOptions.DefaultBatchSize;
-        var options = new ClusterIdOptions { Mongo = new MongoEndpoint(mongoUri), MongoDatabase = name, MySql = source, Table = "ours", BatchSize = batchSize };
+        var durable = args.Contains("durable");
+        var flush = await Scalar(server, "SELECT @@GLOBAL.innodb_flush_log_at_trx_commit");
+        if (durable) await Execute(server, "SET GLOBAL innodb_flush_log_at_trx_commit = 1");
         ClusterIdResult? result = null;
-        var phases = new PhaseTimer();
-        var ours = await Measure.OnceAsync(async () => result = await UpdateClusterIdJob.RunAsync(options, phases, null, CancellationToken.None));
-        phases.Print();
         long baselineInserted = 0;
-        var baseline = await Measure.OnceAsync(async () => baselineInserted = await SourceDesignLoopAsync(trips, source));
+        var phases = new PhaseTimer();
+        Measure.JobRun ours, baseline;
+        try
+        {
+            var options = new ClusterIdOptions { Mongo = new MongoEndpoint(mongoUri), MongoDatabase = name, MySql = source, Table = "ours", BatchSize = batchSize };
+            ours = await Measure.OnceAsync(async () => result = await UpdateClusterIdJob.RunAsync(options, phases, null, CancellationToken.None));
+            phases.Print();
+            baseline = await Measure.OnceAsync(async () => baselineInserted = await SourceDesignLoopAsync(trips, source));
+        }
+        finally
+        {
+            await Execute(server, $"SET GLOBAL innodb_flush_log_at_trx_commit = {flush}");
+        }
 
-        Console.WriteLine($"Update-ClusterId, {count:N0} MongoDB ids, half missing from MySQL (MariaDB), CongoDB as MongoDB");
+        Console.WriteLine($"Update-ClusterId, {count:N0} MongoDB ids, half missing from MySQL (MariaDB, innodb_flush_log_at_trx_commit={(durable ? 1 : flush)}), CongoDB as MongoDB");
         Console.WriteLine($"{"",-34}{"inserted",10}{"wall s",9}{"client CPU s",14}{"peak heap MiB",15}");
         Console.WriteLine($"{$"SyncTools (batches of {batchSize:N0})",-34}{result!.Inserted,10:N0}{ours.Wall.TotalSeconds,9:N2}{ours.Cpu.TotalSeconds,14:N2}{ours.PeakManagedMiB,15:N1}");
         Console.WriteLine($"{"source design (an INSERT per id)",-34}{baselineInserted,10:N0}{baseline.Wall.TotalSeconds,9:N2}{baseline.Cpu.TotalSeconds,14:N2}{baseline.PeakManagedMiB,15:N1}");
@@ -85,7 +98,14 @@ public static class ClusterIdBenchmark
         return inserted;
     }
 
-    /// <summary>When each activity first and last reported progress: where the time of a run goes.</summary>
+    private static async Task<object?> Scalar(MySqlSource source, string sql)
+    {
+        await using var connection = await source.OpenAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync();
+    }
+
     private static async Task Execute(MySqlSource source, string sql)
     {
         await using var connection = await source.OpenAsync(CancellationToken.None);
