@@ -19,12 +19,16 @@ public sealed class AssembledModule : IDisposable
     public AssembledModule()
     {
         Folder = Path.Combine(_root, "SyncTools", "module");
-        var packages = Path.Combine(_root, "packages");
-        var (exitCode, output) = Run("dotnet", "publish", Path.Combine(TestServices.RepositoryRoot, "src", "SyncTools.PowerShell"),
-            "-c", Configuration, "--no-build", "-nologo", "-p:PackModule=true", $"-p:ModuleOutputDir={Folder}/", $"-p:ModulePackageDir={packages}/");
+        var (exitCode, output) = Publish(_root);
         if (exitCode != 0) throw new InvalidOperationException($"dotnet publish failed ({exitCode}):\n{output}");
-        Package = Directory.GetFiles(packages, "*.nupkg").Single();
+        Package = Directory.GetFiles(Path.Combine(_root, "packages"), "*.nupkg").Single();
     }
+
+    /// <summary>Publishes and packs the module under <paramref name="root"/> (SyncTools/module/, packages/), with any further MSBuild properties.</summary>
+    public static (int ExitCode, string Output) Publish(string root, params string[] properties) =>
+        Run("dotnet", ["publish", Path.Combine(TestServices.RepositoryRoot, "src", "SyncTools.PowerShell"), "-c", Configuration, "--no-build", "-nologo",
+            "-p:PackModule=true", $"-p:ModuleOutputDir={Path.Combine(root, "SyncTools", "module")}/", $"-p:ModulePackageDir={Path.Combine(root, "packages")}/",
+            .. properties.Select(p => $"-p:{p}")]);
 
     /// <summary>The module folder: what Import-Module loads.</summary>
     public string Folder { get; }

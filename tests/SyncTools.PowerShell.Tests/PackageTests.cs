@@ -72,14 +72,52 @@ public sealed class PackageTests(AssembledModule module, CmdletMetadata metadata
         Assert.DoesNotContain("RequiredAssemblies", Manifest);
     }
 
-    private XElement Nuspec()
+    [Fact]
+    public void Carries_manifest_text_as_written_whatever_its_characters()
     {
-        using var package = ZipFile.OpenRead(module.Package);
+        var notes = "Fixes: the org''s users & <roles>; 100% of rows";
+        using var build = new TemporaryFolder();
+        var manifest = Path.Combine(build.Path, "SyncTools.psd1");
+        File.WriteAllText(manifest, Regex.Replace(Manifest, @"\bReleaseNotes\s*=\s*'[^']*'", $"ReleaseNotes = '{notes}'"));
+
+        var (exitCode, output) = AssembledModule.Publish(build.Path, $"ModuleManifest={manifest}");
+
+        Assert.True(exitCode == 0, output);
+        var nuspec = Nuspec(Directory.GetFiles(Path.Combine(build.Path, "packages"), "*.nupkg").Single());
+        Assert.Equal("Fixes: the org's users & <roles>; 100% of rows", (string)nuspec.Element(nuspec.Name.Namespace + "releaseNotes")!);
+    }
+
+    [Fact]
+    public void Is_refused_for_a_manifest_without_a_description()
+    {
+        using var build = new TemporaryFolder();
+        var manifest = Path.Combine(build.Path, "SyncTools.psd1");
+        File.WriteAllText(manifest, Regex.Replace(Manifest, @"\bDescription\s*=\s*'[^']*'", ""));
+
+        var (exitCode, output) = AssembledModule.Publish(build.Path, $"ModuleManifest={manifest}");
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("lacks a quoted Description value", output);
+        Assert.False(Directory.Exists(Path.Combine(build.Path, "packages")) && Directory.GetFiles(Path.Combine(build.Path, "packages"), "*.nupkg").Length > 0);
+    }
+
+    private XElement Nuspec() => Nuspec(module.Package);
+
+    private static XElement Nuspec(string path)
+    {
+        using var package = ZipFile.OpenRead(path);
         using var stream = package.GetEntry("SyncTools.nuspec")!.Open();
         return XDocument.Load(stream).Root!.Elements().First(e => e.Name.LocalName == "metadata");
     }
 
-    /// <summary>A quoted value in the manifest.</summary>
+    /// <summary>A quoted value in the manifest, as PowerShell reads it ('' is one quote).</summary>
     private string Value(string key) =>
-        Regex.Match(Manifest, $@"\b{key}\s*=\s*'([^']*)'") is { Success: true } match ? match.Groups[1].Value : throw new Xunit.Sdk.XunitException($"{key} is not in the manifest");
+        Regex.Match(Manifest, $@"\b{key}\s*=\s*'((?:[^']|'')*)'") is { Success: true } match ? match.Groups[1].Value.Replace("''", "'") : throw new Xunit.Sdk.XunitException($"{key} is not in the manifest");
+
+    private sealed class TemporaryFolder : IDisposable
+    {
+        public string Path { get; } = Directory.CreateDirectory(System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"synctools-pack-{Guid.NewGuid():N}")).FullName;
+
+        public void Dispose() => Directory.Delete(Path, recursive: true);
+    }
 }
