@@ -69,7 +69,7 @@ public sealed record CommandHelp(
         if (SupportsShouldProcess(cmdlet))
         {
             parameters.Add(ParameterHelp.Risk("WhatIf", "wi", "Shows what the command would do without doing it: it validates its inputs and reads what it needs, and writes nothing."));
-            parameters.Add(ParameterHelp.Risk("Confirm", "cf", "Asks for confirmation before each write."));
+            parameters.Add(ParameterHelp.Risk("Confirm", "cf", "Asks for confirmation before the job writes."));
         }
 
         var sets = parameters.SelectMany(p => p.Uses).Select(u => u.Set).Where(s => s != AllSets).Distinct().ToList();

@@ -9,7 +9,8 @@ namespace SyncTools.PowerShell;
 /// another module's copy of one of those libraries in the default context, at any version, neither blocks ours nor
 /// replaces it. Only the cmdlet assembly lives in the default context: the first time it needs an engine assembly,
 /// the default context's Resolving event hands that over from here. What the engine's folder lacks (the runtime,
-/// PowerShell itself) comes from the default context, shared.
+/// PowerShell itself) comes from the default context, shared. Being in the default context, the cmdlet assembly
+/// loads once per session: one version of SyncTools per session.
 /// </summary>
 public sealed class EngineLoadContext : AssemblyLoadContext
 {
@@ -55,14 +56,10 @@ public sealed class EngineLoadContext : AssemblyLoadContext
         return candidates.Append(Path.Combine(_directory, fileName)).FirstOrDefault(File.Exists);
     }
 
-    /// <summary>
-    /// Hands the engine's own assemblies, and only those, to the cmdlet assembly in the default context; at the
-    /// version asked for, so that two versions of the module imported side by side each get their own engine.
-    /// </summary>
+    /// <summary>Hands the engine's own assemblies, and only those, to the cmdlet assembly in the default context.</summary>
     private static Assembly? ResolveEngine(AssemblyLoadContext context, AssemblyName assemblyName) =>
         assemblyName.Name is { } name && name.StartsWith(EnginePrefix, StringComparison.Ordinal) && s_engine is { } engine
-        && engine.Locate(name + ".dll") is { } path
-        && (assemblyName.Version is null || AssemblyName.GetAssemblyName(path).Version == assemblyName.Version)
+        && engine.Locate(name + ".dll") is not null
             ? engine.LoadFromAssemblyName(assemblyName)
             : null;
 }

@@ -27,9 +27,9 @@ namespace SyncTools.PowerShell;
 /// </example>
 /// <example title="Preview two tables into another server">
 /// <code>
-/// Invoke-OrgSync -Table Institutes, Users -TargetConnectionString 'Server=reporting.local;User ID=sync;Database=organizations' -WhatIf
+/// Invoke-OrgSync -Table Institutes, Users -TargetConnectionString 'Server=reporting.local;Database=organizations' -WhatIf
 /// </code>
-/// <para>Reads and maps both tables and reports how many rows each would insert and update; writes nothing.</para>
+/// <para>Reads and maps both tables and reports how many rows each would insert and update on reporting.local (its user and password from DB_USERNAME and DB_PASSWORD, as the connection string names none); writes nothing.</para>
 /// </example>
 [Cmdlet(VerbsLifecycle.Invoke, "OrgSync", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(OrgSyncTableResult))]
@@ -40,7 +40,7 @@ public sealed class InvokeOrgSyncCommand : MySqlCmdletBase
     [ValidateNotNullOrEmpty]
     public string? SourceConnectionString { get; set; }
 
-    /// <summary>The organizations server's connection string, used as given (-Server, -Port, -Credential are the source's); default the source server.</summary>
+    /// <summary>The organizations server's connection string; parts not in it come from DB_HOST, DB_PORT, DB_USERNAME, DB_PASSWORD (-Server, -Port, -Credential are the source's). Default: the source server.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? TargetConnectionString { get; set; }

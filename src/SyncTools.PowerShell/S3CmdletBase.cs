@@ -11,12 +11,12 @@ public abstract class S3CmdletBase : SyncToolsCmdlet
     [ValidateNotNullOrEmpty]
     public string? EndpointUrl { get; set; }
 
-    /// <summary>The AWS region; default $env:AWS_REGION, then the profile's region.</summary>
+    /// <summary>The AWS region; default the AWS SDK's ($env:AWS_REGION, then the shared config file). With -EndpointUrl, the region requests are signed for; default us-east-1.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Region { get; set; }
 
-    /// <summary>A profile from the shared AWS credentials and config files; default $env:AWS_PROFILE, then "default".</summary>
+    /// <summary>A profile in the shared AWS credentials file whose keys to use (not its region: give -Region); default the AWS credential chain, which reads $env:AWS_PROFILE.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? ProfileName { get; set; }

@@ -8,7 +8,7 @@ namespace SyncTools.PowerShell;
 /// <remarks>
 /// <para>Reads the _id of every document in the MongoDB collection (default cluster_trips; a projection on _id, streamed by cursor) and the cluster_id column of the MySQL table cm_cluster_id, and inserts the ids MySQL lacks, in multi-row batches of -BatchSize that skip only duplicate keys: a re-run, or two runs at once, insert nothing twice and fail on nothing already there.</para>
 /// <para>An ObjectId is stored as its 24 lowercase hex digits, a string as it is, an integer as its digits, a UUID in its canonical form, a date as ISO-8601 UTC; a null or absent _id, or one of another type, is skipped and counted. A failure to read MongoDB is an error, never an empty list: MySQL is then left untouched.</para>
-/// <para>Writes one result (SourceIds, AlreadyPresent, Inserted, Skipped, Duration); with -PassThru also one object per id inserted. Job and RunId bind to Get-SyncStatus.</para>
+/// <para>Writes one result (SourceIds, AlreadyPresent, Inserted, Skipped, Duration); with -PassThru also one object per id sent to MySQL. Job and RunId bind to Get-SyncStatus.</para>
 /// </remarks>
 /// <example title="Insert the missing cluster ids">
 /// <code>
@@ -20,7 +20,7 @@ namespace SyncTools.PowerShell;
 /// <code>
 /// Update-ClusterId -Database analytics -WhatIf
 /// </code>
-/// <para>Lists the ids MySQL lacks (MongoDB from $env:MONGODB_URI) and inserts nothing.</para>
+/// <para>Says how many ids MySQL lacks and shows the first few (MongoDB from $env:MONGODB_URI); inserts nothing.</para>
 /// </example>
 /// <example title="Keep a record of every id inserted">
 /// <code>
@@ -28,7 +28,7 @@ namespace SyncTools.PowerShell;
 ///     Where-Object ClusterId |
 ///     Export-Csv ./inserted-cluster-ids.csv
 /// </code>
-/// <para>One CSV row per id inserted by this run.</para>
+/// <para>One CSV row per id this run sent to MySQL (should another run insert the same id at the same moment, it is listed by both).</para>
 /// </example>
 [Cmdlet(VerbsData.Update, "ClusterId", SupportsShouldProcess = true)]
 [OutputType(typeof(ClusterIdResult), typeof(ClusterIdInserted))]
@@ -64,7 +64,7 @@ public sealed class UpdateClusterIdCommand : DatabaseCmdletBase
     [ValidateRange(1, 10_000)]
     public int BatchSize { get; set; } = ClusterIdOptions.DefaultBatchSize;
 
-    /// <summary>Also write one object per id inserted.</summary>
+    /// <summary>Also write one object per id sent to MySQL, as it is sent.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 

@@ -93,30 +93,33 @@ Describe 'The package' {
         $tested.PrivateData.PSData.LicenseUri | Should -Not -BeNullOrEmpty
     }
 
-    It 'is found and saved by PSResourceGet, and imports by name from where it was saved' -Skip:(-not (Get-Module -ListAvailable Microsoft.PowerShell.PSResourceGet)) {
-        $repository = "SyncToolsPester$([guid]::NewGuid().ToString('N').Substring(0, 8))"
-        $saved = Join-Path ([IO.Path]::GetTempPath()) $repository
-        Register-PSResourceRepository -Name $repository -Uri (Split-Path $package.FullName) -Trusted
+    It 'is found, installed and published again by PSResourceGet, and imports by name' -Skip:(-not (Get-Module -ListAvailable Microsoft.PowerShell.PSResourceGet)) {
+        # A session whose HOME is a temporary folder: its repositories and installed modules are this test's alone.
+        $home_ = Join-Path ([IO.Path]::GetTempPath()) "synctools-psresource-$([guid]::NewGuid().ToString('N'))"
+        $published = Join-Path $home_ 'published'
+        $null = New-Item -ItemType Directory -Path $published
+        $realHome = $env:HOME
         try {
-            $found = Find-PSResource SyncTools -Repository $repository
-            $found.Version | Should -Be $data.ModuleVersion
-            $found.Description | Should -Be $data.Description
-            $found.LicenseUri | Should -Be $data.PrivateData.PSData.LicenseUri
-            @($found.Includes.Cmdlet | Sort-Object) | Should -Be @($commands.Name | Sort-Object)
-            $null = New-Item -ItemType Directory -Path $saved
-            Save-PSResource SyncTools -Repository $repository -Path $saved -TrustRepository
+            $env:HOME = $home_
             $out = Invoke-FreshSession @"
-`$env:PSModulePath = '$saved' + [IO.Path]::PathSeparator + `$env:PSModulePath
+`$ErrorActionPreference = 'Stop'
+Register-PSResourceRepository -Name Local -Uri '$(Split-Path $package.FullName)' -Trusted
+`$found = Find-PSResource SyncTools -Repository Local
+"found `$(`$found.Version) cmdlets=`$((`$found.Includes.Cmdlet | Sort-Object) -join ',') license=`$(`$found.LicenseUri)"
+Install-PSResource SyncTools -Repository Local -Scope CurrentUser -TrustRepository
 Import-Module SyncTools
-(Get-Command -Module SyncTools).Count
-(Get-Module SyncTools).ModuleBase
+"imported `$((Get-Command -Module SyncTools).Count) from `$((Get-Module SyncTools).ModuleBase)"
+Register-PSResourceRepository -Name Published -Uri '$published' -Trusted
+Publish-PSResource -Path (Get-Module SyncTools).ModuleBase -Repository Published
+"published `$((Get-ChildItem '$published' -Filter *.nupkg).Name)"
 "@
-            $out | Should -Match "(?m)^6\s*$"
-            $out | Should -Match ([regex]::Escape((Join-Path $saved SyncTools)))
+            $out | Should -Match "found $([regex]::Escape($data.ModuleVersion)) cmdlets=$((@($commands.Name | Sort-Object) -join ',') -replace '-', '\-') license=$([regex]::Escape($data.PrivateData.PSData.LicenseUri))"
+            $out | Should -Match "imported 6 from $([regex]::Escape($home_)).*SyncTools[/\\]$([regex]::Escape($data.ModuleVersion))"
+            $out | Should -Match "published SyncTools\.$([regex]::Escape($data.ModuleVersion))\.nupkg"
         }
         finally {
-            Unregister-PSResourceRepository -Name $repository
-            Remove-Item -Recurse -Force $saved -ErrorAction SilentlyContinue
+            $env:HOME = $realHome
+            Remove-Item -Recurse -Force $home_ -ErrorAction SilentlyContinue
         }
     }
 
