@@ -73,6 +73,23 @@ $report
     }
 }
 
+Describe 'What the module loads' {
+    It 'puts nothing from its folder in the default context but the cmdlet assembly' {
+        $out = Invoke-FreshSession @"
+Import-Module '$($manifest.FullName)'
+$upload
+`$base = (Get-Module SyncTools).ModuleBase
+[System.Runtime.Loader.AssemblyLoadContext]::All | ForEach-Object { `$c = `$_; `$c.Assemblies | Where-Object { `$_.Location -and `$_.Location.StartsWith(`$base) } | ForEach-Object { "loaded `$([IO.Path]::GetRelativePath(`$base, `$_.Location)) in `$(`$c.Name)" } }
+"@
+        $out | Should -Match 'uploaded 1'
+        $loaded = [regex]::Matches($out, '(?m)^loaded (\S+) in (\S+)') | ForEach-Object { [pscustomobject]@{ File = $_.Groups[1].Value; Context = $_.Groups[2].Value } }
+        @($loaded | Where-Object Context -EQ 'Default').File | Should -Be @('SyncTools.dll')
+        @($loaded | Where-Object Context -EQ 'SyncTools.Engine').File | Should -Contain ([IO.Path]::Combine('dependencies', 'SyncTools.Core.dll'))
+        @($loaded | Where-Object Context -EQ 'SyncTools.Engine').File | Should -Contain ([IO.Path]::Combine('dependencies', 'AWSSDK.S3.dll'))
+        @($loaded | Where-Object { $_.Context -notin 'Default', 'SyncTools.Engine' }) | Should -BeNullOrEmpty
+    }
+}
+
 Describe 'The package' {
     BeforeAll {
         $package = Get-ChildItem (Join-Path $PSScriptRoot '../../out/packages/SyncTools.*.nupkg') | Sort-Object LastWriteTime | Select-Object -Last 1
