@@ -8,7 +8,7 @@ namespace SyncTools.PowerShell;
 /// <summary>Copies a PostgreSQL table into a MongoDB collection by temp-collection swap, recording the replication slot's LSN for change capture.</summary>
 /// <remarks>
 /// <para>Copies a PostgreSQL table into a MongoDB collection without ever writing the live collection partly. It validates the table, its key and the replication slot; takes a lease on the target in MongoDB (a second run for the same target is refused with who holds it; a crashed run's lease expires); notes the slot's latest LSN touching the table; pages the table by key (keyset, -PageSize rows a page, reading the next page while the last is written) into a temporary collection with _id = the key; and, once every page is in and the counts agree, builds the key index and renames the temporary collection over the live one in one step.</para>
-/// <para>PostgreSQL types map to BSON: integers as Int32/Int64, numeric as Decimal128 (as a string where it does not fit), floats as Double, bool, text types as String, timestamp/timestamptz/date as UTC dates, uuid as a UUID, bytea as binary, json/jsonb as embedded documents, arrays as arrays, enums as strings, NULL as null.</para>
+/// <para>PostgreSQL types map to BSON: integers as Int32/Int64, numeric as Decimal128 (as a string where it does not fit), floats as Double, bool, text types as String, timestamp/timestamptz/date as UTC dates, uuid as a UUID, bytea as binary, json/jsonb as embedded documents, arrays as arrays, NULL as null; enums and every other type (interval, inet, money, ranges...) as their text.</para>
 /// <para>Delivery guarantee: at least once. Every change committed before the copy began is in the copy; every change after the recorded LSN stays pending in the slot, and the LSN is published to the LSN collection (plain and Base64) only after the swap. A change made while the copy ran may be both copied and replayed by change capture resuming there, so apply changes idempotently.</para>
 /// <para>Job statistics (status RUNNING, FINISHED, FAILED or ABORTED, rows copied, total, percent, rows per second, last key) are updated in MongoDB after every page, so another process can watch, or stop the run by setting abortRequested: true. Ctrl+C, -MaxDuration and such a request stop the run between pages as ABORTED; a failure ends it as FAILED; either way the live collection is untouched, and -Resume continues from the last page committed. -CreateRefresherJobs then writes one follow-up job per key changed in the source while the copy ran.</para>
 /// </remarks>
@@ -116,7 +116,7 @@ public sealed class StartFullSyncCommand : ServerCmdletBase
     [ValidateNotNullOrEmpty]
     public string StatisticsCollection { get; set; } = FullSyncOptions.DefaultStatisticsCollection;
 
-    /// <summary>Where change capture reads the LSN to resume after.</summary>
+    /// <summary>Where change capture reads the LSN to resume after; default cdc_lsn.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string LsnCollection { get; set; } = FullSyncOptions.DefaultLsnCollection;
