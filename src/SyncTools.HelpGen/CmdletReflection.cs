@@ -31,6 +31,12 @@ public static class CmdletReflection
     public static IEnumerable<PropertyInfo> Parameters(Type cmdlet) =>
         cmdlet.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => Attribute(p, "ParameterAttribute") is not null);
 
+    /// <summary>The names [Alias] gives a parameter.</summary>
+    public static IEnumerable<string> Aliases(PropertyInfo parameter) =>
+        Attributes(parameter, "AliasAttribute")
+            .SelectMany(a => a.ConstructorArguments.SelectMany(arg => (IEnumerable<CustomAttributeTypedArgument>)arg.Value!))
+            .Select(v => (string)v.Value!);
+
     /// <summary>The output types named by [OutputType].</summary>
     public static IEnumerable<Type> OutputTypes(Type cmdlet) =>
         Attributes(cmdlet, "OutputTypeAttribute").SelectMany(a => a.ConstructorArguments)

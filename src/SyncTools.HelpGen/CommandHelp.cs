@@ -99,17 +99,13 @@ public sealed record CommandHelp(
             description += $" Accepted values: {string.Join(", ", enumType.GetEnumNames())}.";
         }
 
-        var aliases = Attributes(property, "AliasAttribute")
-            .SelectMany(a => a.ConstructorArguments.SelectMany(arg => (IEnumerable<CustomAttributeTypedArgument>)arg.Value!))
-            .Select(v => (string)v.Value!)
-            .ToList();
         var uses = Attributes(property, "ParameterAttribute").Select(a => new ParameterUse(
             Named(a, "ParameterSetName") as string ?? AllSets,
             Named(a, "Mandatory") is true,
             Named(a, "Position") is int position and >= 0 ? position : null,
             Named(a, "ValueFromPipeline") is true,
             Named(a, "ValueFromPipelineByPropertyName") is true)).ToList();
-        return new ParameterHelp(property.Name, valueType.FullName!, description.Trim(), aliases, uses);
+        return new ParameterHelp(property.Name, valueType.FullName!, description.Trim(), Aliases(property).ToList(), uses);
     }
 
     private static ExampleHelp Example(XElement example, int number) =>

@@ -13,7 +13,8 @@ if (args.Length != 3)
 var (assemblyPath, automationPath, outputPath) = (Path.GetFullPath(args[0]), Path.GetFullPath(args[1]), Path.GetFullPath(args[2]));
 var folder = Path.GetDirectoryName(assemblyPath)!;
 var dependencies = Directory.GetFiles(folder, "*.dll", SearchOption.AllDirectories)
-    .Where(f => !Path.GetRelativePath(folder, f).StartsWith("runtimes", StringComparison.Ordinal)); // platform-specific copies
+    .Where(f => !Path.GetRelativePath(folder, f).StartsWith("runtimes", StringComparison.Ordinal)) // platform-specific copies
+    .ToList();
 var resolver = new PathAssemblyResolver(Directory.GetFiles(RuntimeEnvironment.GetRuntimeDirectory(), "*.dll")
     .Concat(dependencies.Where(f => !Path.GetFileName(f).StartsWith("System.", StringComparison.Ordinal)))
     .Append(automationPath));

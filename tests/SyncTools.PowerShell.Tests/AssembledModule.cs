@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace SyncTools.PowerShell.Tests;
 
 /// <summary>
@@ -39,15 +37,11 @@ public sealed class AssembledModule : IDisposable
     public IReadOnlyList<string> Files =>
         Directory.GetFiles(Folder, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(Folder, f).Replace('\\', '/')).Order(StringComparer.Ordinal).ToList();
 
+    /// <summary>Runs a program; its output and error text together.</summary>
     public static (int ExitCode, string Output) Run(string file, params string[] arguments)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, output + error.Result);
+        var (exitCode, output, error) = TestProcess.Run(file, arguments);
+        return (exitCode, output + error);
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);

@@ -60,9 +60,7 @@ public sealed partial class HelpTests(AssembledModule module, CmdletMetadata met
         {
             foreach (var (cmdlet, parameter) in ParametersUsed(code))
             {
-                var names = Parameters(Cmdlet(cmdlet)).SelectMany(p => Attributes(p, "AliasAttribute")
-                        .SelectMany(a => a.ConstructorArguments.SelectMany(arg => (IEnumerable<System.Reflection.CustomAttributeTypedArgument>)arg.Value!))
-                        .Select(v => (string)v.Value!).Append(p.Name))
+                var names = Parameters(Cmdlet(cmdlet)).SelectMany(p => Aliases(p).Append(p.Name))
                     .Concat(CommonParameters).Concat(SupportsShouldProcess(Cmdlet(cmdlet)) ? ["WhatIf", "Confirm"] : []);
                 Assert.True(names.Contains(parameter, StringComparer.OrdinalIgnoreCase), $"an example of {name} gives {cmdlet} -{parameter}, which it does not have:\n{code}");
             }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace SyncTools.Mongo.Tests.Reference;
 
 /// <summary>Runs a script of this folder under node with the official bson and mongodb npm packages at hand.</summary>
@@ -9,13 +7,8 @@ public static class NodeReference
     public static string Run(string script, params string[] arguments)
     {
         var path = Path.Combine(TestServices.RepositoryRoot, "tests", "SyncTools.Mongo.Tests", "Reference", script);
-        var start = new ProcessStartInfo("node", [path, .. arguments]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment["SYNCTOOLS_TEST_NODE_MODULES"] = TestServices.NodeModules;
-        using var node = Process.Start(start)!;
-        var stdout = node.StandardOutput.ReadToEndAsync();
-        var stderr = node.StandardError.ReadToEnd();
-        node.WaitForExit();
-        Assert.True(node.ExitCode == 0, $"node {script} failed: {stderr}");
-        return stdout.Result;
+        var (exitCode, output, error) = TestProcess.Run("node", [path, .. arguments], new Dictionary<string, string> { ["SYNCTOOLS_TEST_NODE_MODULES"] = TestServices.NodeModules });
+        Assert.True(exitCode == 0, $"node {script} failed: {error}");
+        return output;
     }
 }
