@@ -36,7 +36,7 @@ Describe 'Invoke-OrgSync' {
             " Invoke-OrgSync -Server $($parts.Server) -Port $($parts.Port) -Credential `$c -SourceDatabase $laas -TargetDatabase $org -CreateTargetSchema -WhatIf"
         Invoke-MariaDb "CREATE DATABASE $org; USE $org; $(Get-Content -Raw (Join-Path (Split-Path $manifest.FullName) 'sql/organizations.sql'))"
 
-        $text = & pwsh -NoProfile -NonInteractive -Command $command | Out-String
+        $text = Invoke-FreshSession $command
 
         $text | Should -Match "What if: Performing the operation `"Insert 2 and update 0 rows from $laas.users"
         $text | Should -Match "on target `"$org.user`""

@@ -6,13 +6,6 @@ BeforeAll {
     $otherAwsCore = Get-ChildItem (Join-Path $PSScriptRoot '../IsolationProbe/bin/*/*/other/AWSSDK.Core.dll') | Select-Object -First 1
     $bucket = New-TestBucket
 
-    # A fresh pwsh, so that the load order is this script's alone.
-    function Invoke-FreshSession([string] $Script) {
-        $path = Join-Path ([IO.Path]::GetTempPath()) "synctools-pester-$([guid]::NewGuid().ToString('N')).ps1"
-        Set-Content -Path $path -Value $Script
-        try { & (Get-Process -Id $PID).Path -NoProfile -NonInteractive -File $path 2>&1 | Out-String }
-        finally { Remove-Item $path }
-    }
     $upload = @"
 `$ErrorActionPreference = 'Stop'
 `$credential = [pscredential]::new('S3RVER', (ConvertTo-SecureString 'S3RVER' -AsPlainText -Force))
@@ -110,18 +103,25 @@ Describe 'The package' {
         $tested.PrivateData.PSData.LicenseUri | Should -Not -BeNullOrEmpty
     }
 
-    It 'is found, installed and published again by PSResourceGet, and imports by name' -Skip:(-not (Get-Module -ListAvailable Microsoft.PowerShell.PSResourceGet)) {
+    It 'is found, installed and published again by PSResourceGet, and imports by name' {
         # A session whose HOME is a temporary folder: its repositories and installed modules are this test's alone.
+        # .NET finds no LocalApplicationData where ~/.local/share does not exist, and PSResourceGet then writes its
+        # repository list into the working folder: the folder is made first. The XDG variables and PSModulePath are
+        # unset, so that the fresh session derives every folder from the new HOME.
         $home_ = Join-Path ([IO.Path]::GetTempPath()) "synctools-psresource-$([guid]::NewGuid().ToString('N'))"
         $published = Join-Path $home_ 'published'
-        $null = New-Item -ItemType Directory -Path $published
-        $realHome = $env:HOME
+        $null = New-Item -ItemType Directory -Path $published, (Join-Path $home_ '.local/share')
+        $saved = @{}
         try {
-            $env:HOME = $home_
+            foreach ($variable in 'HOME', 'XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME', 'PSModulePath') {
+                $saved[$variable] = [Environment]::GetEnvironmentVariable($variable)
+                [Environment]::SetEnvironmentVariable($variable, $(if ($variable -eq 'HOME') { $home_ } else { $null }))
+            }
             $out = Invoke-FreshSession @"
 `$ErrorActionPreference = 'Stop'
 Register-PSResourceRepository -Name Local -Uri '$(Split-Path $package.FullName)' -Trusted
 `$found = Find-PSResource SyncTools -Repository Local
+"repositories in `$([Environment]::GetFolderPath('LocalApplicationData'))"
 "found `$(`$found.Version) cmdlets=`$((`$found.Includes.Cmdlet | Sort-Object) -join ',') license=`$(`$found.LicenseUri)"
 Install-PSResource SyncTools -Repository Local -Scope CurrentUser -TrustRepository
 Import-Module SyncTools
@@ -131,11 +131,12 @@ Publish-PSResource -Path (Get-Module SyncTools).ModuleBase -Repository Published
 "published `$((Get-ChildItem '$published' -Filter *.nupkg).Name)"
 "@
             $out | Should -Match "found $([regex]::Escape($data.ModuleVersion)) cmdlets=$((@($commands.Name | Sort-Object) -join ',') -replace '-', '\-') license=$([regex]::Escape($data.PrivateData.PSData.LicenseUri))"
+            $out | Should -Match "repositories in $([regex]::Escape($home_))"
             $out | Should -Match "imported 6 from $([regex]::Escape($home_)).*SyncTools[/\\]$([regex]::Escape($data.ModuleVersion))"
             $out | Should -Match "published SyncTools\.$([regex]::Escape($data.ModuleVersion))\.nupkg"
         }
         finally {
-            $env:HOME = $realHome
+            foreach ($variable in $saved.Keys) { [Environment]::SetEnvironmentVariable($variable, $saved[$variable]) }
             Remove-Item -Recurse -Force $home_ -ErrorAction SilentlyContinue
         }
     }

@@ -20,3 +20,29 @@ function New-TestBucket {
     $null = Invoke-WebRequest -Method Put -Uri "$env:SYNCTOOLS_TEST_S3/$name"
     $name
 }
+
+# The command line that starts a fresh PowerShell like this one, however pwsh is installed: its native executable,
+# or, for pwsh run as a .NET tool (whose process is `dotnet`), `dotnet <PSHOME>/pwsh.dll`.
+$FreshPwsh = if (Test-Path (Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')) -PathType Leaf) {
+    , (Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh'))
+} else {
+    [Environment]::ProcessPath, (Join-Path $PSHOME 'pwsh.dll')
+}
+
+function Invoke-FreshSession([string] $Script) {
+    # A new pwsh running $Script, so that what it loads, and in which order, is that script's alone; its output as text.
+    # Its working folder is a temporary one: nothing it writes by a relative path lands in the checkout.
+    $folder = Join-Path ([IO.Path]::GetTempPath()) "synctools-pester-$([guid]::NewGuid().ToString('N'))"
+    $null = New-Item -ItemType Directory -Path $folder
+    $path = Join-Path $folder 'session.ps1'
+    Set-Content -Path $path -Value $Script
+    Push-Location $folder
+    try {
+        $exe, $arguments = $FreshPwsh
+        & $exe @arguments -NoProfile -NonInteractive -File $path 2>&1 | Out-String
+    }
+    finally {
+        Pop-Location
+        Remove-Item -Recurse -Force $folder
+    }
+}

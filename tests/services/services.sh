@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The servers the tests, benchmarks and demo use, on 127.0.0.1 with free ports, data under a temp dir.
 # Usage: services.sh install|start|stop|env [SERVICE...]   (default: pg mariadb s3 mongo)
-#   install  installs what is missing (apt, npm); start runs install first
+#   install  installs what is missing (apt, npm; with no SERVICE also pwsh and Pester: powershell.sh); start runs install first
 #   start    starts what is not running yet (safe to run twice), then prints the env lines
 #   env      prints `export SYNCTOOLS_TEST_...=...` for the running services; eval it to use them
 #   stop     stops them
@@ -11,7 +11,9 @@ source "$here/lib.sh"
 cmd=${1:-}; shift || true
 services=("$@"); [ ${#services[@]} -gt 0 ] || services=(pg mariadb s3 mongo)
 case "$cmd" in
-install) for s in "${services[@]}"; do "$here/$s.sh" install; done ;;
+install) # the servers, and the pinned pwsh and Pester that run the Pester files
+  for s in "${services[@]}"; do "$here/$s.sh" install; done
+  [ $# -gt 0 ] || "$here/powershell.sh" install ;;
 start)
   mkdir -p "$STATE"
   started=()
