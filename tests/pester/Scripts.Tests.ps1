@@ -1,0 +1,107 @@
+# The README's pipelines as a script writes them: results through Export-Csv and back with the columns the README
+# documents, -WhatIf writing nothing, and a failed job ending a `pwsh -File` script with a non-zero exit code.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestModule.ps1')
+    $bucket = New-TestBucket
+    $database = 'pester_' + [guid]::NewGuid().ToString('N').Substring(0, 12)
+    $mongo = @{ MongoConnectionString = $env:SYNCTOOLS_TEST_MONGO; Database = $database }
+    $snapshot = '{"last_modified": 1684216515, "tow_and_go": [{"link_id": 1, "segment_id": 10}, {"link_id": 2, "segment_id": null}]}'
+    $readme = Get-Content -Raw (Join-Path $PSScriptRoot '../../README.md')
+
+    # The columns the README lists for a result type: "Result (`Type`...): `A, B, C`".
+    function Get-DocumentedColumn([string] $Type) {
+        $match = [regex]::Match($readme, "Result \(``$Type``\)[^``]*``([^``]+)``")
+        if (-not $match.Success) { throw "The README documents no columns for $Type." }
+        $match.Groups[1].Value -split ',\s*' | ForEach-Object Trim
+    }
+
+    function Get-CsvColumn([string] $Path) { (Get-Content -Path $Path -TotalCount 1) -split ',' | ForEach-Object { $_.Trim('"') } }
+
+    # Runs $Script with `pwsh -File` and the module imported; gives its output and exit code.
+    function Invoke-JobScript([string] $Script) {
+        $path = Join-Path $TestDrive "job-$([guid]::NewGuid().ToString('N')).ps1"
+        Set-Content -Path $path -Value "Import-Module '$($manifest.FullName)'`n$Script"
+        $exe, $arguments = $FreshPwsh
+        $output = & $exe @arguments -NoProfile -NonInteractive -File $path 2>&1 | Out-String
+        [pscustomobject]@{ Output = $output; ExitCode = $LASTEXITCODE }
+    }
+}
+
+Describe 'README pipelines' {
+    It 'Send-TowAndGoData | Sync-TowAndGoToMongo | Get-SyncStatus shows the run just made' {
+        $status = Send-TowAndGoData -Json $snapshot -Bucket $bucket @S3 | Sync-TowAndGoToMongo @mongo @S3 | Get-SyncStatus
+
+        $status.Job | Should -Be 'Sync-TowAndGoToMongo'
+        $status.LastStatus | Should -Be 'Succeeded'
+        $status.IsHealthy | Should -BeTrue
+    }
+
+    It 'exports <Type> to CSV with the columns the README documents, and reads it back' -ForEach @(
+        @{ Type = 'TowAndGoUploadResult'; Run = { Send-TowAndGoData -Json $snapshot -Bucket $bucket @S3 } }
+        @{ Type = 'TowAndGoSyncResult'; Run = { Send-TowAndGoData -Json $snapshot -Bucket $bucket @S3 | Sync-TowAndGoToMongo @mongo @S3 } }
+        @{ Type = 'SyncStatus'; Run = { Get-SyncStatus -Job Sync-TowAndGoToMongo } }
+    ) {
+        $csv = Join-Path $TestDrive "$Type.csv"
+        $result = & $Run
+        $result | Export-Csv -Path $csv
+
+        Get-CsvColumn $csv | Should -Be (Get-DocumentedColumn $Type)
+        $row = @(Import-Csv -Path $csv)[0]
+        $row.Job | Should -Be @($result)[0].Job
+        $row.RunId | Should -Be @($result)[0].RunId.ToString()
+    }
+
+    It 'writes nothing under -WhatIf: no object, no document, no journal entry' {
+        $whatIf = "$($database)_whatif"
+
+        $result = Send-TowAndGoData -Json $snapshot -Bucket $bucket -Key whatif.json @S3 -WhatIf
+
+        $result | Should -BeNullOrEmpty
+        (Invoke-WebRequest -Uri "$env:SYNCTOOLS_TEST_S3/$bucket/whatif.json" -SkipHttpErrorCheck).StatusCode | Should -Be 404
+        Send-TowAndGoData -Json $snapshot -Bucket $bucket -Key whatif.json @S3 | Sync-TowAndGoToMongo -MongoConnectionString $env:SYNCTOOLS_TEST_MONGO -Database $whatIf @S3 -WhatIf |
+            Should -BeNullOrEmpty
+        (Get-SyncStatus -Job Sync-TowAndGoToMongo | Where-Object Target -EQ "$whatIf.links") | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'A job in a pwsh -File script' {
+    BeforeAll {
+        $settings = @"
+`$s3 = @{ EndpointUrl = '$env:SYNCTOOLS_TEST_S3'; Credential = [pscredential]::new('S3RVER', (ConvertTo-SecureString 'S3RVER' -AsPlainText -Force)) }
+`$env:SYNCTOOLS_JOURNAL = '$env:SYNCTOOLS_JOURNAL'
+"@
+    }
+
+    It 'exits non-zero when the job fails under $ErrorActionPreference = Stop' {
+        $run = Invoke-JobScript @"
+$settings
+`$ErrorActionPreference = 'Stop'
+Sync-TowAndGoToMongo -Bucket $bucket -Key no/such.json -MongoConnectionString '$env:SYNCTOOLS_TEST_MONGO' -Database $database @s3
+'not reached'
+"@
+        $run.ExitCode | Should -Not -Be 0
+        $run.Output | Should -Not -Match 'not reached'
+        $run.Output | Should -Match 'does not exist'
+    }
+
+    It 'sees the failure as a categorised error in $Error[0]' {
+        $run = Invoke-JobScript @"
+$settings
+Sync-TowAndGoToMongo -Bucket $bucket -Key no/such.json -MongoConnectionString '$env:SYNCTOOLS_TEST_MONGO' -Database $database @s3 -ErrorAction SilentlyContinue
+"category=`$(`$Error[0].CategoryInfo.Category) id=`$(`$Error[0].FullyQualifiedErrorId) target=`$(`$Error[0].TargetObject)"
+exit `$(if (`$Error.Count) { 2 } else { 0 })
+"@
+        $run.ExitCode | Should -Be 2
+        $run.Output | Should -Match "category=ObjectNotFound id=S3ObjectNotFound,SyncTools\.PowerShell\.SyncTowAndGoToMongoCommand target=s3://$bucket/no/such\.json"
+    }
+
+    It 'exits 0 when the job succeeds' {
+        $run = Invoke-JobScript @"
+$settings
+`$ErrorActionPreference = 'Stop'
+Send-TowAndGoData -Json '$snapshot' -Bucket $bucket @s3 | Sync-TowAndGoToMongo -MongoConnectionString '$env:SYNCTOOLS_TEST_MONGO' -Database $database @s3 | Select-Object -ExpandProperty Links
+"@
+        $run.ExitCode | Should -Be 0
+        $run.Output.Trim() | Should -Be '2'
+    }
+}
