@@ -2,8 +2,8 @@ using System.Diagnostics;
 using SyncTools.Core.ClusterIds;
 using SyncTools.Core.MongoDb;
 using SyncTools.Core.MySql;
-using SyncTools.Mongo;
-using SyncTools.Mongo.Bson;
+using MongoDB.Driver;
+using MongoDB.Bson;
 
 namespace SyncTools.Bench;
 
@@ -21,13 +21,13 @@ public static class ClusterIdBenchmark
         var mongoUri = Environment.GetEnvironmentVariable("SYNCTOOLS_TEST_MONGO") ?? throw new InvalidOperationException("eval \"$(tests/services/services.sh start)\" first.");
         var mysqlServer = Environment.GetEnvironmentVariable("SYNCTOOLS_TEST_MYSQL")!;
         var name = $"bench_ids_{Guid.NewGuid():N}"[..20];
-        var ids = Enumerable.Range(0, count).Select(i => ObjectId.GenerateNewId(DateTimeOffset.FromUnixTimeSeconds(1_700_000_000 + i))).ToList();
+        var ids = Enumerable.Range(0, count).Select(i => ObjectId.GenerateNewId(DateTimeOffset.FromUnixTimeSeconds(1_700_000_000 + i).UtcDateTime)).ToList();
 
-        await using var mongo = new MongoClient(mongoUri);
-        var trips = mongo.GetDatabase(name).GetCollection("cluster_trips");
+        using var mongo = new MongoClient(mongoUri);
+        var trips = mongo.GetDatabase(name).GetCollection<BsonDocument>("cluster_trips");
         foreach (var batch in ids.Chunk(10_000))
         {
-            await trips.InsertManyAsync(batch.Select(id => new BsonDocument { { "_id", id }, { "points", new BsonArray(Enumerable.Range(0, 20).Select(p => (BsonValue)(p * 1.5))) } }), new BulkWriteOptions { IsOrdered = false });
+            await trips.InsertManyAsync(batch.Select(id => new BsonDocument { { "_id", id }, { "points", new BsonArray(Enumerable.Range(0, 20).Select(p => (BsonValue)(p * 1.5))) } }), new InsertManyOptions { IsOrdered = false });
         }
 
         var server = new MySqlSource(mysqlServer);
@@ -67,12 +67,12 @@ public static class ClusterIdBenchmark
         Console.WriteLine($"{$"SyncTools (batches of {batchSize:N0})",-34}{result!.Inserted,10:N0}{ours.Wall.TotalSeconds,9:N2}{ours.Cpu.TotalSeconds,14:N2}{ours.PeakManagedMiB,15:N1}");
         Console.WriteLine($"{"source design (an INSERT per id)",-34}{baselineInserted,10:N0}{baseline.Wall.TotalSeconds,9:N2}{baseline.Cpu.TotalSeconds,14:N2}{baseline.PeakManagedMiB,15:N1}");
         Console.WriteLine($"speed-up {baseline.Wall.TotalSeconds / ours.Wall.TotalSeconds:N1}x");
-        await mongo.GetDatabase(name).RunCommandAsync(new BsonDocument("dropDatabase", 1));
+        await mongo.GetDatabase(name).RunCommandAsync<BsonDocument>(new BsonDocument("dropDatabase", 1));
         await Execute(server, $"DROP DATABASE `{name}`");
     }
 
     /// <summary>The source design: find() every whole document, a Set of MySQL ids, then one INSERT per missing id.</summary>
-    private static async Task<long> SourceDesignLoopAsync(MongoCollection trips, MySqlSource source)
+    private static async Task<long> SourceDesignLoopAsync(IMongoCollection<BsonDocument> trips, MySqlSource source)
     {
         var clusters = await trips.Find(new BsonDocument()).ToListAsync();
         await using var connection = await source.OpenAsync(CancellationToken.None);

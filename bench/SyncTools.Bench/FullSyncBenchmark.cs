@@ -2,8 +2,8 @@ using Npgsql;
 using SyncTools.Core.FullSync;
 using SyncTools.Core.MongoDb;
 using SyncTools.Core.PostgreSql;
-using SyncTools.Mongo;
-using SyncTools.Mongo.Bson;
+using MongoDB.Driver;
+using MongoDB.Bson;
 
 namespace SyncTools.Bench;
 
@@ -35,7 +35,7 @@ public static class FullSyncBenchmark
             """);
         await Execute(pg, $"VACUUM ANALYZE {name}.orders"); // as a settled production table is: hint bits set, not by the first reader
         await Execute(pg, $"SELECT pg_create_logical_replication_slot('{name}', 'test_decoding')"); // not in a transaction that wrote
-        await using var mongo = new MongoClient(mongoUri);
+        using var mongo = new MongoClient(mongoUri);
         var database = mongo.GetDatabase(name);
         try
         {
@@ -63,10 +63,10 @@ public static class FullSyncBenchmark
 
             var pages = new List<IReadOnlyList<BsonDocument>>();
             await foreach (var page in pager.ReadAsync(pg, null, CancellationToken.None)) pages.Add(page.Documents);
-            var raw = database.GetCollection("raw_insert");
+            var raw = database.GetCollection<BsonDocument>("raw_insert");
             var writeOnly = await Measure.OnceAsync(async () =>
             {
-                foreach (var page in pages) await raw.InsertManyAsync(page, new BulkWriteOptions { IsOrdered = false });
+                foreach (var page in pages) await raw.InsertManyAsync(page, new InsertManyOptions { IsOrdered = false });
             });
             pages.Clear();
 
@@ -82,7 +82,7 @@ public static class FullSyncBenchmark
         }
         finally
         {
-            await database.RunCommandAsync(new BsonDocument("dropDatabase", 1));
+            await database.RunCommandAsync<BsonDocument>(new BsonDocument("dropDatabase", 1));
             await Execute(pg, $"SELECT pg_drop_replication_slot('{name}'); DROP SCHEMA {name} CASCADE");
         }
     }

@@ -2,7 +2,6 @@ using SyncTools.Bench;
 
 var benchmarks = new Dictionary<string, Func<string[], Task>>
 {
-    ["bson"] = BsonBenchmark.RunAsync,
     ["towandgo"] = TowAndGoBenchmark.RunAsync,
     ["clusterids"] = ClusterIdBenchmark.RunAsync,
     ["orgsync"] = OrgSyncBenchmark.RunAsync,

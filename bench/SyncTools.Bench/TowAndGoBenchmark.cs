@@ -29,8 +29,7 @@ public static class TowAndGoBenchmark
             await Report(links, "first sync (empty)", Options(first, s3, mongo, database));
             await Report(links, "same snapshot again", Options(first, s3, mongo, database));
             await Report(links, "1% of segments changed", Options(changed, s3, mongo, database));
-            await using var cleanup = mongo.CreateClient();
-            await cleanup.GetDatabase(database).RunCommandAsync(new SyncTools.Mongo.Bson.BsonDocument("dropDatabase", 1));
+            await mongo.Client.DropDatabaseAsync(database);
         }
     }
 

@@ -4,8 +4,8 @@ using System.Runtime.Loader;
 namespace SyncTools.PowerShell;
 
 /// <summary>
-/// The load context of the module's engine. SyncTools.Core, SyncTools.Mongo and every library they use (AWS SDK,
-/// Npgsql, MySql.Data, Polly, ...) load from the module's <c>dependencies</c> folder into this context, so that
+/// The load context of the module's engine. SyncTools.Core and every library it uses (AWS SDK, MongoDB.Driver,
+/// Npgsql, MySqlConnector, Polly, ...) load from the module's <c>dependencies</c> folder into this context, so that
 /// another module's copy of one of those libraries in the default context, at any version, neither blocks ours nor
 /// replaces it. Only the cmdlet assembly lives in the default context: the first time it needs an engine assembly,
 /// the default context's Resolving event hands that over from here. What the engine's folder lacks (the runtime,

@@ -1,5 +1,5 @@
 using System.Globalization;
-using SyncTools.Mongo.Bson;
+using MongoDB.Bson;
 
 namespace SyncTools.Core.ClusterIds;
 
@@ -20,8 +20,8 @@ public static class ClusterIdText
         BsonDouble d when double.IsFinite(d.Value) && d.Value == Math.Floor(d.Value) && Math.Abs(d.Value) < 1e15 => ((long)d.Value).ToString(CultureInfo.InvariantCulture),
         BsonDouble d when double.IsFinite(d.Value) => d.Value.ToString("R", CultureInfo.InvariantCulture),
         BsonDecimal128 m => m.Value.ToString(),
-        BsonBinaryData { SubType: BsonBinaryData.Uuid, Bytes.Length: 16 } uuid => uuid.ToGuid().ToString("D"),
-        BsonDateTime dt when dt.IsValidDateTime => dt.ToDateTimeOffset().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+        BsonBinaryData { SubType: BsonBinarySubType.UuidStandard, Bytes.Length: 16 } uuid => uuid.ToGuid(GuidRepresentation.Standard).ToString("D"),
+        BsonDateTime { IsValidDateTime: true } dt => dt.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
         _ => null,
     };
 }

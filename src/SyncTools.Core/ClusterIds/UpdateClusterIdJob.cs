@@ -3,7 +3,8 @@ using System.Diagnostics;
 using System.Text;
 using SyncTools.Core.Jobs;
 using SyncTools.Core.MySql;
-using SyncTools.Mongo.Bson;
+using MongoDB.Bson;
+using MongoDB.Driver;
 
 namespace SyncTools.Core.ClusterIds;
 
@@ -96,18 +97,17 @@ public static class UpdateClusterIdJob
     private static async Task<(string Source, long Read, long Skipped, List<string> Missing)> ReadMongoAsync(
         ClusterIdOptions options, HashSet<string> existing, MySqlColumn column, IJobReporter reporter, CancellationToken cancellationToken)
     {
-        await using var client = options.Mongo.CreateClient();
-        var databaseName = options.MongoDatabase ?? client.Url.DatabaseName
+        var databaseName = options.MongoDatabase ?? options.Mongo.DatabaseName
             ?? throw new SyncToolsException("Name the MongoDB database: the connection string has none.", JobErrorCategory.InvalidArgument, "MongoDatabaseMissing");
         var source = $"{databaseName}.{options.Collection}";
         try
         {
-            var collection = client.GetDatabase(databaseName).GetCollection(options.Collection);
-            var total = await collection.EstimatedDocumentCountAsync(cancellationToken).ConfigureAwait(false);
+            var collection = options.Mongo.Client.GetDatabase(databaseName).GetCollection<BsonDocument>(options.Collection);
+            var total = await collection.EstimatedDocumentCountAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             var missing = new List<string>();
             var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             long read = 0, skipped = 0;
-            var cursor = collection.Find(new BsonDocument(), new Mongo.FindOptions { Projection = new BsonDocument("_id", 1), BatchSize = 10_000 });
+            var cursor = collection.Find(FilterDefinition<BsonDocument>.Empty, new FindOptions { BatchSize = 10_000 }).Project(new BsonDocument("_id", 1)).ToAsyncEnumerable();
             await foreach (var document in cursor.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
                 read++;

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using Npgsql;
 using SyncTools.Core.Jobs;
 using SyncTools.Core.PostgreSql;
-using SyncTools.Mongo.Bson;
+using MongoDB.Bson;
 
 namespace SyncTools.Core.FullSync;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
+using MongoDB.Bson;
 using SyncTools.Core.PostgreSql;
-using SyncTools.Mongo.Bson;
 
 namespace SyncTools.Core.FullSync;
 
@@ -14,8 +14,9 @@ public sealed record PgColumnMapping(string Name, string Projection, Func<object
 /// text, varchar, char (blank-padded, as stored), name → String; timestamp (taken as UTC), timestamptz, date (midnight
 /// UTC) → DateTime (milliseconds: BSON keeps no finer); uuid → Binary subtype 4; bytea → Binary; numeric → Decimal128
 /// when its digits fit (34 significant), else its text as String; json, jsonb → the embedded document, array or
-/// scalar; one-dimensional arrays of these → Array; enums, domains and every other type (interval, inet, money,
-/// ranges...) → their text form as String; NULL → Null.
+/// scalar (a repeated key keeps its last value, as jsonb does; integers as Int32 or Int64 where they fit, else
+/// Decimal128; other numbers as Double, or Decimal128 beyond Double's range); one-dimensional arrays of these → Array;
+/// enums, domains and every other type (interval, inet, money, ranges...) → their text form as String; NULL → Null.
 /// </summary>
 public static class PgBsonMapping
 {
@@ -30,12 +31,29 @@ public static class PgBsonMapping
         {
             "numeric" => value => Numeric((string)value),
             "json" or "jsonb" => value => Json((string)value),
-            _ when column.TypeCategory == 'b' && Native.Contains(column.TypeName) => BsonMapper.ToBson,
+            _ when column.TypeCategory == 'b' && Native.Contains(column.TypeName) => Scalar,
             _ => value => new BsonString((string)value),
         };
         var projection = column.TypeCategory == 'b' && Native.Contains(column.TypeName) ? quoted : asText;
         return new(column.Name, projection, column.IsArray ? value => Array(value, element) : element);
     }
+
+    /// <summary>A value as Npgsql reads the native types above.</summary>
+    private static BsonValue Scalar(object value) => value switch
+    {
+        string s => new BsonString(s),
+        int i => new BsonInt32(i),
+        short s => new BsonInt32(s),
+        long l => new BsonInt64(l),
+        double d => new BsonDouble(d),
+        float f => new BsonDouble(f),
+        bool b => b ? BsonBoolean.True : BsonBoolean.False,
+        DateTime at => new BsonDateTime(DateTime.SpecifyKind(at, DateTimeKind.Utc)),
+        DateOnly date => new BsonDateTime(date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc)),
+        Guid g => new BsonBinaryData(g, GuidRepresentation.Standard),
+        byte[] bytes => new BsonBinaryData(bytes),
+        _ => throw new ArgumentException($"A {value.GetType().FullName} has no BSON form here."),
+    };
 
     private static BsonValue Array(object value, Func<object, BsonValue> element) =>
         new BsonArray(((System.Collections.IEnumerable)value).Cast<object?>().Select(v => v is null or DBNull ? BsonNull.Value : element(v)));
@@ -46,6 +64,37 @@ public static class PgBsonMapping
     private static BsonValue Json(string text)
     {
         using var json = JsonDocument.Parse(text);
-        return BsonMapper.ToBson(json.RootElement);
+        return FromJson(json.RootElement);
+    }
+
+    private static BsonValue FromJson(JsonElement json)
+    {
+        switch (json.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var document = new BsonDocument();
+                foreach (var property in json.EnumerateObject()) document[property.Name] = FromJson(property.Value); // the last of a repeated key
+                return document;
+            case JsonValueKind.Array:
+                return new BsonArray(json.EnumerateArray().Select(FromJson));
+            case JsonValueKind.String:
+                return new BsonString(json.GetString()!);
+            case JsonValueKind.Number when json.TryGetInt32(out var i):
+                return new BsonInt32(i);
+            case JsonValueKind.Number when json.TryGetInt64(out var l):
+                return new BsonInt64(l);
+            case JsonValueKind.Number:
+                var raw = json.GetRawText();
+                var integral = !raw.AsSpan().ContainsAny('.', 'e', 'E');
+                return !integral && json.TryGetDouble(out var d) && double.IsFinite(d) ? new BsonDouble(d)
+                    : Decimal128.TryParse(raw, out var exact) ? new BsonDecimal128(exact)
+                    : throw new FormatException($"The JSON number {raw} fits neither Double nor Decimal128.");
+            case JsonValueKind.True:
+                return BsonBoolean.True;
+            case JsonValueKind.False:
+                return BsonBoolean.False;
+            default:
+                return BsonNull.Value;
+        }
     }
 }

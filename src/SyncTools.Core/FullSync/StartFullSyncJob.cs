@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Text;
+using MongoDB.Bson;
+using MongoDB.Driver;
 using Npgsql;
 using SyncTools.Core.Jobs;
 using SyncTools.Core.MongoDb;
 using SyncTools.Core.PostgreSql;
-using SyncTools.Mongo;
-using SyncTools.Mongo.Bson;
 
 namespace SyncTools.Core.FullSync;
 
@@ -38,10 +38,9 @@ public static class StartFullSyncJob
             var slot = await ReplicationSlot.OpenAsync(pg, slotName, cancellationToken).ConfigureAwait(false);
             var total = await pager.CountAsync(pg, cancellationToken).ConfigureAwait(false);
 
-            await using var client = options.Mongo.CreateClient();
-            var databaseName = options.Database ?? client.Url.DatabaseName
+            var databaseName = options.Database ?? options.Mongo.DatabaseName
                 ?? throw new SyncToolsException("Name the MongoDB database: -Database, or a path in the connection string.", JobErrorCategory.InvalidArgument, "MongoDatabaseMissing");
-            var run = new Run(options, reporter, runId, source, $"{databaseName}.{options.Collection}", client.GetDatabase(databaseName), pg, pager, slot, total);
+            var run = new Run(options, reporter, runId, source, $"{databaseName}.{options.Collection}", options.Mongo.Client.GetDatabase(databaseName), pg, pager, slot, total);
             return await run.ExecuteAsync(clock, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -82,20 +81,17 @@ public static class StartFullSyncJob
         if (dot < 1) return (null, null);
         BsonDocument? statistics;
         long documents;
-        await using (var client = mongo.CreateClient())
+        try
         {
-            try
-            {
-                var database = client.GetDatabase(target[..dot]);
-                statistics = await database.GetCollection(FullSyncOptions.DefaultStatisticsCollection)
-                    .Find(new BsonDocument { { "job", Name }, { "target", target }, { "source", source } }, new FindOptions { Sort = new BsonDocument("updatedAt", -1), Limit = 1 })
-                    .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
-                documents = await database.GetCollection(target[(dot + 1)..]).CountDocumentsAsync(new BsonDocument(), cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                throw mongo.Translate(e, target);
-            }
+            var database = mongo.Client.GetDatabase(target[..dot]);
+            statistics = await database.GetCollection<BsonDocument>(FullSyncOptions.DefaultStatisticsCollection)
+                .Find(new BsonDocument { { "job", Name }, { "target", target }, { "source", source } }).Sort(new BsonDocument("updatedAt", -1)).Limit(1)
+                .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+            documents = await database.GetCollection<BsonDocument>(target[(dot + 1)..]).CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw mongo.Translate(e, target);
         }
 
         var parts = source.Split('.', 3);
@@ -129,11 +125,11 @@ public static class StartFullSyncJob
     private sealed record StartPoint(string? LastKey, long Copied, string Lsn, string? ResumedFrom);
 
     private sealed class Run(FullSyncOptions options, IJobReporter reporter, Guid runId, string source, string target,
-        MongoDatabase database, NpgsqlConnection pg, KeysetPager pager, ReplicationSlot slot, long total)
+        IMongoDatabase database, NpgsqlConnection pg, KeysetPager pager, ReplicationSlot slot, long total)
     {
         private readonly string _temp = options.Collection + TempSuffix;
         private readonly string _job = JobName(options, target);
-        private readonly JobStatistics _statistics = new(database.GetCollection(options.StatisticsCollection), JobName(options, target), runId);
+        private readonly JobStatistics _statistics = new(database.GetCollection<BsonDocument>(options.StatisticsCollection), JobName(options, target), runId);
 
         public async Task<FullSyncResult?> ExecuteAsync(Stopwatch clock, CancellationToken cancellationToken)
         {
@@ -161,7 +157,7 @@ public static class StartFullSyncJob
                 var sourceRows = await pager.CountAsync(pg, cancellationToken).ConfigureAwait(false);
                 await _statistics.UpdateAsync(new BsonDocument
                 {
-                    { "status", FullSyncStatus.Finished }, { "finishedAt", BsonDateTime.From(DateTimeOffset.UtcNow) },
+                    { "status", FullSyncStatus.Finished }, { "finishedAt", DateTime.UtcNow },
                     { "sourceRows", sourceRows }, { "targetRows", targetRows }, { "refresherJobs", refresherJobs },
                 }, cancellationToken).ConfigureAwait(false);
                 if (targetRows < sourceRows)
@@ -206,21 +202,21 @@ public static class StartFullSyncJob
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
                 await step(timeout.Token).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is MongoException or OperationCanceledException)
+            catch (Exception e) when (e is MongoException or TimeoutException or OperationCanceledException)
             {
-                reporter.Warning($"Could not record the end of the run in {database.Name}: {e.Message}");
+                reporter.Warning($"Could not record the end of the run in {database.DatabaseNamespace}: {options.Mongo.Translate(e, database.DatabaseNamespace.DatabaseName).Message}");
             }
         }
 
         private async Task<StartPoint> StartCleanAsync(string lsn, CancellationToken cancellationToken)
         {
             await database.DropCollectionAsync(_temp, cancellationToken).ConfigureAwait(false);
-            await database.RunCommandAsync(new BsonDocument("create", _temp), cancellationToken).ConfigureAwait(false);
+            await database.CreateCollectionAsync(_temp, cancellationToken: cancellationToken).ConfigureAwait(false);
             await _statistics.StartAsync(Fields(lsn, copied: 0, lastKey: null), cancellationToken).ConfigureAwait(false);
             await LsnDocument(new BsonDocument("$set", new BsonDocument
             {
                 { "slot", slot.Name }, { "table", $"{options.Schema}.{options.Table}" },
-                { "pendingLsn", lsn }, { "pendingLsnBase64", Base64(lsn) }, { "pendingRunId", runId.ToString() }, { "pendingSince", BsonDateTime.From(DateTimeOffset.UtcNow) },
+                { "pendingLsn", lsn }, { "pendingLsnBase64", Base64(lsn) }, { "pendingRunId", runId.ToString() }, { "pendingSince", DateTime.UtcNow },
             }), cancellationToken).ConfigureAwait(false);
             return new StartPoint(null, 0, lsn, null);
         }
@@ -231,10 +227,10 @@ public static class StartFullSyncJob
             string? Text(string field) => last?.GetValue(field, BsonNull.Value) is BsonString text ? text.Value : null;
             // RUNNING is resumable too: its process died (the lease it held has expired, or this run could not have taken it).
             if (last is null || Text("status") == FullSyncStatus.Finished || Text("source") != source || Text("lsn") is null
-                || !(await database.ListCollectionNamesAsync(cancellationToken).ConfigureAwait(false)).Contains(_temp))
+                || !await (await database.ListCollectionNamesAsync(new ListCollectionNamesOptions { Filter = new BsonDocument("name", _temp) }, cancellationToken).ConfigureAwait(false)).AnyAsync(cancellationToken).ConfigureAwait(false))
             {
                 throw new SyncToolsException(
-                    $"Nothing to resume for {_job}: its last run {(last is null ? "is unknown" : $"({Text("status")}) copied from {Text("source")}")}, or {database.Name}.{_temp} is gone. Run without -Resume to start over.",
+                    $"Nothing to resume for {_job}: its last run {(last is null ? "is unknown" : $"({Text("status")}) copied from {Text("source")}")}, or {database.DatabaseNamespace}.{_temp} is gone. Run without -Resume to start over.",
                     JobErrorCategory.InvalidOperation, "FullSyncNothingToResume", _job);
             }
 
@@ -243,7 +239,7 @@ public static class StartFullSyncJob
                 last.GetValue("rowsCopied", 0).ToInt64(),
                 Text("lsn")!,
                 Text("runId"));
-            await _statistics.StartAsync(Fields(start.Lsn, start.Copied, start.LastKey).Add("resumedFrom", start.ResumedFrom), cancellationToken).ConfigureAwait(false);
+            await _statistics.StartAsync(Fields(start.Lsn, start.Copied, start.LastKey).Add("resumedFrom", BsonValue.Create(start.ResumedFrom)), cancellationToken).ConfigureAwait(false);
             reporter.Verbose($"Resuming run {start.ResumedFrom} after key {start.LastKey ?? "(none)"}: {start.Copied:N0} rows already in {_temp}.");
             return start;
         }
@@ -251,14 +247,14 @@ public static class StartFullSyncJob
         private BsonDocument Fields(string lsn, long copied, string? lastKey) => new()
         {
             { "job", Name }, { "source", source }, { "target", target }, { "tempCollection", _temp }, { "key", pager.Key },
-            { "lsn", lsn }, { "lsnBase64", Base64(lsn) }, { "totalRows", total }, { "rowsCopied", copied }, { "lastKey", lastKey },
-            { "where", options.Where },
+            { "lsn", lsn }, { "lsnBase64", Base64(lsn) }, { "totalRows", total }, { "rowsCopied", copied }, { "lastKey", BsonValue.Create(lastKey) },
+            { "where", BsonValue.Create(options.Where) },
         };
 
         /// <summary>Pages the source into the temporary collection; the next page is read while the previous one is written.</summary>
         private async Task<long> CopyAsync(StartPoint start, TargetLease lease, Stopwatch clock, Stopwatch copyClock, CancellationToken cancellationToken)
         {
-            var temp = database.GetCollection(_temp);
+            var temp = database.GetCollection<BsonDocument>(_temp);
             var copied = start.Copied;
             (SourcePage Page, Task Write)? writing = null;
             async Task Committed()
@@ -287,13 +283,13 @@ public static class StartFullSyncJob
             return copied;
         }
 
-        private static async Task InsertAsync(MongoCollection temp, IReadOnlyList<BsonDocument> documents, CancellationToken cancellationToken)
+        private static async Task InsertAsync(IMongoCollection<BsonDocument> temp, IReadOnlyList<BsonDocument> documents, CancellationToken cancellationToken)
         {
             try
             {
-                await temp.InsertManyAsync(documents, new BulkWriteOptions { IsOrdered = false }, cancellationToken).ConfigureAwait(false);
+                await temp.InsertManyAsync(documents, new InsertManyOptions { IsOrdered = false }, cancellationToken).ConfigureAwait(false);
             }
-            catch (MongoBulkWriteException e) when (e.WriteConcernError is null && e.WriteErrors.All(error => error.Code == 11000))
+            catch (MongoBulkWriteException<BsonDocument> e) when (e.WriteConcernError is null && e.WriteErrors.All(error => error.Code == 11000))
             {
                 // Already there: a resumed run re-reads the page whose commit was not recorded.
             }
@@ -305,7 +301,7 @@ public static class StartFullSyncJob
             var percent = total > 0 ? Math.Min(100, Math.Round(copied * 100.0 / total, 1)) : 100;
             var abortRequested = await _statistics.UpdateAsync(new BsonDocument
             {
-                { "rowsCopied", copied }, { "lastKey", lastKey }, { "percent", percent }, { "rowsPerSecond", Math.Round(rate, 1) },
+                { "rowsCopied", copied }, { "lastKey", BsonValue.Create(lastKey) }, { "percent", percent }, { "rowsPerSecond", Math.Round(rate, 1) },
                 { "elapsedSeconds", Math.Round(clock.Elapsed.TotalSeconds, 1) }, { "elapsed", clock.Elapsed.ToString(@"hh\:mm\:ss", System.Globalization.CultureInfo.InvariantCulture) },
             }, cancellationToken).ConfigureAwait(false);
             reporter.Progress(new JobProgress($"Copying {source} to {target}", copied, Math.Max(total, copied), $"{copied:N0} of {total:N0} rows, {rate:N0} rows/s"));
@@ -324,20 +320,20 @@ public static class StartFullSyncJob
         /// <returns>The documents now live.</returns>
         private async Task<long> SwapAsync(long copied, TargetLease lease, CancellationToken cancellationToken)
         {
-            var temp = database.GetCollection(_temp);
-            var count = await temp.CountDocumentsAsync(new BsonDocument(), cancellationToken).ConfigureAwait(false);
+            var temp = database.GetCollection<BsonDocument>(_temp);
+            var count = await temp.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty, cancellationToken: cancellationToken).ConfigureAwait(false);
             if (count != copied)
             {
-                throw new SyncToolsException($"{database.Name}.{_temp} holds {count:N0} documents where {copied:N0} rows were copied: {target} is not replaced.", JobErrorCategory.InvalidData, "FullSyncCountMismatch", target);
+                throw new SyncToolsException($"{database.DatabaseNamespace}.{_temp} holds {count:N0} documents where {copied:N0} rows were copied: {target} is not replaced.", JobErrorCategory.InvalidData, "FullSyncCountMismatch", target);
             }
 
             if (pager.Key != "_id")
             {
-                await temp.CreateIndexesAsync([new CreateIndexModel(new BsonDocument(pager.Key, 1), Unique: true)], cancellationToken).ConfigureAwait(false);
+                await temp.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(new BsonDocument(pager.Key, 1), new CreateIndexOptions { Unique = true }), cancellationToken: cancellationToken).ConfigureAwait(false);
             }
 
             await lease.RenewAsync(cancellationToken).ConfigureAwait(false);
-            await database.RenameCollectionAsync(_temp, options.Collection, dropTarget: true, cancellationToken).ConfigureAwait(false);
+            await database.RenameCollectionAsync(_temp, options.Collection, new RenameCollectionOptions { DropTarget = true }, cancellationToken).ConfigureAwait(false);
             return count;
         }
 
@@ -348,16 +344,15 @@ public static class StartFullSyncJob
                 { "$set", new BsonDocument
                     {
                         { "slot", slot.Name }, { "table", $"{options.Schema}.{options.Table}" }, { "lsn", lsn }, { "lsnBase64", Base64(lsn) },
-                        { "runId", runId.ToString() }, { "job", _job }, { "recordedAt", BsonDateTime.From(DateTimeOffset.UtcNow) },
+                        { "runId", runId.ToString() }, { "job", _job }, { "recordedAt", DateTime.UtcNow },
                     }
                 },
                 { "$unset", new BsonDocument { { "pendingLsn", "" }, { "pendingLsnBase64", "" }, { "pendingRunId", "" }, { "pendingSince", "" } } },
             }, cancellationToken);
 
         private Task LsnDocument(BsonDocument update, CancellationToken cancellationToken) =>
-            database.GetCollection(options.LsnCollection).BulkWriteAsync(
-                [new UpdateOneModel(new BsonDocument("_id", $"{slot.Name}:{options.Schema}.{options.Table}"), update) { IsUpsert = true }],
-                cancellationToken: cancellationToken);
+            database.GetCollection<BsonDocument>(options.LsnCollection).UpdateOneAsync(
+                new BsonDocument("_id", $"{slot.Name}:{options.Schema}.{options.Table}"), update, new UpdateOptions { IsUpsert = true }, cancellationToken);
 
         /// <summary>One job per key changed in the source since the LSN (its last change's operation and LSN).</summary>
         private async Task<long> CreateRefresherJobsAsync(string lsn, CancellationToken cancellationToken)
@@ -366,14 +361,15 @@ public static class StartFullSyncJob
             var latest = changes.GroupBy(c => c.Key).Select(g => g.Last()).ToList();
             if (latest.Count == 0) return 0;
             var ids = await pager.IdsAsync(pg, latest.Select(c => c.Key).ToList(), cancellationToken).ConfigureAwait(false);
-            var now = BsonDateTime.From(DateTimeOffset.UtcNow);
+            var now = DateTime.UtcNow;
             var jobs = latest.Select((change, i) => new BsonDocument
             {
                 { "_id", ObjectId.GenerateNewId() }, { "job", _job }, { "runId", runId.ToString() }, { "source", source }, { "target", target },
                 { "key", ids[i] }, { "operation", change.Operation }, { "lsn", change.Lsn }, { "status", "PENDING" }, { "createdAt", now },
             });
-            var result = await database.GetCollection(options.RefresherCollection).InsertManyAsync(jobs, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return result.InsertedCount;
+            var list = jobs.ToList();
+            await database.GetCollection<BsonDocument>(options.RefresherCollection).InsertManyAsync(list, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return list.Count;
         }
 
         private static string Base64(string lsn) => Convert.ToBase64String(Encoding.ASCII.GetBytes(lsn));

@@ -1,7 +1,7 @@
 using System.Globalization;
 using SyncTools.Core.Jobs;
-using SyncTools.Mongo;
-using SyncTools.Mongo.Bson;
+using MongoDB.Bson;
+using MongoDB.Driver;
 
 namespace SyncTools.Core.FullSync;
 
@@ -14,12 +14,12 @@ public sealed class TargetLease
 {
     public const string CollectionName = "sync_locks";
 
-    private readonly MongoCollection _locks;
+    private readonly IMongoCollection<BsonDocument> _locks;
     private readonly string _target;
     private readonly Guid _runId;
     private readonly TimeSpan _duration;
 
-    private TargetLease(MongoCollection locks, string target, Guid runId, TimeSpan duration)
+    private TargetLease(IMongoCollection<BsonDocument> locks, string target, Guid runId, TimeSpan duration)
     {
         _locks = locks;
         _target = target;
@@ -28,33 +28,33 @@ public sealed class TargetLease
     }
 
     /// <summary>Who holds the lock for <paramref name="target"/> now, or null when no one does.</summary>
-    public static async Task<string?> HolderAsync(MongoDatabase database, string target, CancellationToken cancellationToken)
+    public static async Task<string?> HolderAsync(IMongoDatabase database, string target, CancellationToken cancellationToken)
     {
-        var held = await database.GetCollection(CollectionName)
-            .Find(new BsonDocument { { "_id", target }, { "expiresAt", new BsonDocument("$gt", BsonDateTime.From(DateTimeOffset.UtcNow)) } })
+        var held = await database.GetCollection<BsonDocument>(CollectionName)
+            .Find(new BsonDocument { { "_id", target }, { "expiresAt", new BsonDocument("$gt", DateTime.UtcNow) } })
             .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
         return held is null ? null : Describe(held);
     }
 
     /// <exception cref="SyncToolsException">Another run holds an unexpired lease on the target (ResourceBusy).</exception>
-    public static async Task<TargetLease> AcquireAsync(MongoDatabase database, string target, Guid runId, TimeSpan duration, CancellationToken cancellationToken)
+    public static async Task<TargetLease> AcquireAsync(IMongoDatabase database, string target, Guid runId, TimeSpan duration, CancellationToken cancellationToken)
     {
-        var lease = new TargetLease(database.GetCollection(CollectionName), target, runId, duration);
+        var lease = new TargetLease(database.GetCollection<BsonDocument>(CollectionName), target, runId, duration);
         var now = DateTimeOffset.UtcNow;
         var owner = $"{Environment.UserName}@{Environment.MachineName} (process {Environment.ProcessId.ToString(CultureInfo.InvariantCulture)})";
         try
         {
             // Matches only an expired lease; with none, the upsert inserts ours, or fails on the _id of a live one.
             await lease._locks.FindOneAndUpdateAsync(
-                new BsonDocument { { "_id", target }, { "expiresAt", new BsonDocument("$lte", BsonDateTime.From(now)) } },
+                new BsonDocument { { "_id", target }, { "expiresAt", new BsonDocument("$lte", now.UtcDateTime) } },
                 new BsonDocument("$set", new BsonDocument
                 {
                     { "owner", owner },
                     { "runId", runId.ToString() },
-                    { "acquiredAt", BsonDateTime.From(now) },
-                    { "expiresAt", BsonDateTime.From(now + duration) },
+                    { "acquiredAt", now.UtcDateTime },
+                    { "expiresAt", (now + duration).UtcDateTime },
                 }),
-                new FindOneAndUpdateOptions { IsUpsert = true }, cancellationToken).ConfigureAwait(false);
+                new FindOneAndUpdateOptions<BsonDocument> { IsUpsert = true }, cancellationToken).ConfigureAwait(false);
             return lease;
         }
         // MongoDB says DuplicateKey (11000); some wire-compatible servers only say so in the message, as MongoDB also does.
@@ -69,9 +69,7 @@ public sealed class TargetLease
     /// <exception cref="SyncToolsException">The lease expired and another run took it over.</exception>
     public async Task RenewAsync(CancellationToken cancellationToken)
     {
-        var result = await _locks.BulkWriteAsync(
-            [new UpdateOneModel(Mine, new BsonDocument("$set", new BsonDocument("expiresAt", BsonDateTime.From(DateTimeOffset.UtcNow + _duration))))],
-            cancellationToken: cancellationToken).ConfigureAwait(false);
+        var result = await _locks.UpdateOneAsync(Mine, new BsonDocument("$set", new BsonDocument("expiresAt", DateTime.UtcNow + _duration)), cancellationToken: cancellationToken).ConfigureAwait(false);
         if (result.MatchedCount == 0)
         {
             throw new SyncToolsException($"The lock on {_target} expired and was taken over by another run: this run stops without touching {_target}.", JobErrorCategory.ResourceBusy, "FullSyncLockLost", _target);
@@ -80,7 +78,7 @@ public sealed class TargetLease
 
     /// <summary>Gives the lease up, if still ours.</summary>
     public Task ReleaseAsync(CancellationToken cancellationToken) =>
-        _locks.BulkWriteAsync([new DeleteOneModel(Mine)], cancellationToken: cancellationToken);
+        _locks.DeleteOneAsync(Mine, cancellationToken);
 
     private BsonDocument Mine => new() { { "_id", _target }, { "runId", _runId.ToString() } };
 
@@ -90,5 +88,5 @@ public sealed class TargetLease
     private static string? Text(BsonDocument document, string field) => document.GetValue(field, BsonNull.Value) is BsonString text ? text.Value : null;
 
     private static string When(BsonDocument document, string field) =>
-        document.GetValue(field, BsonNull.Value) is BsonDateTime { IsValidDateTime: true } at ? at.ToDateTimeOffset().ToString("u", CultureInfo.InvariantCulture) : "?";
+        document.GetValue(field, BsonNull.Value) is BsonDateTime { IsValidDateTime: true } at ? at.ToUniversalTime().ToString("u", CultureInfo.InvariantCulture) : "?";
 }

@@ -1,14 +1,23 @@
+using System.Collections.Concurrent;
+using MongoDB.Driver;
 using SyncTools.Core.Jobs;
-using SyncTools.Mongo;
 
 namespace SyncTools.Core.MongoDb;
 
-/// <summary>A MongoDB connection string, checked up front, that never shows its password.</summary>
+/// <summary>
+/// A MongoDB connection string, checked up front, that never shows its password, and the one long-lived
+/// <see cref="MongoClient"/> of the session for it (the driver pools connections and monitors the servers per client).
+/// The string goes to the driver as the user gave it: <c>mongodb+srv://</c>, replica sets, TLS and authentication
+/// options are the driver's.
+/// </summary>
 public sealed class MongoEndpoint
 {
     /// <summary>The environment variable that supplies the connection string when none is given.</summary>
     public const string EnvironmentVariable = "MONGODB_URI";
 
+    private static readonly ConcurrentDictionary<string, Lazy<MongoClient>> Clients = new(StringComparer.Ordinal);
+
+    private readonly string _connectionString;
     private readonly MongoUrl _url;
 
     /// <exception cref="SyncToolsException">No connection string (and no MONGODB_URI), or one that cannot be used.</exception>
@@ -21,33 +30,69 @@ public sealed class MongoEndpoint
                 $"No MongoDB connection string: pass one, or set {EnvironmentVariable}.", JobErrorCategory.InvalidArgument, "MongoConnectionStringMissing");
         }
 
+        _connectionString = text;
         try
         {
-            _url = new MongoUrl(text);
+            _url = MongoUrl.Create(text);
         }
-        catch (MongoConfigurationException e)
+        catch (Exception e) when (e is MongoConfigurationException or FormatException or ArgumentException)
         {
-            throw new SyncToolsException($"The MongoDB connection string cannot be used: {e.Message}", JobErrorCategory.InvalidArgument, "MongoConnectionStringInvalid", null, e);
+            // The driver's message may quote the string; the password must not reach the user through it.
+            throw new SyncToolsException($"The MongoDB connection string cannot be used: {Redact(e.Message, text)}", JobErrorCategory.InvalidArgument, "MongoConnectionStringInvalid");
         }
     }
 
-    public MongoClient CreateClient() => new(_url);
+    /// <summary>The session's client for this connection string, created on first use.</summary>
+    public IMongoClient Client => Clients.GetOrAdd(_connectionString, _ => new Lazy<MongoClient>(() => new MongoClient(_url))).Value;
 
     /// <summary>The database named in the connection string's path, if any.</summary>
     public string? DatabaseName => _url.DatabaseName;
 
-    /// <summary>The connection string with its password masked.</summary>
-    public override string ToString() => _url.ToString();
-
-    /// <summary>Turns what the client throws into an error that says where, and what to check.</summary>
-    public SyncToolsException Translate(Exception exception, string target) => exception switch
+    /// <summary>Closes every client of the session (when the module is removed).</summary>
+    public static void CloseAll()
     {
-        SyncToolsException e => e,
-        MongoAuthenticationException e => new($"MongoDB at {this} refused the credentials for {target}: {e.Message}", JobErrorCategory.AuthenticationError, "MongoAuthenticationFailed", target, e),
-        MongoConnectionException e => new($"Cannot reach MongoDB at {this} for {target}: {e.Message}", JobErrorCategory.ConnectionError, "MongoUnreachable", target, e),
-        MongoBulkWriteException e => new($"Writing to {target} failed: {e.Message}", JobErrorCategory.WriteError, "MongoWriteFailed", target, e),
-        MongoCommandException { Code: 13 } e => new($"MongoDB at {this} denied {target}: {e.Message}", JobErrorCategory.PermissionDenied, "MongoAccessDenied", target, e),
-        MongoException e => new($"MongoDB at {this} failed for {target}: {e.Message}", JobErrorCategory.NotSpecified, "MongoFailed", target, e),
-        _ => new($"MongoDB at {this} failed for {target}: {exception.Message}", JobErrorCategory.NotSpecified, "MongoFailed", target, exception),
-    };
+        foreach (var key in Clients.Keys)
+        {
+            if (Clients.TryRemove(key, out var client) && client.IsValueCreated) client.Value.Dispose();
+        }
+    }
+
+    /// <summary>The connection string as given, with its password masked.</summary>
+    public override string ToString() => Password(_connectionString) is { } at ? _connectionString[..at.Start] + Redaction.Mask + _connectionString[at.End..] : _connectionString;
+
+    /// <summary>Turns what the driver throws into an error that says where, and what to check.</summary>
+    public SyncToolsException Translate(Exception exception, string target)
+    {
+        var message = Redact(exception.Message, _connectionString);
+        return exception switch
+        {
+            SyncToolsException e => e,
+            MongoAuthenticationException e => new($"MongoDB at {this} refused the credentials for {target}: {message} Check the user and password in the connection string (or ${EnvironmentVariable}).", JobErrorCategory.AuthenticationError, "MongoAuthenticationFailed", target, e),
+            MongoConnectionException or TimeoutException or MongoConfigurationException => new($"Cannot reach MongoDB at {this} for {target}: {message}", JobErrorCategory.ConnectionError, "MongoUnreachable", target, exception),
+            MongoBulkWriteException or MongoWriteException => new($"Writing to {target} failed: {message}", JobErrorCategory.WriteError, "MongoWriteFailed", target, exception),
+            MongoCommandException { Code: 13 } => new($"MongoDB at {this} denied {target}: {message}", JobErrorCategory.PermissionDenied, "MongoAccessDenied", target, exception),
+            _ => new($"MongoDB at {this} failed for {target}: {message}", JobErrorCategory.NotSpecified, "MongoFailed", target, exception),
+        };
+    }
+
+    /// <summary>The password of <paramref name="connectionString"/> masked wherever <paramref name="text"/> quotes it (as written or unescaped).</summary>
+    private static string Redact(string text, string connectionString)
+    {
+        if (Password(connectionString) is not { } at) return text;
+        var password = connectionString[at];
+        return text.Replace(password, Redaction.Mask, StringComparison.Ordinal).Replace(Uri.UnescapeDataString(password), Redaction.Mask, StringComparison.Ordinal);
+    }
+
+    /// <summary>Where the password is in "scheme://user:password@hosts/...", if there is one.</summary>
+    private static Range? Password(string connectionString)
+    {
+        var start = connectionString.IndexOf("://", StringComparison.Ordinal) + 3;
+        if (start < 3) return null;
+        var hostsEnd = connectionString.IndexOfAny(['/', '?'], start);
+        // A password must escape '/', '?' and '@'; one that does not still ends at the last '@'.
+        var at = hostsEnd < 0 ? -1 : connectionString.LastIndexOf('@', hostsEnd);
+        if (at < start) at = connectionString.LastIndexOf('@');
+        var colon = at < start ? -1 : connectionString.IndexOf(':', start, at - start);
+        return colon < 0 || colon + 1 == at ? null : (colon + 1)..at;
+    }
 }

@@ -1,13 +1,12 @@
 using System.Data.Common;
 using System.Net.Sockets;
-using MySql.Data.MySqlClient;
+using MySqlConnector;
 using SyncTools.Core.Jobs;
 
 namespace SyncTools.Core.MySql;
 
 /// <summary>
-/// Where and as whom to reach a MySQL or MariaDB server: the one place that knows the driver (MySql.Data, a stand-in
-/// for MySqlConnector, which this build's mirror lacks), so that a swap is this class and a package.
+/// Where and as whom to reach a MySQL or MariaDB server: the one place that knows the driver (MySqlConnector).
 /// </summary>
 /// <remarks>
 /// Parts not given come from the connection string, then from DB_HOST, DB_PORT, DB_USERNAME, DB_PASSWORD (as in the
@@ -54,7 +53,6 @@ public sealed class MySqlSource
 
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
-        MySqlDataCompat.EnsureApplied();
         var connection = new MySqlConnection(_builder.ConnectionString);
         try
         {
@@ -74,7 +72,7 @@ public sealed class MySqlSource
         if (connection is MySqlConnection mysql) MySqlConnection.ClearPool(mysql);
     }
 
-    /// <summary>A failure another attempt may not meet: a connection lost or killed, a deadlock, a lock wait timeout.</summary>
+    /// <summary>A failure another attempt may not meet: a connection lost or killed, a deadlock, a lock wait timeout, a server shutting down.</summary>
     public static bool IsTransient(Exception exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
@@ -82,9 +80,12 @@ public sealed class MySqlSource
             switch (e)
             {
                 case SyncToolsException { Category: JobErrorCategory.ConnectionError }:
-                case MySqlException { Number: 1205 or 1213 or 1927 or 2006 or 2013 or 1053 or 1040 or 1158 or 1159 or 1160 or 1161 }:
-                case IOException or SocketException or TimeoutException:
-                case InvalidOperationException when e.Message.Contains("Connection must be valid and open", StringComparison.Ordinal):
+                case MySqlException { ErrorCode: MySqlErrorCode.LockWaitTimeout or MySqlErrorCode.LockDeadlock
+                    or MySqlErrorCode.UnableToConnectToHost or MySqlErrorCode.ServerShutdown or MySqlErrorCode.ConnectionCountError
+                    or MySqlErrorCode.NetReadInterrupted or MySqlErrorCode.ErrorOnRead or MySqlErrorCode.NetWriteInterrupted or MySqlErrorCode.ErrorOnWrite
+                    or MySqlErrorCode.CommandTimeoutExpired or MySqlErrorCode.QueryInterrupted }:
+                case MySqlException { IsTransient: true } or MySqlException { Number: 1927 }: // 1927: the connection was killed
+                case MySqlEndOfStreamException or IOException or SocketException or TimeoutException:
                     return true;
             }
         }
@@ -97,20 +98,20 @@ public sealed class MySqlSource
     /// a missing parent, a duplicate of another unique key, a failed check): the data is at fault, not the connection.
     /// </summary>
     public static bool IsDataError(Exception exception) =>
-        exception is MySqlException { Number: 1048 or 1062 or 1264 or 1265 or 1292 or 1366 or 1406 or 1452 or 3819 or 4025 };
+        exception is MySqlException { ErrorCode: MySqlErrorCode.ColumnCannotBeNull or MySqlErrorCode.DuplicateKeyEntry or MySqlErrorCode.WarningDataOutOfRange
+            or MySqlErrorCode.WarningDataTruncated or MySqlErrorCode.TruncatedWrongValue or MySqlErrorCode.TruncatedWrongValueForField
+            or MySqlErrorCode.DataTooLong or MySqlErrorCode.NoReferencedRow2 } or MySqlException { Number: 3819 or 4025 };
 
     /// <summary>Turns what the driver throws into an error that says where, and what to check.</summary>
-    public SyncToolsException Translate(Exception exception, string target) => Classify(exception is MySqlException { Number: 0, InnerException: MySqlException inner } ? inner : exception, target, exception);
-
-    // The driver wraps some server errors (a refused login among them) in an error numbered 0.
-    private SyncToolsException Classify(Exception error, string target, Exception exception) => error switch
+    public SyncToolsException Translate(Exception exception, string target) => exception switch
     {
         SyncToolsException e => e,
-        MySqlException { Number: 1045 } e => new($"MySQL at {this} refused the credentials: {e.Message}", JobErrorCategory.AuthenticationError, "MySqlAuthenticationFailed", target, e),
-        MySqlException { Number: 1044 or 1142 or 1143 } e => new($"MySQL at {this} denied {target}: {e.Message}", JobErrorCategory.PermissionDenied, "MySqlAccessDenied", target, e),
-        MySqlException { Number: 1049 } e => new($"MySQL at {this} has no database '{_builder.Database}'.", JobErrorCategory.ObjectNotFound, "MySqlDatabaseNotFound", target, e),
-        MySqlException e when e.Number == 1042 || e.InnerException is SocketException || e.Message.Contains("Unable to connect", StringComparison.OrdinalIgnoreCase) =>
-            new($"Cannot reach MySQL at {this}: {e.Message}", JobErrorCategory.ConnectionError, "MySqlUnreachable", target, e),
+        MySqlException { ErrorCode: MySqlErrorCode.AccessDenied } e => new($"MySQL at {this} refused the credentials: {e.Message}", JobErrorCategory.AuthenticationError, "MySqlAuthenticationFailed", target, e),
+        MySqlException { ErrorCode: MySqlErrorCode.DatabaseAccessDenied or MySqlErrorCode.TableAccessDenied or MySqlErrorCode.ColumnAccessDenied } e =>
+            new($"MySQL at {this} denied {target}: {e.Message}", JobErrorCategory.PermissionDenied, "MySqlAccessDenied", target, e),
+        MySqlException { ErrorCode: MySqlErrorCode.UnknownDatabase } e => new($"MySQL at {this} has no database '{_builder.Database}'.", JobErrorCategory.ObjectNotFound, "MySqlDatabaseNotFound", target, e),
+        MySqlException { ErrorCode: MySqlErrorCode.UnableToConnectToHost } e => new($"Cannot reach MySQL at {this}: {e.Message}", JobErrorCategory.ConnectionError, "MySqlUnreachable", target, e),
+        MySqlException e when IsTransient(e) => new($"The connection to MySQL at {this} failed for {target}: {e.Message}", JobErrorCategory.ConnectionError, "MySqlConnectionLost", target, e),
         MySqlException e => new($"MySQL at {this} failed for {target}: {e.Message} (error {e.Number})", JobErrorCategory.WriteError, "MySqlFailed", target, e),
         _ => new($"MySQL at {this} failed for {target}: {exception.Message}", JobErrorCategory.NotSpecified, "MySqlFailed", target, exception),
     };

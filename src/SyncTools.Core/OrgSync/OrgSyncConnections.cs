@@ -45,6 +45,14 @@ internal sealed class OrgSyncConnections(OrgSyncOptions options) : IAsyncDisposa
 
     private async ValueTask CloseAsync(bool discard)
     {
+        if (_source is not null && !discard)
+        {
+            // A pooled connection keeps its session until reused: the snapshot transaction (and the metadata locks it
+            // holds on the source tables) must end here, not when the pool gets round to resetting it.
+            try { await ExecuteAsync(_source, "ROLLBACK", CancellationToken.None).ConfigureAwait(false); }
+            catch (Exception e) when (MySqlSource.IsTransient(e)) { MySqlSource.DiscardPooled(_source); }
+        }
+
         foreach (var connection in new[] { _source, _target })
         {
             if (connection is null) continue;

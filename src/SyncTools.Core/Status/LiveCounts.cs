@@ -1,3 +1,5 @@
+using MongoDB.Bson;
+using MongoDB.Driver;
 using SyncTools.Core.ClusterIds;
 using SyncTools.Core.FullSync;
 using SyncTools.Core.Jobs;
@@ -6,7 +8,6 @@ using SyncTools.Core.MySql;
 using SyncTools.Core.OrgSync;
 using SyncTools.Core.PostgreSql;
 using SyncTools.Core.TowAndGo;
-using SyncTools.Mongo.Bson;
 
 namespace SyncTools.Core.Status;
 
@@ -29,12 +30,11 @@ public static class LiveCounts
             case SyncTowAndGoJob.Name when connections.Mongo is { } mongo:
             {
                 var (database, collection) = SplitFirst(last.Target);
-                await using var client = mongo.CreateClient();
                 try
                 {
-                    var db = client.GetDatabase(database);
-                    var state = await db.GetCollection(SyncTowAndGoJob.StateCollection).Find(new BsonDocument("_id", collection)).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
-                    var links = await db.GetCollection(collection).CountDocumentsAsync(new BsonDocument("link_id", new BsonDocument("$exists", true)), cancellationToken).ConfigureAwait(false);
+                    var db = mongo.Client.GetDatabase(database);
+                    var state = await db.GetCollection<BsonDocument>(SyncTowAndGoJob.StateCollection).Find(new BsonDocument("_id", collection)).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+                    var links = await db.GetCollection<BsonDocument>(collection).CountDocumentsAsync(new BsonDocument("link_id", new BsonDocument("$exists", true)), cancellationToken: cancellationToken).ConfigureAwait(false);
                     return (state?.GetValue("links", BsonNull.Value) is { IsNumeric: true } n ? n.ToInt64() : null, links);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
@@ -47,11 +47,8 @@ public static class LiveCounts
             {
                 var (database, collection) = SplitFirst(source);
                 long documents;
-                await using (var client = mongo.CreateClient())
-                {
-                    try { documents = await client.GetDatabase(database).GetCollection(collection).CountDocumentsAsync(new BsonDocument(), cancellationToken).ConfigureAwait(false); }
-                    catch (Exception e) when (e is not OperationCanceledException) { throw mongo.Translate(e, source); }
-                }
+                try { documents = await mongo.Client.GetDatabase(database).GetCollection<BsonDocument>(collection).CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty, cancellationToken: cancellationToken).ConfigureAwait(false); }
+                catch (Exception e) when (e is not OperationCanceledException) { throw mongo.Translate(e, source); }
 
                 var parts = last.Target.Split('.');
                 var (schema, table, column) = (parts[0], string.Join('.', parts[1..^1]), parts[^1]);

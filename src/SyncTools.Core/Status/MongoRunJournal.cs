@@ -1,8 +1,8 @@
 using System.Runtime.CompilerServices;
+using MongoDB.Bson;
+using MongoDB.Driver;
 using SyncTools.Core.Jobs;
 using SyncTools.Core.MongoDb;
-using SyncTools.Mongo;
-using SyncTools.Mongo.Bson;
 
 namespace SyncTools.Core.Status;
 
@@ -11,22 +11,22 @@ public sealed class MongoRunJournal(MongoEndpoint endpoint, string database = "s
 {
     public string Location => $"{endpoint} ({database}.{collection})";
 
+    private IMongoCollection<BsonDocument> Collection => endpoint.Client.GetDatabase(database).GetCollection<BsonDocument>(collection);
+
     public async Task AppendAsync(JournalEntry entry, CancellationToken cancellationToken)
     {
-        await using var client = endpoint.CreateClient();
         try
         {
             var counts = new BsonDocument(entry.Counts.Select(c => new BsonElement(c.Key, c.Value)));
             var document = new BsonDocument
             {
-                { "_id", entry.RunId.ToString() }, { "job", entry.Job }, { "source", entry.Source }, { "target", entry.Target }, { "started", entry.Started },
-                { "finished", entry.Finished }, { "status", entry.Status.ToString() }, { "counts", counts }, { "error", entry.Error },
+                { "_id", entry.RunId.ToString() }, { "job", entry.Job }, { "source", BsonValue.Create(entry.Source) }, { "target", entry.Target }, { "started", entry.Started.UtcDateTime },
+                { "finished", entry.Finished.UtcDateTime }, { "status", entry.Status.ToString() }, { "counts", counts }, { "error", BsonValue.Create(entry.Error) },
             };
-            await client.GetDatabase(database).GetCollection(collection)
-                .BulkWriteAsync([new ReplaceOneModel(new BsonDocument("_id", entry.RunId.ToString()), document) { IsUpsert = true }], cancellationToken: cancellationToken)
+            await Collection.ReplaceOneAsync(new BsonDocument("_id", entry.RunId.ToString()), document, new ReplaceOptions { IsUpsert = true }, cancellationToken)
                 .ConfigureAwait(false);
         }
-        catch (MongoException e)
+        catch (Exception e) when (e is MongoException or TimeoutException)
         {
             throw endpoint.Translate(e, $"{database}.{collection}");
         }
@@ -34,8 +34,7 @@ public sealed class MongoRunJournal(MongoEndpoint endpoint, string database = "s
 
     public async IAsyncEnumerable<JournalEntry> ReadAsync(IJobReporter reporter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var client = endpoint.CreateClient();
-        var cursor = client.GetDatabase(database).GetCollection(collection).Find(new BsonDocument(), new FindOptions { Sort = new BsonDocument("finished", 1) });
+        var cursor = Collection.Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("finished", 1)).ToAsyncEnumerable();
         await using var documents = cursor.WithCancellation(cancellationToken).GetAsyncEnumerator();
         while (true)
         {
@@ -43,7 +42,7 @@ public sealed class MongoRunJournal(MongoEndpoint endpoint, string database = "s
             {
                 if (!await documents.MoveNextAsync()) yield break;
             }
-            catch (MongoException e)
+            catch (Exception e) when (e is MongoException or TimeoutException)
             {
                 throw endpoint.Translate(e, $"{database}.{collection}");
             }
@@ -54,7 +53,7 @@ public sealed class MongoRunJournal(MongoEndpoint endpoint, string database = "s
             {
                 entry = new JournalEntry(
                     Guid.Parse(d["_id"].AsString), d["job"].AsString, d.GetValue("source", BsonNull.Value) is BsonString source ? source.Value : null, d["target"].AsString,
-                    d["started"].AsBsonDateTime.ToDateTimeOffset(), d["finished"].AsBsonDateTime.ToDateTimeOffset(),
+                    new DateTimeOffset(d["started"].ToUniversalTime()), new DateTimeOffset(d["finished"].ToUniversalTime()),
                     Enum.Parse<RunStatus>(d["status"].AsString),
                     d["counts"].AsBsonDocument.Elements.ToDictionary(e => e.Name, e => e.Value.ToInt64()),
                     d.GetValue("error", BsonNull.Value) is BsonString error ? error.Value : null);

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using SyncTools.Core.Jobs;
 using SyncTools.Core.S3;
-using SyncTools.Mongo;
-using SyncTools.Mongo.Bson;
+using MongoDB.Bson;
+using MongoDB.Driver;
 
 namespace SyncTools.Core.TowAndGo;
 
@@ -32,12 +32,11 @@ public static class SyncTowAndGoJob
         json = []; // only the parsed snapshot is kept from here on
 
         var target = $"{options.Database}.{options.Collection}";
-        await using var client = options.Mongo.CreateClient();
         try
         {
-            var database = client.GetDatabase(options.Database);
-            var links = database.GetCollection(options.Collection);
-            var state = database.GetCollection(StateCollection);
+            var database = options.Mongo.Client.GetDatabase(options.Database);
+            var links = database.GetCollection<BsonDocument>(options.Collection);
+            var state = database.GetCollection<BsonDocument>(StateCollection);
             TowAndGoSyncResult Result(Diff? diff, bool stale, BulkCounts written) => new()
             {
                 RunId = runId,
@@ -71,22 +70,22 @@ public static class SyncTowAndGoJob
                 return null;
             }
 
-            await links.CreateIndexesAsync(
+            await links.Indexes.CreateManyAsync(
             [
-                new CreateIndexModel(new BsonDocument("link_id", 1), Unique: true),
-                new CreateIndexModel(new BsonDocument("segment_id", 1)),
+                new CreateIndexModel<BsonDocument>(new BsonDocument("link_id", 1), new CreateIndexOptions { Unique = true }),
+                new CreateIndexModel<BsonDocument>(new BsonDocument("segment_id", 1)),
             ], cancellationToken).ConfigureAwait(false);
             var written = await WriteAsync(links, diff, snapshot, options, reporter, cancellationToken).ConfigureAwait(false);
-            await state.BulkWriteAsync([new UpdateOneModel(new BsonDocument("_id", options.Collection), new BsonDocument("$set", new BsonDocument
+            await state.UpdateOneAsync(new BsonDocument("_id", options.Collection), new BsonDocument("$set", new BsonDocument
             {
                 { "job", Name },
                 { "last_modified", snapshot.LastModified },
-                { "snapshot_time", snapshot.SnapshotTime },
+                { "snapshot_time", snapshot.SnapshotTime.UtcDateTime },
                 { "source_bucket", options.Bucket },
                 { "source_key", options.Key },
                 { "links", snapshot.Links.Count },
-                { "synced_at", DateTimeOffset.UtcNow },
-            })) { IsUpsert = true }], cancellationToken: cancellationToken).ConfigureAwait(false);
+                { "synced_at", DateTime.UtcNow },
+            }), new UpdateOptions { IsUpsert = true }, cancellationToken).ConfigureAwait(false);
             reporter.Verbose($"{target}: {written.Inserted:N0} inserted, {written.Updated:N0} updated, {diff.Unchanged:N0} unchanged, {written.Removed:N0} removed.");
             return Result(diff, stale: false, written);
         }
@@ -102,22 +101,22 @@ public static class SyncTowAndGoJob
     private readonly record struct BulkCounts(long Inserted, long Updated, long Removed);
 
     /// <summary>Streams the collection once (ids and segments only) against the snapshot.</summary>
-    private static async Task<Diff> DiffAsync(MongoCollection links, TowAndGoSnapshot snapshot, bool removeMissing, IJobReporter reporter, CancellationToken cancellationToken)
+    private static async Task<Diff> DiffAsync(IMongoCollection<BsonDocument> links, TowAndGoSnapshot snapshot, bool removeMissing, IJobReporter reporter, CancellationToken cancellationToken)
     {
         var wanted = new Dictionary<long, long?>(snapshot.Links.Count);
         foreach (var link in snapshot.Links) wanted[link.LinkId] = link.SegmentId;
         var updates = new List<TowAndGoLink>();
         var removals = new List<long>();
         long unchanged = 0, scanned = 0;
-        var total = await links.EstimatedDocumentCountAsync(cancellationToken).ConfigureAwait(false);
-        var activity = $"Comparing with {links.Namespace}";
-        var cursor = links.Find(new BsonDocument(), new FindOptions { Projection = new BsonDocument("segment_id", 1), BatchSize = 10_000 });
+        var total = await links.EstimatedDocumentCountAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        var activity = $"Comparing with {links.CollectionNamespace}";
+        var cursor = links.Find(FilterDefinition<BsonDocument>.Empty, new FindOptions { BatchSize = 10_000 }).Project(new BsonDocument("segment_id", 1)).ToAsyncEnumerable();
         await foreach (var document in cursor.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             reporter.Progress(new JobProgress(activity, ++scanned, Math.Max(total, scanned), $"{scanned:N0} documents"));
             if (document["_id"] is not { IsNumeric: true } idValue)
             {
-                reporter.Warning($"{links.Namespace} holds a document with _id {document["_id"]}, which is not a link id: left alone.");
+                reporter.Warning($"{links.CollectionNamespace} holds a document with _id {document["_id"]}, which is not a link id: left alone.");
                 continue;
             }
 
@@ -137,26 +136,26 @@ public static class SyncTowAndGoJob
         return new Diff(wanted.Select(w => new TowAndGoLink(w.Key, w.Value)).ToList(), updates, removals, unchanged);
     }
 
-    private static async Task<BulkCounts> WriteAsync(MongoCollection links, Diff diff, TowAndGoSnapshot snapshot, TowAndGoSyncOptions options, IJobReporter reporter, CancellationToken cancellationToken)
+    private static async Task<BulkCounts> WriteAsync(IMongoCollection<BsonDocument> links, Diff diff, TowAndGoSnapshot snapshot, TowAndGoSyncOptions options, IJobReporter reporter, CancellationToken cancellationToken)
     {
-        var syncedAt = DateTimeOffset.UtcNow;
+        var syncedAt = DateTime.UtcNow;
         var total = diff.Inserts.Count + diff.Updates.Count + diff.Removals.Count;
-        var activity = $"Writing {links.Namespace}";
+        var activity = $"Writing {links.CollectionNamespace}";
         long done = 0, inserted = 0, updated = 0, removed = 0;
         var unordered = new BulkWriteOptions { IsOrdered = false };
         foreach (var batch in diff.Inserts.Chunk(options.BatchSize))
         {
             try
             {
-                inserted += (await links.BulkWriteAsync(batch.Select(link => (WriteModel)new InsertOneModel(Document(link, snapshot, options, syncedAt))), unordered, cancellationToken).ConfigureAwait(false)).InsertedCount;
+                inserted += (await links.BulkWriteAsync(batch.Select(link => (WriteModel<BsonDocument>)new InsertOneModel<BsonDocument>(Document(link, snapshot, options, syncedAt))), unordered, cancellationToken).ConfigureAwait(false)).InsertedCount;
             }
-            catch (MongoBulkWriteException e) when (e.WriteErrors.All(w => w.Code == DuplicateKey))
+            catch (MongoBulkWriteException<BsonDocument> e) when (e.WriteConcernError is null && e.WriteErrors.All(w => w.Code == DuplicateKey))
             {
                 // A concurrent run inserted some of these links first: apply ours to them as updates.
                 inserted += e.Result.InsertedCount;
                 var raced = await links.BulkWriteAsync(e.WriteErrors.Select(w => Upsert(batch[w.Index], snapshot, options, syncedAt)), unordered, cancellationToken).ConfigureAwait(false);
                 updated += raced.ModifiedCount;
-                inserted += raced.UpsertedCount;
+                inserted += raced.Upserts.Count;
             }
 
             done += batch.Length;
@@ -166,7 +165,7 @@ public static class SyncTowAndGoJob
         foreach (var batch in diff.Updates.Chunk(options.BatchSize))
         {
             var result = await links.BulkWriteAsync(batch.Select(link => Upsert(link, snapshot, options, syncedAt)), unordered, cancellationToken).ConfigureAwait(false);
-            inserted += result.UpsertedCount;
+            inserted += result.Upserts.Count;
             updated += result.ModifiedCount;
             done += batch.Length;
             reporter.Progress(new JobProgress(activity, done, total, $"{done:N0} of {total:N0} writes"));
@@ -175,7 +174,7 @@ public static class SyncTowAndGoJob
         foreach (var batch in diff.Removals.Chunk(options.BatchSize))
         {
             var filter = new BsonDocument("_id", new BsonDocument("$in", new BsonArray(batch.Select(id => (BsonValue)id))));
-            removed += (await links.BulkWriteAsync([new DeleteManyModel(filter)], unordered, cancellationToken).ConfigureAwait(false)).DeletedCount;
+            removed += (await links.DeleteManyAsync(filter, cancellationToken).ConfigureAwait(false)).DeletedCount;
             done += batch.Length;
             reporter.Progress(new JobProgress(activity, done, total, $"{done:N0} of {total:N0} writes"));
         }
@@ -183,22 +182,22 @@ public static class SyncTowAndGoJob
         return new BulkCounts(inserted, updated, removed);
     }
 
-    private static BsonDocument Document(TowAndGoLink link, TowAndGoSnapshot snapshot, TowAndGoSyncOptions options, DateTimeOffset syncedAt) => new()
+    private static BsonDocument Document(TowAndGoLink link, TowAndGoSnapshot snapshot, TowAndGoSyncOptions options, DateTime syncedAt) => new()
     {
         { "_id", link.LinkId },
         { "link_id", link.LinkId },
         { "segment_id", link.SegmentId is { } segment ? segment : BsonNull.Value },
-        { "snapshot_time", snapshot.SnapshotTime },
+        { "snapshot_time", snapshot.SnapshotTime.UtcDateTime },
         { "last_modified", snapshot.LastModified },
         { "source_bucket", options.Bucket },
         { "source_key", options.Key },
         { "synced_at", syncedAt },
     };
 
-    private static UpdateOneModel Upsert(TowAndGoLink link, TowAndGoSnapshot snapshot, TowAndGoSyncOptions options, DateTimeOffset syncedAt)
+    private static UpdateOneModel<BsonDocument> Upsert(TowAndGoLink link, TowAndGoSnapshot snapshot, TowAndGoSyncOptions options, DateTime syncedAt)
     {
         var fields = Document(link, snapshot, options, syncedAt);
         fields.Remove("_id");
-        return new UpdateOneModel(new BsonDocument("_id", link.LinkId), new BsonDocument("$set", fields)) { IsUpsert = true };
+        return new UpdateOneModel<BsonDocument>(new BsonDocument("_id", link.LinkId), new BsonDocument("$set", fields)) { IsUpsert = true };
     }
 }

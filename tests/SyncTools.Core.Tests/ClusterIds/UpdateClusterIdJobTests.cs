@@ -4,7 +4,7 @@ using SyncTools.Core.Jobs;
 using SyncTools.Core.MongoDb;
 using SyncTools.Core.MySql;
 using SyncTools.Core.Tests.Support;
-using SyncTools.Mongo.Bson;
+using MongoDB.Bson;
 
 namespace SyncTools.Core.Tests.ClusterIds;
 
@@ -31,7 +31,7 @@ public class UpdateClusterIdJobTests : IAsyncLifetime
     private ClusterIdOptions Options => new() { Mongo = _mongo.Endpoint, MongoDatabase = _mongo.Name, MySql = _mysql.Source };
 
     private Task AddTrips(params BsonValue[] ids) =>
-        _mongo.Database.GetCollection("cluster_trips").InsertManyAsync(ids.Select(id => new BsonDocument { { "_id", id }, { "trips", new BsonArray { 1, 2 } } }));
+        _mongo.Database.GetCollection<BsonDocument>("cluster_trips").InsertManyAsync(ids.Select(id => new BsonDocument { { "_id", id }, { "trips", new BsonArray { 1, 2 } } }));
 
     private Task<List<string>> MySqlIds() => _mysql.ColumnAsync("SELECT cluster_id FROM cm_cluster_id ORDER BY cluster_id");
 
@@ -43,7 +43,7 @@ public class UpdateClusterIdJobTests : IAsyncLifetime
     {
         var oid = ObjectId.Parse("64b7f0c2a1b2c3d4e5f60718");
         var guid = Guid.Parse("00112233-4455-6677-8899-aabbccddeeff");
-        await AddTrips(oid, "route-7", 42, 9_000_000_000L, BsonBinaryData.FromGuid(guid), 12.5);
+        await AddTrips(oid, "route-7", 42, 9_000_000_000L, new BsonBinaryData(guid, GuidRepresentation.Standard), 12.5);
         await _mysql.ExecuteAsync("INSERT INTO cm_cluster_id (cluster_id) VALUES ('route-7')");
         var sent = new ConcurrentQueue<string>();
 

@@ -1,7 +1,7 @@
 using Npgsql;
 using SyncTools.Core.FullSync;
 using SyncTools.Core.Jobs;
-using SyncTools.Mongo.Bson;
+using MongoDB.Bson;
 
 namespace SyncTools.Core.Tests.FullSync;
 
@@ -72,10 +72,10 @@ public sealed class KeysetPagerTests : IAsyncLifetime
         Assert.Equal(new BsonString("ab  "), document["padded"]);
         Assert.Equal(new BsonDecimal128(Decimal128.Parse("12345.67")), document["money_n"]);
         Assert.Equal(new BsonString("123456789012345678901234567890123456789.5"), document["huge"]);
-        Assert.Equal(BsonDateTime.From(new DateTimeOffset(2024, 2, 29, 13, 14, 15, 678, TimeSpan.Zero)), document["at_local"]);
-        Assert.Equal(BsonDateTime.From(new DateTimeOffset(2024, 2, 29, 11, 14, 15, 678, TimeSpan.Zero)), document["at_zone"]);
-        Assert.Equal(BsonDateTime.From(new DateTimeOffset(2024, 2, 29, 0, 0, 0, TimeSpan.Zero)), document["day"]);
-        Assert.Equal(BsonBinaryData.FromGuid(Guid.Parse("00112233-4455-6677-8899-aabbccddeeff")), document["uid"]);
+        Assert.Equal(new BsonDateTime(new DateTimeOffset(2024, 2, 29, 13, 14, 15, 678, TimeSpan.Zero).UtcDateTime), document["at_local"]);
+        Assert.Equal(new BsonDateTime(new DateTimeOffset(2024, 2, 29, 11, 14, 15, 678, TimeSpan.Zero).UtcDateTime), document["at_zone"]);
+        Assert.Equal(new BsonDateTime(new DateTimeOffset(2024, 2, 29, 0, 0, 0, TimeSpan.Zero).UtcDateTime), document["day"]);
+        Assert.Equal(new BsonBinaryData(Guid.Parse("00112233-4455-6677-8899-aabbccddeeff"), GuidRepresentation.Standard), document["uid"]);
         Assert.Equal(new BsonBinaryData([0x00, 0xff, 0x10]), document["raw"]);
         Assert.Equal(new BsonDocument { { "a", new BsonDocument("b", new BsonArray { 1, 2.5, BsonNull.Value, "x" }) }, { "n", 9007199254740993L } }, document["doc"]);
         Assert.Equal(new BsonArray { true }, document["plain"]);

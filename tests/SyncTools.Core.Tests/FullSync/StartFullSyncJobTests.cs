@@ -3,8 +3,8 @@ using SyncTools.Core.FullSync;
 using SyncTools.Core.Jobs;
 using SyncTools.Core.PostgreSql;
 using SyncTools.Core.Tests.Support;
-using SyncTools.Mongo;
-using SyncTools.Mongo.Bson;
+using MongoDB.Driver;
+using MongoDB.Bson;
 
 namespace SyncTools.Core.Tests.FullSync;
 
@@ -65,10 +65,10 @@ public sealed class StartFullSyncJobTests : IAsyncLifetime
     private Task<FullSyncResult?> Run(FullSyncOptions options, RecordingReporter? reporter = null, CancellationToken cancellationToken = default) =>
         StartFullSyncJob.RunAsync(options, reporter ?? new RecordingReporter(), cancellationToken);
 
-    private MongoCollection Collection(string name) => _mongo.Database.GetCollection(name);
+    private IMongoCollection<BsonDocument> Collection(string name) => _mongo.Database.GetCollection<BsonDocument>(name);
 
     private Task<BsonDocument?> Statistics() =>
-        Collection(FullSyncOptions.DefaultStatisticsCollection).Find(new BsonDocument("_id", $"fullsync:{_mongo.Name}.{Live}")).FirstOrDefaultAsync();
+        Collection(FullSyncOptions.DefaultStatisticsCollection).Find(new BsonDocument("_id", $"fullsync:{_mongo.Name}.{Live}")).FirstOrDefaultAsync()!;
 
     private async Task SeedLive()
     {
@@ -92,9 +92,9 @@ public sealed class StartFullSyncJobTests : IAsyncLifetime
         Assert.Equal(new BsonDocument
         {
             { "_id", 9 }, { "id", 9 }, { "name", "renamed" }, { "price", Decimal128.Parse("3.75") }, { "tags", new BsonArray { "t3" } },
-            { "doc", new BsonDocument("n", 3) }, { "at", BsonDateTime.From(new DateTimeOffset(2024, 1, 1, 0, 3, 0, TimeSpan.Zero)) },
+            { "doc", new BsonDocument("n", 3) }, { "at", new BsonDateTime(new DateTimeOffset(2024, 1, 1, 0, 3, 0, TimeSpan.Zero).UtcDateTime) },
         }, live.Single(d => d["_id"].ToInt64() == 9));
-        Assert.DoesNotContain(StartFullSyncJob.TempSuffix, string.Join(",", await _mongo.Database.ListCollectionNamesAsync()));
+        Assert.DoesNotContain(StartFullSyncJob.TempSuffix, string.Join(",", await (await _mongo.Database.ListCollectionNamesAsync()).ToListAsync()));
 
         var lsn = await Collection(FullSyncOptions.DefaultLsnCollection).Find(new BsonDocument("_id", $"{_slot}:{_schema}.items")).FirstOrDefaultAsync();
         Assert.Equal(expectedLsn, lsn!["lsn"].AsString);
@@ -142,11 +142,11 @@ public sealed class StartFullSyncJobTests : IAsyncLifetime
     {
         await SeedLive();
         var before = await _mongo.AllAsync(Live);
-        var watcher = new MongoClient(TestServices.Mongo);
+        using var watcher = new MongoClient(TestServices.Mongo);
         var reporter = new RecordingReporter(onProgress: p =>
         {
-            if (p.Done == 200) watcher.GetDatabase(_mongo.Name).GetCollection(FullSyncOptions.DefaultStatisticsCollection)
-                .BulkWriteAsync([new UpdateOneModel(new BsonDocument("_id", $"fullsync:{_mongo.Name}.{Live}"), new BsonDocument("$set", new BsonDocument("abortRequested", true)))])
+            if (p.Done == 200) watcher.GetDatabase(_mongo.Name).GetCollection<BsonDocument>(FullSyncOptions.DefaultStatisticsCollection)
+                .BulkWriteAsync([new UpdateOneModel<BsonDocument>(new BsonDocument("_id", $"fullsync:{_mongo.Name}.{Live}"), new BsonDocument("$set", new BsonDocument("abortRequested", true)))])
                 .GetAwaiter().GetResult();
         });
 
@@ -165,7 +165,6 @@ public sealed class StartFullSyncJobTests : IAsyncLifetime
         Assert.Equal(Enumerable.Range(1, 1000).Select(i => i * 3L).Order(), live.Select(d => d["_id"].ToInt64()).Order());
         Assert.Equal(statistics["lsn"].AsString, resumed.Lsn);
         Assert.Equal(statistics["runId"].AsString, (await Statistics())!["resumedFrom"].AsString);
-        await watcher.DisposeAsync();
     }
 
     [Fact]
@@ -252,7 +251,7 @@ public sealed class StartFullSyncJobTests : IAsyncLifetime
 
         Assert.Null(result);
         Assert.Contains("1,000 rows", Assert.Single(reporter.Questions).Action);
-        Assert.Empty(await _mongo.Database.ListCollectionNamesAsync());
+        Assert.Empty(await (await _mongo.Database.ListCollectionNamesAsync()).ToListAsync());
     }
 
     [Fact]
@@ -270,7 +269,7 @@ public sealed class StartFullSyncJobTests : IAsyncLifetime
         Assert.Equal("PgTableNotFound", table.ErrorId);
         Assert.Equal("PgKeyNotUnique", key.ErrorId);
         Assert.Equal("PgObjectNotFound", filter.ErrorId);
-        Assert.Empty(await _mongo.Database.ListCollectionNamesAsync());
+        Assert.Empty(await (await _mongo.Database.ListCollectionNamesAsync()).ToListAsync());
     }
 
     [Fact]

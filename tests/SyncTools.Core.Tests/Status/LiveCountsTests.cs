@@ -1,3 +1,4 @@
+using MongoDB.Driver;
 using SyncTools.Core.ClusterIds;
 using SyncTools.Core.FullSync;
 using SyncTools.Core.MongoDb;
@@ -6,7 +7,7 @@ using SyncTools.Core.PostgreSql;
 using SyncTools.Core.Status;
 using SyncTools.Core.Tests.Support;
 using SyncTools.Core.TowAndGo;
-using SyncTools.Mongo.Bson;
+using MongoDB.Bson;
 
 namespace SyncTools.Core.Tests.Status;
 
@@ -82,12 +83,12 @@ public sealed class LiveCountsTests : IAsyncLifetime
     public async Task Tow_and_go_counts_the_applied_snapshots_links_against_the_collection()
     {
         var db = _mongo.Database;
-        await db.GetCollection(SyncTowAndGoJob.StateCollection).InsertManyAsync([new BsonDocument { { "_id", "links" }, { "links", 3 } }]);
-        await db.GetCollection("links").InsertManyAsync(Enumerable.Range(1, 3).Select(i => new BsonDocument { { "_id", (long)i }, { "link_id", (long)i } }));
+        await db.GetCollection<BsonDocument>(SyncTowAndGoJob.StateCollection).InsertManyAsync([new BsonDocument { { "_id", "links" }, { "links", 3 } }]);
+        await db.GetCollection<BsonDocument>("links").InsertManyAsync(Enumerable.Range(1, 3).Select(i => new BsonDocument { { "_id", (long)i }, { "link_id", (long)i } }));
         await Journal(SyncTowAndGoJob.Name, "s3://b/k", $"{_mongo.Name}.links");
 
         var (healthy, _) = await Live();
-        await db.GetCollection("links").BulkWriteAsync([new SyncTools.Mongo.DeleteOneModel(new BsonDocument("_id", 2L))]);
+        await db.GetCollection<BsonDocument>("links").DeleteOneAsync(new BsonDocument("_id", 2L));
         var (short_, _) = await Live();
 
         Assert.Equal((3L, 3L, true), (healthy.SourceCount, healthy.TargetCount, healthy.IsHealthy));
@@ -128,7 +129,7 @@ public sealed class LiveCountsTests : IAsyncLifetime
     [Fact]
     public async Task Cluster_ids_count_MongoDB_documents_against_MySQL_ids()
     {
-        await _mongo.Database.GetCollection("cluster_trips").InsertManyAsync(new[] { "a", "b", "c" }.Select(id => new BsonDocument("_id", id)));
+        await _mongo.Database.GetCollection<BsonDocument>("cluster_trips").InsertManyAsync(new[] { "a", "b", "c" }.Select(id => new BsonDocument("_id", id)));
         await _mysql.ExecuteAsync("CREATE TABLE cm_cluster_id (cluster_id VARCHAR(40) PRIMARY KEY)");
         await _mysql.ExecuteAsync("INSERT INTO cm_cluster_id VALUES ('a'), ('b')");
         await Journal(UpdateClusterIdJob.Name, $"{_mongo.Name}.cluster_trips", $"{_mysql.Name}.cm_cluster_id.cluster_id");

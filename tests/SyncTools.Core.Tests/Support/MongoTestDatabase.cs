@@ -1,6 +1,6 @@
+using MongoDB.Bson;
+using MongoDB.Driver;
 using SyncTools.Core.MongoDb;
-using SyncTools.Mongo;
-using SyncTools.Mongo.Bson;
 
 namespace SyncTools.Core.Tests.Support;
 
@@ -11,19 +11,17 @@ public sealed class MongoTestDatabase : IAsyncLifetime
 
     public MongoEndpoint Endpoint { get; } = new(TestServices.Mongo);
 
-    public MongoClient Client { get; } = new(TestServices.Mongo);
+    public IMongoClient Client => Endpoint.Client;
 
-    public MongoDatabase Database => Client.GetDatabase(Name);
+    public IMongoDatabase Database => Client.GetDatabase(Name);
+
+    public IMongoCollection<BsonDocument> Collection(string name) => Database.GetCollection<BsonDocument>(name);
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        await Database.RunCommandAsync(new BsonDocument("dropDatabase", 1));
-        await Client.DisposeAsync();
-    }
+    public Task DisposeAsync() => Client.DropDatabaseAsync(Name);
 
     /// <summary>Every document of a collection, by _id, for before/after comparisons.</summary>
     public async Task<List<BsonDocument>> AllAsync(string collection) =>
-        (await Database.GetCollection(collection).Find(new BsonDocument()).ToListAsync()).OrderBy(d => d["_id"].ToString()).ToList();
+        (await Collection(collection).Find(FilterDefinition<BsonDocument>.Empty).ToListAsync()).OrderBy(d => d["_id"].ToString()).ToList();
 }

@@ -4,7 +4,7 @@ using SyncTools.Core.Jobs;
 using SyncTools.Core.MongoDb;
 using SyncTools.Core.Tests.Support;
 using SyncTools.Core.TowAndGo;
-using SyncTools.Mongo.Bson;
+using MongoDB.Bson;
 
 namespace SyncTools.Core.Tests.TowAndGo;
 
@@ -66,14 +66,14 @@ public class SyncTowAndGoJobTests : IAsyncLifetime
         var links = await Links();
         Assert.Equal([17806054L, 17857682L, 17857686L], links.Select(l => l["link_id"].ToInt64()));
         var nullSegment = links.Single(l => l["_id"].ToInt64() == 17857686);
-        Assert.True(nullSegment["segment_id"].IsNull);
+        Assert.True(nullSegment["segment_id"].IsBsonNull);
         Assert.Equal(1_684_216_515, nullSegment["last_modified"].ToInt64());
-        Assert.Equal(result.SnapshotTime, nullSegment["snapshot_time"].AsBsonDateTime.ToDateTimeOffset());
+        Assert.Equal(result.SnapshotTime, nullSegment["snapshot_time"].ToUniversalTime());
         Assert.Equal((upload.Bucket, upload.Key), (nullSegment["source_bucket"].AsString, nullSegment["source_key"].AsString));
-        Assert.InRange(nullSegment["synced_at"].AsBsonDateTime.ToDateTimeOffset(), DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow);
+        Assert.InRange(nullSegment["synced_at"].ToUniversalTime(), DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow);
         var state = Assert.Single(await _mongo.AllAsync(SyncTowAndGoJob.StateCollection));
         Assert.Equal(("links", 1_684_216_515L, upload.Key), (state["_id"].AsString, state["last_modified"].ToInt64(), state["source_key"].AsString));
-        var indexes = await _mongo.Database.RunCommandAsync(new BsonDocument { { "listIndexes", "links" }, { "cursor", new BsonDocument() } });
+        var indexes = await _mongo.Database.RunCommandAsync<BsonDocument>(new BsonDocument { { "listIndexes", "links" }, { "cursor", new BsonDocument() } });
         var names = indexes["cursor"].AsBsonDocument["firstBatch"].AsBsonArray.Select(i => i.AsBsonDocument["name"].AsString).ToList();
         Assert.Contains("link_id_1", names);
         Assert.Contains("segment_id_1", names);
@@ -264,7 +264,7 @@ public class SyncTowAndGoJobTests : IAsyncLifetime
     [Fact]
     public async Task A_document_that_is_not_a_link_is_left_alone_with_a_warning()
     {
-        await _mongo.Database.GetCollection("links").InsertManyAsync([new BsonDocument { { "_id", "readme" }, { "note", "not a link" } }]);
+        await _mongo.Database.GetCollection<BsonDocument>("links").InsertManyAsync([new BsonDocument { { "_id", "readme" }, { "note", "not a link" } }]);
         var reporter = new RecordingReporter();
 
         await Sync(Options(await Upload(Snapshot(100, (1, 10)))) with { RemoveMissing = true }, reporter);
