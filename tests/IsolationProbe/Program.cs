@@ -2,14 +2,15 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.Loader;
 
-// Usage: SyncTools.IsolationProbe <module folder> <other-first|module-first> <S3 endpoint>
+// Usage: SyncTools.IsolationProbe <module folder> <other-first|module-first> <S3 endpoint> <MongoDB URI>
 // Loads the module's cmdlet assembly into the default context as PowerShell does, sets up the engine's context as
-// the module initializer does, and another AWSSDK.Core into the default context before or after it; runs an engine
-// call against S3 each time the module is in use. Prints where each AWSSDK.Core came from; exit code 0 when every
-// step worked.
-if (args.Length != 3) return Fail("usage: SyncTools.IsolationProbe <module folder> <other-first|module-first> <S3 endpoint>");
-var (moduleFolder, order, endpoint) = (Path.GetFullPath(args[0]), args[1], args[2]);
-var other = Path.Combine(AppContext.BaseDirectory, "other", "AWSSDK.Core.dll");
+// the module initializer does, and another AWSSDK.Core, MongoDB.Bson and MongoDB.Driver into the default context
+// before or after it; runs engine calls against S3 and MongoDB each time the module is in use. Prints where each of
+// those libraries came from; exit code 0 when every step worked.
+if (args.Length != 4) return Fail("usage: SyncTools.IsolationProbe <module folder> <other-first|module-first> <S3 endpoint> <MongoDB URI>");
+var (moduleFolder, order, endpoint, mongoUri) = (Path.GetFullPath(args[0]), args[1], args[2], args[3]);
+var other = Path.Combine(AppContext.BaseDirectory, "other");
+string[] shared = ["AWSSDK.Core", "MongoDB.Bson", "MongoDB.Driver", "DnsClient"];
 
 if (order == "other-first") LoadOther(other);
 
@@ -18,29 +19,45 @@ if (order == "other-first") LoadOther(other);
 var cmdlets = AssemblyLoadContext.Default.LoadFromAssemblyPath(Path.Combine(moduleFolder, "SyncTools.dll"));
 cmdlets.GetType("SyncTools.PowerShell.EngineLoadContext", throwOnError: true)!.GetMethod("Install")!.Invoke(null, [moduleFolder]);
 await CreateBucketThroughTheEngine(cmdlets, endpoint);
+DropDatabaseThroughTheEngine(cmdlets, mongoUri);
 
 if (order == "module-first")
 {
     LoadOther(other);
     await CreateBucketThroughTheEngine(cmdlets, endpoint);
+    DropDatabaseThroughTheEngine(cmdlets, mongoUri);
 }
 
 foreach (var context in AssemblyLoadContext.All)
 {
-    foreach (var assembly in context.Assemblies.Where(a => a.GetName().Name == "AWSSDK.Core"))
+    foreach (var assembly in context.Assemblies.Where(a => shared.Contains(a.GetName().Name)))
     {
-        Console.WriteLine($"AWSSDK.Core {FileVersion(assembly)} in {context.Name}");
+        Console.WriteLine($"{assembly.GetName().Name} {FileVersion(assembly)} in {context.Name}");
     }
 }
 
 return 0;
 
-static void LoadOther(string path)
+static void LoadOther(string folder)
 {
-    var assembly = AssemblyLoadContext.Default.LoadFromAssemblyPath(path);
-    // Use it, as the other module would: a type from it, constructed.
-    var credentials = Activator.CreateInstance(assembly.GetType("Amazon.Runtime.BasicAWSCredentials", throwOnError: true)!, "other", "module");
-    Console.WriteLine($"other AWSSDK.Core {FileVersion(assembly)} loaded: {credentials!.GetType().Name}");
+    var aws = AssemblyLoadContext.Default.LoadFromAssemblyPath(Path.Combine(folder, "AWSSDK.Core.dll"));
+    foreach (var name in new[] { "DnsClient", "MongoDB.Bson", "MongoDB.Driver.Core", "MongoDB.Driver" }) AssemblyLoadContext.Default.LoadFromAssemblyPath(Path.Combine(folder, name + ".dll"));
+    // Use them, as the other module would: types from them, constructed.
+    var credentials = Activator.CreateInstance(aws.GetType("Amazon.Runtime.BasicAWSCredentials", throwOnError: true)!, "other", "module");
+    var url = Activator.CreateInstance(Type.GetType("MongoDB.Driver.MongoUrl, MongoDB.Driver", throwOnError: true)!, "mongodb://other.invalid/module");
+    var document = Type.GetType("MongoDB.Bson.BsonDocument, MongoDB.Bson", throwOnError: true)!.GetMethod("Parse", [typeof(string)])!.Invoke(null, ["{ other: 'module' }"]);
+    Console.WriteLine($"other AWSSDK.Core {FileVersion(aws)} loaded: {credentials!.GetType().Name}, other MongoDB.Driver: {url}, {document}");
+}
+
+// The engine's MongoEndpoint gives its session client (MongoDB.Driver over MongoDB.Bson); drop a database through it.
+static void DropDatabaseThroughTheEngine(Assembly cmdlets, string uri)
+{
+    var core = AssemblyLoadContext.GetLoadContext(cmdlets)!.LoadFromAssemblyName(new AssemblyName("SyncTools.Core"));
+    var endpoint = Activator.CreateInstance(core.GetType("SyncTools.Core.MongoDb.MongoEndpoint", throwOnError: true)!, uri)!;
+    dynamic client = endpoint.GetType().GetProperty("Client")!.GetValue(endpoint)!;
+    var database = "isolation_" + Guid.NewGuid().ToString("N")[..12];
+    client.DropDatabase(database, CancellationToken.None);
+    Console.WriteLine($"engine call: database {database} dropped");
 }
 
 // The engine's S3Connection builds a client (AWSSDK.S3 over AWSSDK.Core); create a bucket and list it back.

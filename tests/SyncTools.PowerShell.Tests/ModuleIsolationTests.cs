@@ -13,14 +13,15 @@ namespace SyncTools.PowerShell.Tests;
 public sealed class ModuleIsolationTests(AssembledModule module) : IClassFixture<CmdletMetadata>
 {
     private const string OtherAwsCore = "4.0.3.3"; // tests/IsolationProbe's OtherAwsCoreVersion
+    private const string OtherMongo = "2.30.0"; // tests/IsolationProbe's OtherMongoVersion
 
     [Theory]
     [InlineData("other-first", 1)]
     [InlineData("module-first", 2)]
-    public void The_engine_runs_on_its_own_AWSSDK_Core_beside_another_version(string order, int engineCalls)
+    public void The_engine_runs_on_its_own_AWSSDK_Core_and_MongoDB_Driver_beside_other_versions(string order, int engineCalls)
     {
         var probe = Path.Combine(TestServices.RepositoryRoot, "tests", "IsolationProbe", "bin", AssembledModule.Configuration, Path.GetFileName(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)), "SyncTools.IsolationProbe.dll");
-        var (exitCode, output) = AssembledModule.Run("dotnet", probe, module.Folder, order, TestServices.S3Endpoint);
+        var (exitCode, output) = AssembledModule.Run("dotnet", probe, module.Folder, order, TestServices.S3Endpoint, TestServices.Mongo);
 
         Assert.True(exitCode == 0, output);
         Assert.Equal(engineCalls, Regex.Matches(output, "engine call: bucket \\S+ created and listed").Count);
@@ -28,6 +29,14 @@ public sealed class ModuleIsolationTests(AssembledModule module) : IClassFixture
         Assert.NotEqual(OtherAwsCore, ours);
         Assert.Contains($"AWSSDK.Core {OtherAwsCore} in Default", output);
         Assert.Contains($"AWSSDK.Core {ours} in SyncTools.Engine", output);
+        Assert.Equal(engineCalls, Regex.Matches(output, "engine call: database \\S+ dropped").Count);
+        foreach (var library in new[] { "MongoDB.Bson", "MongoDB.Driver" })
+        {
+            var engines = FileVersionInfo.GetVersionInfo(Path.Combine(module.Folder, "dependencies", library + ".dll")).FileVersion;
+            Assert.StartsWith("3.", engines);
+            Assert.Matches($"{Regex.Escape(library)} {Regex.Escape(OtherMongo)}[.0-9]* in Default", output);
+            Assert.Contains($"{library} {engines} in SyncTools.Engine", output);
+        }
     }
 
     [Fact]
@@ -35,7 +44,8 @@ public sealed class ModuleIsolationTests(AssembledModule module) : IClassFixture
     {
         Assert.Equal(["SyncTools.dll"], module.Files.Where(f => !f.Contains('/') && f.EndsWith(".dll", StringComparison.Ordinal)));
         Assert.Contains("dependencies/SyncTools.Core.dll", module.Files);
-        Assert.Contains("dependencies/SyncTools.Mongo.dll", module.Files);
+        Assert.Contains("dependencies/MongoDB.Driver.dll", module.Files);
+        Assert.Contains("dependencies/MySqlConnector.dll", module.Files);
         Assert.Contains("dependencies/AWSSDK.Core.dll", module.Files);
         Assert.Contains("dependencies/Npgsql.dll", module.Files);
     }

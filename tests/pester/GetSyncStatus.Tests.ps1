@@ -6,6 +6,8 @@ BeforeAll {
     $snapshot = '{"last_modified": 1684216515, "tow_and_go": [{"link_id": 1, "segment_id": 10}]}'
 }
 
+AfterAll { Remove-TestMongoDatabase $database, "$($database)_failing" }
+
 Describe 'Get-SyncStatus' {
     It 'shows the status of what just ran, from the result on the pipeline' {
         $status = Send-TowAndGoData -Json $snapshot -Bucket $bucket @S3 | Sync-TowAndGoToMongo @mongo @S3 | Get-SyncStatus

@@ -1,19 +1,26 @@
-# The module as a whole: its help through Get-Help, its engine beside another AWSSDK.Core in both load orders,
+# The module as a whole: its help through Get-Help, its engine beside other AWSSDK.Core and MongoDB.Driver versions in both load orders,
 # and its package unpacked and imported.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestModule.ps1')
     $commands = Get-Command -Module SyncTools
-    $otherAwsCore = Get-ChildItem (Join-Path $PSScriptRoot '../IsolationProbe/bin/*/*/other/AWSSDK.Core.dll') | Select-Object -First 1
+    # Another module's libraries (AWSSDK.Core 4.0.3.3, MongoDB.Driver and MongoDB.Bson 2.30.0 with DnsClient 1.6.1), as tests/IsolationProbe downloads them.
+    $other = Get-ChildItem (Join-Path $PSScriptRoot '../IsolationProbe/bin/*/*/other') -Directory | Select-Object -First 1
+    $loadOther = @"
+Add-Type -Path $((Get-ChildItem $other.FullName -Filter *.dll | ForEach-Object { "'$($_.FullName)'" }) -join ',')
+[void][Amazon.Runtime.BasicAWSCredentials]::new('other', 'module')
+[void][MongoDB.Driver.MongoUrl]::new('mongodb://other.invalid/module')
+"@
     $bucket = New-TestBucket
 
     $upload = @"
 `$ErrorActionPreference = 'Stop'
 `$credential = [pscredential]::new('S3RVER', (ConvertTo-SecureString 'S3RVER' -AsPlainText -Force))
-`$result = Send-TowAndGoData -Json '{"last_modified":1700000000,"tow_and_go":[{"link_id":1,"segment_id":null}]}' -Bucket $bucket -Key isolation/`$([guid]::NewGuid()).json -EndpointUrl '$env:SYNCTOOLS_TEST_S3' -Credential `$credential
-"uploaded `$(`$result.LinkCount)"
+`$result = Send-TowAndGoData -Json '{"last_modified":1700000000,"tow_and_go":[{"link_id":1,"segment_id":null}]}' -Bucket $bucket -Key isolation/`$([guid]::NewGuid()).json -EndpointUrl '$env:SYNCTOOLS_TEST_S3' -Credential `$credential |
+    Sync-TowAndGoToMongo -MongoConnectionString '$env:SYNCTOOLS_TEST_MONGO' -Database pester_isolation -EndpointUrl '$env:SYNCTOOLS_TEST_S3' -Credential `$credential -Force
+"uploaded and synced `$(`$result.Links)"
 "@
     $report = @'
-[System.Runtime.Loader.AssemblyLoadContext]::All | ForEach-Object { $c = $_; $c.Assemblies | Where-Object { $_.GetName().Name -eq 'AWSSDK.Core' } | ForEach-Object { "AWSSDK.Core $([Diagnostics.FileVersionInfo]::GetVersionInfo($_.Location).FileVersion) in $($c.Name)" } }
+[System.Runtime.Loader.AssemblyLoadContext]::All | ForEach-Object { $c = $_; $c.Assemblies | Where-Object { $_.GetName().Name -in 'AWSSDK.Core', 'MongoDB.Driver', 'MongoDB.Bson' } | ForEach-Object { "$($_.GetName().Name) $([Diagnostics.FileVersionInfo]::GetVersionInfo($_.Location).FileVersion) in $($c.Name)" } }
 '@
 }
 
@@ -39,30 +46,35 @@ Describe 'Get-Help' {
     }
 }
 
-Describe 'Beside another AWSSDK.Core' {
-    It 'runs a job when the other version loaded first' {
+Describe 'Beside other AWSSDK.Core and MongoDB.Driver versions' {
+    AfterAll { Remove-TestMongoDatabase pester_isolation }
+
+    It 'runs S3 and MongoDB jobs when the other versions loaded first' {
         $out = Invoke-FreshSession @"
-Add-Type -Path '$($otherAwsCore.FullName)'
+$loadOther
 Import-Module '$($manifest.FullName)'
 $upload
 $report
 "@
-        $out | Should -Match 'uploaded 1'
+        $out | Should -Match 'uploaded and synced 1'
         $out | Should -Match 'AWSSDK\.Core 4\.0\.3\.3 in Default'
         $out | Should -Match 'AWSSDK\.Core 4\.0\.1\d\d[\d.]* in SyncTools\.Engine'
+        $out | Should -Match 'MongoDB\.Driver 2\.30\.0[\d.]* in Default'
+        $out | Should -Match 'MongoDB\.Driver 3\.[\d.]+ in SyncTools\.Engine'
+        $out | Should -Match 'MongoDB\.Bson 3\.[\d.]+ in SyncTools\.Engine'
     }
 
-    It 'lets the other version load after it, and still runs' {
+    It 'lets the other versions load after it, and still runs' {
         $out = Invoke-FreshSession @"
 Import-Module '$($manifest.FullName)'
 $upload
-Add-Type -Path '$($otherAwsCore.FullName)'
-[void][Amazon.Runtime.BasicAWSCredentials]::new('other', 'module')
+$loadOther
 $upload
 $report
 "@
-        ([regex]::Matches($out, 'uploaded 1')).Count | Should -Be 2
+        ([regex]::Matches($out, 'uploaded and synced 1')).Count | Should -Be 2
         $out | Should -Match 'AWSSDK\.Core 4\.0\.3\.3 in Default'
+        $out | Should -Match 'MongoDB\.Bson 2\.30\.0[\d.]* in Default'
     }
 }
 
@@ -74,7 +86,7 @@ $upload
 `$base = (Get-Module SyncTools).ModuleBase
 [System.Runtime.Loader.AssemblyLoadContext]::All | ForEach-Object { `$c = `$_; `$c.Assemblies | Where-Object { `$_.Location -and `$_.Location.StartsWith(`$base) } | ForEach-Object { "loaded `$([IO.Path]::GetRelativePath(`$base, `$_.Location)) in `$(`$c.Name)" } }
 "@
-        $out | Should -Match 'uploaded 1'
+        $out | Should -Match 'uploaded and synced 1'
         $loaded = [regex]::Matches($out, '(?m)^loaded (\S+) in (\S+)') | ForEach-Object { [pscustomobject]@{ File = $_.Groups[1].Value; Context = $_.Groups[2].Value } }
         @($loaded | Where-Object Context -EQ 'Default').File | Should -Be @('SyncTools.dll')
         @($loaded | Where-Object Context -EQ 'SyncTools.Engine').File | Should -Contain ([IO.Path]::Combine('dependencies', 'SyncTools.Core.dll'))

@@ -27,6 +27,8 @@ BeforeAll {
     }
 }
 
+AfterAll { Remove-TestMongoDatabase $database, "$($database)_whatif" }
+
 Describe 'README pipelines' {
     It 'Send-TowAndGoData | Sync-TowAndGoToMongo | Get-SyncStatus shows the run just made' {
         $status = Send-TowAndGoData -Json $snapshot -Bucket $bucket @S3 | Sync-TowAndGoToMongo @mongo @S3 | Get-SyncStatus

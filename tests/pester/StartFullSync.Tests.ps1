@@ -25,6 +25,7 @@ BeforeAll {
 
 AfterAll {
     Invoke-Psql "SELECT pg_drop_replication_slot('$schema'); DROP SCHEMA $schema CASCADE"
+    Remove-TestMongoDatabase "pester_$suffix"
 }
 
 Describe 'Start-FullSync' {

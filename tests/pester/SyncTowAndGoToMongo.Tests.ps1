@@ -6,6 +6,8 @@ BeforeAll {
     $snapshot = '{"last_modified": 1684216515, "tow_and_go": [{"link_id": 1, "segment_id": 10}, {"link_id": 2, "segment_id": null}]}'
 }
 
+AfterAll { Remove-TestMongoDatabase $database, "$($database)_whatif" }
+
 Describe 'Send-TowAndGoData | Sync-TowAndGoToMongo' {
     It 'uploads, syncs through the result object, and reports to CSV' {
         $csv = Join-Path $TestDrive 'sync.csv'

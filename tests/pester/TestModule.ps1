@@ -46,3 +46,11 @@ function Invoke-FreshSession([string] $Script) {
         Remove-Item -Recurse -Force $folder
     }
 }
+
+function Remove-TestMongoDatabase([string[]] $Name) {
+    # Drops what a test created on the test MongoDB-wire server, through the official Node.js driver.
+    $script = "const { MongoClient } = require('node:module').createRequire(process.env.SYNCTOOLS_TEST_NODE_MODULES + '/')('mongodb');" +
+        " const c = new MongoClient(process.env.SYNCTOOLS_TEST_MONGO);" +
+        " (async () => { for (const n of process.argv.slice(1)) await c.db(n).dropDatabase(); await c.close(); })().catch(e => { console.error(e.message); process.exit(1); });"
+    & node -e $script @Name
+}

@@ -19,6 +19,8 @@ BeforeAll {
     node -e $seed
 }
 
+AfterAll { Remove-TestMongoDatabase "pester_$suffix" }
+
 Describe 'Update-ClusterId' {
     It 'inserts what MySQL lacks, passes the ids through, and reports to CSV' {
         $csv = Join-Path $TestDrive 'clusters.csv'
