@@ -4,7 +4,7 @@
     GUID                 = '5f0c7a8e-3b1d-4c6e-9a2f-7d4e8b1c2a90'
     Author               = 'SyncTools contributors'
     CompanyName          = 'SyncTools'
-    Copyright            = '(c) SyncTools contributors. All rights reserved.'
+    Copyright            = '(c) 2026 SyncTools contributors. MIT licence (LICENSE in the module folder).'
     Description          = 'Data-synchronisation jobs between AWS S3, MongoDB, MySQL/MariaDB and PostgreSQL, as cmdlets that emit typed results for pipelines and Export-Csv.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
@@ -23,9 +23,7 @@
     PrivateData          = @{
         PSData = @{
             Tags         = @('sync', 'etl', 'S3', 'MongoDB', 'MySQL', 'MariaDB', 'PostgreSQL', 'replication', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
-            ProjectUri   = 'https://example.invalid/synctools'
-            LicenseUri   = 'https://example.invalid/synctools/LICENSE'
-            ReleaseNotes = 'First release: Send-TowAndGoData, Sync-TowAndGoToMongo, Invoke-OrgSync, Update-ClusterId, Start-FullSync, Get-SyncStatus. The engine loads in an isolated AssemblyLoadContext beside other modules.'
+            ReleaseNotes = 'First release: Send-TowAndGoData, Sync-TowAndGoToMongo, Invoke-OrgSync, Update-ClusterId, Start-FullSync, Get-SyncStatus. The engine (MongoDB.Driver, MySqlConnector, Npgsql, AWS SDK) loads in an isolated AssemblyLoadContext beside other modules. MIT licence.'
         }
     }
 }

@@ -26,11 +26,11 @@ public sealed class PackageTests(AssembledModule module, CmdletMetadata metadata
         Assert.Equal(module.Files, files);
     }
 
-    /// <summary>Nothing the module does not load: no build tools, dependency manifests or symbols.</summary>
+    /// <summary>Nothing the module does not load but its licence: no build tools, dependency manifests or symbols.</summary>
     [Fact]
     public void The_module_folder_holds_only_what_the_module_loads()
     {
-        var loaded = new Regex(@"^(SyncTools\.(dll|psd1|format\.ps1xml)|en-US/(SyncTools\.dll-Help\.xml|about_SyncTools\.help\.txt)|sql/\w+\.sql|dependencies/([\w./-]+/)?[\w.]+\.dll)$");
+        var loaded = new Regex(@"^(LICENSE|SyncTools\.(dll|psd1|format\.ps1xml)|en-US/(SyncTools\.dll-Help\.xml|about_SyncTools\.help\.txt)|sql/\w+\.sql|dependencies/([\w./-]+/)?[\w.]+\.dll)$");
 
         Assert.All(module.Files, f => Assert.Matches(loaded, f));
     }
@@ -47,8 +47,7 @@ public sealed class PackageTests(AssembledModule module, CmdletMetadata metadata
         Assert.Equal(Value("Description"), Field("description"));
         Assert.Equal(Value("Author"), Field("authors"));
         Assert.Equal(Value("CompanyName"), Field("owners"));
-        Assert.Equal(Value("ProjectUri"), Field("projectUrl"));
-        Assert.Equal(Value("LicenseUri"), Field("licenseUrl"));
+        Assert.Equal("MIT", Field("license"));
         Assert.Equal(Value("ReleaseNotes"), Field("releaseNotes"));
         var tags = Field("tags").Split(' ');
         Assert.Contains("PSModule", tags);

@@ -24,6 +24,8 @@ Add-Type -Path $((Get-ChildItem $other.FullName -Filter *.dll | ForEach-Object {
 '@
 }
 
+AfterAll { Remove-TestMongoDatabase pester_isolation }
+
 Describe 'Get-Help' {
     It 'shows <_> with a synopsis, a description, examples and every parameter described' -ForEach @(
         'Send-TowAndGoData', 'Sync-TowAndGoToMongo', 'Invoke-OrgSync', 'Update-ClusterId', 'Start-FullSync', 'Get-SyncStatus'
@@ -47,8 +49,6 @@ Describe 'Get-Help' {
 }
 
 Describe 'Beside other AWSSDK.Core and MongoDB.Driver versions' {
-    AfterAll { Remove-TestMongoDatabase pester_isolation }
-
     It 'runs S3 and MongoDB jobs when the other versions loaded first' {
         $out = Invoke-FreshSession @"
 $loadOther
@@ -112,7 +112,7 @@ Describe 'The package' {
         $tested.Version | Should -Be $data.ModuleVersion
         $tested.CompatiblePSEditions | Should -Be 'Core'
         $tested.PowerShellVersion | Should -Be '7.4'
-        $tested.PrivateData.PSData.LicenseUri | Should -Not -BeNullOrEmpty
+        Join-Path $unpacked 'LICENSE' | Should -FileContentMatch 'MIT License'
     }
 
     It 'is found, installed and published again by PSResourceGet, and imports by name' {
@@ -134,15 +134,17 @@ Describe 'The package' {
 Register-PSResourceRepository -Name Local -Uri '$(Split-Path $package.FullName)' -Trusted
 `$found = Find-PSResource SyncTools -Repository Local
 "repositories in `$([Environment]::GetFolderPath('LocalApplicationData'))"
-"found `$(`$found.Version) cmdlets=`$((`$found.Includes.Cmdlet | Sort-Object) -join ',') license=`$(`$found.LicenseUri)"
+"found `$(`$found.Version) cmdlets=`$((`$found.Includes.Cmdlet | Sort-Object) -join ',')"
 Install-PSResource SyncTools -Repository Local -Scope CurrentUser -TrustRepository
 Import-Module SyncTools
+"licence file `$(Test-Path (Join-Path (Get-Module SyncTools).ModuleBase LICENSE))"
 "imported `$((Get-Command -Module SyncTools).Count) from `$((Get-Module SyncTools).ModuleBase)"
 Register-PSResourceRepository -Name Published -Uri '$published' -Trusted
 Publish-PSResource -Path (Get-Module SyncTools).ModuleBase -Repository Published
 "published `$((Get-ChildItem '$published' -Filter *.nupkg).Name)"
 "@
-            $out | Should -Match "found $([regex]::Escape($data.ModuleVersion)) cmdlets=$((@($commands.Name | Sort-Object) -join ',') -replace '-', '\-') license=$([regex]::Escape($data.PrivateData.PSData.LicenseUri))"
+            $out | Should -Match "found $([regex]::Escape($data.ModuleVersion)) cmdlets=$((@($commands.Name | Sort-Object) -join ',') -replace '-', '\-')"
+            $out | Should -Match 'licence file True'
             $out | Should -Match "repositories in $([regex]::Escape($home_))"
             $out | Should -Match "imported 6 from $([regex]::Escape($home_)).*SyncTools[/\\]$([regex]::Escape($data.ModuleVersion))"
             $out | Should -Match "published SyncTools\.$([regex]::Escape($data.ModuleVersion))\.nupkg"

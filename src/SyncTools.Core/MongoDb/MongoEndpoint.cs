@@ -64,10 +64,19 @@ public sealed class MongoEndpoint
     public SyncToolsException Translate(Exception exception, string target)
     {
         var message = Redact(exception.Message, _connectionString);
+        // A refused login arrives wrapped in the connection error of the connection it was opening.
+        for (var inner = exception; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is MongoAuthenticationException)
+            {
+                return new($"MongoDB at {this} refused the credentials for {target}: {Redact(inner.Message, _connectionString)} Check the user and password in the connection string (or ${EnvironmentVariable}).",
+                    JobErrorCategory.AuthenticationError, "MongoAuthenticationFailed", target, exception);
+            }
+        }
+
         return exception switch
         {
             SyncToolsException e => e,
-            MongoAuthenticationException e => new($"MongoDB at {this} refused the credentials for {target}: {message} Check the user and password in the connection string (or ${EnvironmentVariable}).", JobErrorCategory.AuthenticationError, "MongoAuthenticationFailed", target, e),
             MongoConnectionException or TimeoutException or MongoConfigurationException => new($"Cannot reach MongoDB at {this} for {target}: {message}", JobErrorCategory.ConnectionError, "MongoUnreachable", target, exception),
             MongoBulkWriteException or MongoWriteException => new($"Writing to {target} failed: {message}", JobErrorCategory.WriteError, "MongoWriteFailed", target, exception),
             MongoCommandException { Code: 13 } => new($"MongoDB at {this} denied {target}: {message}", JobErrorCategory.PermissionDenied, "MongoAccessDenied", target, exception),

@@ -5,6 +5,8 @@ using SyncTools.Core.PostgreSql;
 using SyncTools.Core.Tests.Support;
 using MongoDB.Driver;
 using MongoDB.Bson;
+using System.Text.Json.Nodes;
+using SyncTools.Core.Tests.Reference;
 
 namespace SyncTools.Core.Tests.FullSync;
 
@@ -73,6 +75,29 @@ public sealed class StartFullSyncJobTests : IAsyncLifetime
     private async Task SeedLive()
     {
         await Collection(Live).InsertManyAsync([new BsonDocument { { "_id", -1 }, { "name", "stale" } }, new BsonDocument { { "_id", 3 }, { "name", "old" } }]);
+    }
+
+    [Fact]
+    public async Task The_official_Nodejs_driver_reads_every_mapped_type_as_the_source_holds_it()
+    {
+        await Execute($$"""
+            CREATE TABLE {{_schema}}.kinds (id int PRIMARY KEY, big bigint, amount numeric(10, 2), label text, uid uuid, raw bytea, at timestamptz,
+                day date, flag boolean, ratio double precision, doc json, ints int[], nothing text);
+            INSERT INTO {{_schema}}.kinds VALUES (7, 9007199254740993, 12.50, 'x', '00112233-4455-6677-8899-aabbccddeeff', '\xdeadbeef',
+                '2024-02-29 13:14:15.678+00', '2024-03-01', true, 1.5, '{"a": 1, "a": 2, "big": 12345678901234567890}', '{1,NULL}', NULL);
+            """);
+
+        await Run(Options() with { Table = "kinds" });
+
+        var read = JsonNode.Parse(NodeReference.Run("driver-reference.mjs", "read", TestServices.Mongo, _mongo.Name, Live))!.AsArray();
+        var expected = JsonNode.Parse("""
+            [{ "_id": {"$numberInt": "7"}, "id": {"$numberInt": "7"}, "big": {"$numberLong": "9007199254740993"}, "amount": {"$numberDecimal": "12.50"},
+               "label": "x", "uid": {"$binary": {"base64": "ABEiM0RVZneImaq7zN3u/w==", "subType": "04"}}, "raw": {"$binary": {"base64": "3q2+7w==", "subType": "00"}},
+               "at": {"$date": {"$numberLong": "1709212455678"}}, "day": {"$date": {"$numberLong": "1709251200000"}}, "flag": true,
+               "ratio": {"$numberDouble": "1.5"}, "doc": {"a": {"$numberInt": "2"}, "big": {"$numberDecimal": "12345678901234567890"}},
+               "ints": [{"$numberInt": "1"}, null], "nothing": null }]
+            """);
+        Assert.True(JsonNode.DeepEquals(expected, read), read.ToJsonString());
     }
 
     [Fact]

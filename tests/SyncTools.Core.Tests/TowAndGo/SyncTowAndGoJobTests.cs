@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using SyncTools.Core.Tests.Reference;
 using System.Text;
 using Amazon.S3.Model;
 using SyncTools.Core.Jobs;
@@ -52,6 +54,25 @@ public class SyncTowAndGoJobTests : IAsyncLifetime
         (await SyncTowAndGoJob.RunAsync(options, reporter ?? new RecordingReporter(), CancellationToken.None))!;
 
     private Task<List<BsonDocument>> Links() => _mongo.AllAsync("links");
+
+    [Fact]
+    public async Task The_official_Nodejs_driver_reads_each_link_as_the_snapshot_gives_it()
+    {
+        var upload = await Upload(Snapshot(1_684_216_515, (17806054, 457160414), (17857686, null)));
+
+        await Sync(Options(upload));
+
+        // Integers by value: the test server keeps an Int64 that fits 32 bits as an Int32 (MongoDB keeps the type).
+        static long? Integer(JsonNode? value) => value is null ? null : long.Parse((value["$numberLong"] ?? value["$numberInt"])!.GetValue<string>());
+        var read = JsonNode.Parse(NodeReference.Run("driver-reference.mjs", "read", TestServices.Mongo, _mongo.Name, "links"))!.AsArray()
+            .Select(d => (Integer(d!["_id"]), Integer(d["link_id"]), Integer(d["segment_id"]), d["snapshot_time"]!.ToJsonString(), d["source_key"]!.GetValue<string>()))
+            .Order().ToList();
+        Assert.Equal(
+        [
+            (17806054L, 17806054L, 457160414L, """{"$date":{"$numberLong":"1684216515000"}}""", upload.Key),
+            (17857686L, 17857686L, null, """{"$date":{"$numberLong":"1684216515000"}}""", upload.Key),
+        ], read);
+    }
 
     [Fact]
     public async Task An_uploaded_snapshot_syncs_through_its_result_with_every_field()
@@ -212,17 +233,30 @@ public class SyncTowAndGoJobTests : IAsyncLifetime
         Assert.Equal(before, await Links());
     }
 
-    [Fact]
-    public async Task An_unreachable_MongoDB_is_a_clear_error_that_hides_the_password()
+    public static TheoryData<string, JobErrorCategory, string, string> MongoFailures => new()
+    {
+        // An unreachable host; a login with a password the server cannot prove it knows (the test server's SCRAM
+        // answers "done" with no server signature: the driver refuses the connection, as it must, though not as an
+        // authentication error, which a real MongoDB's refusal gives); an Atlas-style name that does not resolve.
+        { "mongodb://sync:hunter2@127.0.0.1:9/?serverSelectionTimeoutMS=500&connectTimeoutMS=300", JobErrorCategory.ConnectionError, "MongoUnreachable", "Cannot reach MongoDB at mongodb://sync:*****@127.0.0.1:9/" },
+        { "WRONG-PASSWORD", JobErrorCategory.ConnectionError, "MongoUnreachable", "Cannot reach MongoDB at mongodb://sync:*****@127.0.0.1:" },
+        { "mongodb+srv://sync:hunter2@cluster0.no-such-name.invalid/?serverSelectionTimeoutMS=500", JobErrorCategory.ConnectionError, "MongoUnreachable", "Cannot reach MongoDB at mongodb+srv://sync:*****@cluster0.no-such-name.invalid/" },
+    };
+
+    [Theory]
+    [MemberData(nameof(MongoFailures))]
+    public async Task A_MongoDB_that_cannot_be_used_is_a_clear_error_that_hides_the_password(string uri, JobErrorCategory category, string errorId, string start)
     {
         var upload = await Upload(Snapshot(100, (1, 10)));
-        var endpoint = new MongoEndpoint("mongodb://sync:hunter2@127.0.0.1:9/?serverSelectionTimeoutMS=500&connectTimeoutMS=300");
+        uri = uri == "WRONG-PASSWORD" ? TestServices.Mongo.Replace("mongodb://", "mongodb://sync:hunter2@", StringComparison.Ordinal) + "&serverSelectionTimeoutMS=2000" : uri;
+        var reporter = new RecordingReporter();
 
-        var error = await Assert.ThrowsAsync<SyncToolsException>(() => Sync(Options(upload) with { Mongo = endpoint }));
+        var error = await Assert.ThrowsAsync<SyncToolsException>(() => SyncTowAndGoJob.RunAsync(Options(upload) with { Mongo = new MongoEndpoint(uri) }, reporter, CancellationToken.None));
 
-        Assert.Equal((JobErrorCategory.ConnectionError, "MongoUnreachable"), (error.Category, error.ErrorId));
-        Assert.StartsWith("Cannot reach MongoDB at mongodb://sync:*****@127.0.0.1:9/", error.Message);
+        Assert.True((category, errorId) == (error.Category, error.ErrorId), error.ToString());
+        Assert.StartsWith(start, error.Message);
         Assert.DoesNotContain("hunter2", error.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(reporter.AllText, m => m.Contains("hunter2", StringComparison.Ordinal));
     }
 
     /// <summary>Cancels its run at the first progress of the given activity.</summary>
