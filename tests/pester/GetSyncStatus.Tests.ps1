@@ -1,7 +1,7 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestModule.ps1')
     $bucket = New-TestBucket
-    $database = 'pester_' + [guid]::NewGuid().ToString('N').Substring(0, 12)
+    $database = New-TestMongoDatabaseName
     $mongo = @{ MongoConnectionString = $env:SYNCTOOLS_TEST_MONGO; Database = $database }
     $snapshot = '{"last_modified": 1684216515, "tow_and_go": [{"link_id": 1, "segment_id": 10}]}'
 }

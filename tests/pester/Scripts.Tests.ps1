@@ -3,9 +3,8 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestModule.ps1')
     $bucket = New-TestBucket
-    $database = 'pester_' + [guid]::NewGuid().ToString('N').Substring(0, 12)
+    $database = New-TestMongoDatabaseName
     $mongo = @{ MongoConnectionString = $env:SYNCTOOLS_TEST_MONGO; Database = $database }
-    $snapshot = '{"last_modified": 1684216515, "tow_and_go": [{"link_id": 1, "segment_id": 10}, {"link_id": 2, "segment_id": null}]}'
     $readme = Get-Content -Raw (Join-Path $PSScriptRoot '../../README.md')
 
     # The columns the README lists for a result type: "Result (`Type`...): `A, B, C`".
@@ -30,17 +29,9 @@ BeforeAll {
 AfterAll { Remove-TestMongoDatabase $database, "$($database)_whatif" }
 
 Describe 'README pipelines' {
-    It 'Send-TowAndGoData | Sync-TowAndGoToMongo | Get-SyncStatus shows the run just made' {
-        $status = Send-TowAndGoData -Json $snapshot -Bucket $bucket @S3 | Sync-TowAndGoToMongo @mongo @S3 | Get-SyncStatus
-
-        $status.Job | Should -Be 'Sync-TowAndGoToMongo'
-        $status.LastStatus | Should -Be 'Succeeded'
-        $status.IsHealthy | Should -BeTrue
-    }
-
     It 'exports <Type> to CSV with the columns the README documents, and reads it back' -ForEach @(
-        @{ Type = 'TowAndGoUploadResult'; Run = { Send-TowAndGoData -Json $snapshot -Bucket $bucket @S3 } }
-        @{ Type = 'TowAndGoSyncResult'; Run = { Send-TowAndGoData -Json $snapshot -Bucket $bucket @S3 | Sync-TowAndGoToMongo @mongo @S3 } }
+        @{ Type = 'TowAndGoUploadResult'; Run = { Send-TowAndGoData -Json $TwoLinks -Bucket $bucket @S3 } }
+        @{ Type = 'TowAndGoSyncResult'; Run = { Send-TowAndGoData -Json $TwoLinks -Bucket $bucket @S3 | Sync-TowAndGoToMongo @mongo @S3 } }
         @{ Type = 'SyncStatus'; Run = { Get-SyncStatus -Job Sync-TowAndGoToMongo } }
     ) {
         $csv = Join-Path $TestDrive "$Type.csv"
@@ -56,11 +47,11 @@ Describe 'README pipelines' {
     It 'writes nothing under -WhatIf: no object, no document, no journal entry' {
         $whatIf = "$($database)_whatif"
 
-        $result = Send-TowAndGoData -Json $snapshot -Bucket $bucket -Key whatif.json @S3 -WhatIf
+        $result = Send-TowAndGoData -Json $TwoLinks -Bucket $bucket -Key whatif.json @S3 -WhatIf
 
         $result | Should -BeNullOrEmpty
         (Invoke-WebRequest -Uri "$env:SYNCTOOLS_TEST_S3/$bucket/whatif.json" -SkipHttpErrorCheck).StatusCode | Should -Be 404
-        Send-TowAndGoData -Json $snapshot -Bucket $bucket -Key whatif.json @S3 | Sync-TowAndGoToMongo -MongoConnectionString $env:SYNCTOOLS_TEST_MONGO -Database $whatIf @S3 -WhatIf |
+        Send-TowAndGoData -Json $TwoLinks -Bucket $bucket -Key whatif.json @S3 | Sync-TowAndGoToMongo -MongoConnectionString $env:SYNCTOOLS_TEST_MONGO -Database $whatIf @S3 -WhatIf |
             Should -BeNullOrEmpty
         (Get-SyncStatus -Job Sync-TowAndGoToMongo | Where-Object Target -EQ "$whatIf.links") | Should -BeNullOrEmpty
     }
@@ -101,7 +92,7 @@ exit `$(if (`$Error.Count) { 2 } else { 0 })
         $run = Invoke-JobScript @"
 $settings
 `$ErrorActionPreference = 'Stop'
-Send-TowAndGoData -Json '$snapshot' -Bucket $bucket @s3 | Sync-TowAndGoToMongo -MongoConnectionString '$env:SYNCTOOLS_TEST_MONGO' -Database $database @s3 | Select-Object -ExpandProperty Links
+Send-TowAndGoData -Json '$TwoLinks' -Bucket $bucket @s3 | Sync-TowAndGoToMongo -MongoConnectionString '$env:SYNCTOOLS_TEST_MONGO' -Database $database @s3 | Select-Object -ExpandProperty Links
 "@
         $run.ExitCode | Should -Be 0
         $run.Output.Trim() | Should -Be '2'

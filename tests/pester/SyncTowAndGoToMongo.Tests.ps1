@@ -1,9 +1,8 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestModule.ps1')
     $bucket = New-TestBucket
-    $database = 'pester_' + [guid]::NewGuid().ToString('N').Substring(0, 12)
+    $database = New-TestMongoDatabaseName
     $mongo = @{ MongoConnectionString = $env:SYNCTOOLS_TEST_MONGO; Database = $database }
-    $snapshot = '{"last_modified": 1684216515, "tow_and_go": [{"link_id": 1, "segment_id": 10}, {"link_id": 2, "segment_id": null}]}'
 }
 
 AfterAll { Remove-TestMongoDatabase $database, "$($database)_whatif" }
@@ -12,7 +11,7 @@ Describe 'Send-TowAndGoData | Sync-TowAndGoToMongo' {
     It 'uploads, syncs through the result object, and reports to CSV' {
         $csv = Join-Path $TestDrive 'sync.csv'
 
-        Send-TowAndGoData -Json $snapshot -Bucket $bucket @S3 | Sync-TowAndGoToMongo @mongo @S3 | Export-Csv -Path $csv
+        Send-TowAndGoData -Json $TwoLinks -Bucket $bucket @S3 | Sync-TowAndGoToMongo @mongo @S3 | Export-Csv -Path $csv
 
         $row = Import-Csv -Path $csv
         $row.Job | Should -Be 'Sync-TowAndGoToMongo'
@@ -22,7 +21,7 @@ Describe 'Send-TowAndGoData | Sync-TowAndGoToMongo' {
     }
 
     It 'modifies nothing when the same snapshot runs again' {
-        $result = Send-TowAndGoData -Json $snapshot -Bucket $bucket @S3 | Sync-TowAndGoToMongo @mongo @S3
+        $result = Send-TowAndGoData -Json $TwoLinks -Bucket $bucket @S3 | Sync-TowAndGoToMongo @mongo @S3
         $result.Unchanged | Should -Be 2
         $result.Inserted + $result.Updated | Should -Be 0
     }
@@ -30,7 +29,7 @@ Describe 'Send-TowAndGoData | Sync-TowAndGoToMongo' {
     It 'takes the connection string from MONGODB_URI' {
         $env:MONGODB_URI = $env:SYNCTOOLS_TEST_MONGO
         try {
-            $result = Send-TowAndGoData -Json $snapshot -Bucket $bucket @S3 | Sync-TowAndGoToMongo -Database $database @S3
+            $result = Send-TowAndGoData -Json $TwoLinks -Bucket $bucket @S3 | Sync-TowAndGoToMongo -Database $database @S3
             $result.Unchanged | Should -Be 2
         }
         finally { Remove-Item env:MONGODB_URI }
@@ -43,7 +42,7 @@ Describe 'Send-TowAndGoData | Sync-TowAndGoToMongo' {
     }
 
     It 'writes nothing under -WhatIf' {
-        $result = Send-TowAndGoData -Json $snapshot -Bucket $bucket -Key whatif.json @S3 | Sync-TowAndGoToMongo -Database "$($database)_whatif" -MongoConnectionString $env:SYNCTOOLS_TEST_MONGO -WhatIf @S3
+        $result = Send-TowAndGoData -Json $TwoLinks -Bucket $bucket -Key whatif.json @S3 | Sync-TowAndGoToMongo -Database "$($database)_whatif" -MongoConnectionString $env:SYNCTOOLS_TEST_MONGO -WhatIf @S3
         $result | Should -BeNullOrEmpty
     }
 }

@@ -14,6 +14,9 @@ $S3 = @{
     Credential  = [pscredential]::new('S3RVER', (ConvertTo-SecureString 'S3RVER' -AsPlainText -Force))
 }
 
+# A Tow-and-Go snapshot of two links, one without a segment.
+$TwoLinks = '{"last_modified": 1684216515, "tow_and_go": [{"link_id": 1, "segment_id": 10}, {"link_id": 2, "segment_id": null}]}'
+
 function New-TestBucket {
     # s3rver accepts an anonymous PUT: the test needs no S3 client of its own.
     $name = 'pester-' + [guid]::NewGuid().ToString('N').Substring(0, 12)
@@ -46,6 +49,9 @@ function Invoke-FreshSession([string] $Script) {
         Remove-Item -Recurse -Force $folder
     }
 }
+
+# A database name of the test's own on the test MongoDB-wire server; Remove-TestMongoDatabase drops it after.
+function New-TestMongoDatabaseName { 'pester_' + [guid]::NewGuid().ToString('N').Substring(0, 12) }
 
 function Remove-TestMongoDatabase([string[]] $Name) {
     # Drops what a test created on the test MongoDB-wire server, through the official Node.js driver.
