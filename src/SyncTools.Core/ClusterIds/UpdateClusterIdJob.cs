@@ -107,9 +107,11 @@ public static class UpdateClusterIdJob
             var missing = new List<string>();
             var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             long read = 0, skipped = 0;
-            var cursor = collection.Find(FilterDefinition<BsonDocument>.Empty, new FindOptions { BatchSize = 10_000 }).Project(new BsonDocument("_id", 1)).ToAsyncEnumerable();
-            await foreach (var document in cursor.WithCancellation(cancellationToken).ConfigureAwait(false))
+            // Raw documents: only the _id is decoded, from the reply's own bytes.
+            var cursor = collection.Find(FilterDefinition<BsonDocument>.Empty, new FindOptions { BatchSize = 10_000 }).Project<RawBsonDocument>(new BsonDocument("_id", 1)).ToAsyncEnumerable();
+            await foreach (var raw in cursor.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
+                using var document = raw;
                 read++;
                 var id = ClusterIdText.From(document.GetValue("_id", BsonNull.Value));
                 if (id is null || id.Length > column.MaxLength)

@@ -110,9 +110,11 @@ public static class SyncTowAndGoJob
         long unchanged = 0, scanned = 0;
         var total = await links.EstimatedDocumentCountAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         var activity = $"Comparing with {links.CollectionNamespace}";
-        var cursor = links.Find(FilterDefinition<BsonDocument>.Empty, new FindOptions { BatchSize = 10_000 }).Project(new BsonDocument("segment_id", 1)).ToAsyncEnumerable();
-        await foreach (var document in cursor.WithCancellation(cancellationToken).ConfigureAwait(false))
+        // Raw documents: only _id and segment_id are decoded, from the reply's own bytes.
+        var cursor = links.Find(FilterDefinition<BsonDocument>.Empty, new FindOptions { BatchSize = 10_000 }).Project<RawBsonDocument>(new BsonDocument("segment_id", 1)).ToAsyncEnumerable();
+        await foreach (var raw in cursor.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
+            using var document = raw;
             reporter.Progress(new JobProgress(activity, ++scanned, Math.Max(total, scanned), $"{scanned:N0} documents"));
             if (document["_id"] is not { IsNumeric: true } idValue)
             {
