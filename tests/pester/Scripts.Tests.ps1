@@ -18,10 +18,7 @@ BeforeAll {
 
     # Runs $Script with `pwsh -File` and the module imported; gives its output and exit code.
     function Invoke-JobScript([string] $Script) {
-        $path = Join-Path $TestDrive "job-$([guid]::NewGuid().ToString('N')).ps1"
-        Set-Content -Path $path -Value "Import-Module '$($manifest.FullName)'`n$Script"
-        $exe, $arguments = $FreshPwsh
-        $output = & $exe @arguments -NoProfile -NonInteractive -File $path 2>&1 | Out-String
+        $output = Invoke-FreshSession "Import-Module '$($manifest.FullName)'`n$Script"
         [pscustomobject]@{ Output = $output; ExitCode = $LASTEXITCODE }
     }
 }

@@ -53,10 +53,17 @@ function Invoke-FreshSession([string] $Script) {
 # A database name of the test's own on the test MongoDB-wire server; Remove-TestMongoDatabase drops it after.
 function New-TestMongoDatabaseName { 'pester_' + [guid]::NewGuid().ToString('N').Substring(0, 12) }
 
+# Runs $Body (JavaScript with `c`, a connected client of the official Node.js driver, and `mongodb`, the driver's
+# module) against the test MongoDB-wire server; $Arguments are in `args`. Throws if it fails.
+function Invoke-NodeMongo([string] $Body, [string[]] $Arguments = @()) {
+    $script = "const mongodb = require('node:module').createRequire(process.env.SYNCTOOLS_TEST_NODE_MODULES + '/')('mongodb');" +
+        " const c = new mongodb.MongoClient(process.env.SYNCTOOLS_TEST_MONGO); const args = process.argv.slice(1);" +
+        " (async () => { try { $Body } finally { await c.close(); } })().catch(e => { console.error(e.message); process.exit(1); });"
+    & node -e $script @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "node failed on the test MongoDB server: $Body" }
+}
+
 function Remove-TestMongoDatabase([string[]] $Name) {
-    # Drops what a test created on the test MongoDB-wire server, through the official Node.js driver.
-    $script = "const { MongoClient } = require('node:module').createRequire(process.env.SYNCTOOLS_TEST_NODE_MODULES + '/')('mongodb');" +
-        " const c = new MongoClient(process.env.SYNCTOOLS_TEST_MONGO);" +
-        " (async () => { for (const n of process.argv.slice(1)) await c.db(n).dropDatabase(); await c.close(); })().catch(e => { console.error(e.message); process.exit(1); });"
-    & node -e $script @Name
+    # Drops what a test created on the test MongoDB-wire server.
+    Invoke-NodeMongo 'for (const n of args) await c.db(n).dropDatabase();' $Name
 }

@@ -12,11 +12,7 @@ BeforeAll {
     }
     $mongo = @{ MongoConnectionString = $env:SYNCTOOLS_TEST_MONGO; MongoDatabase = "pester_$suffix" }
     # Seed cluster_trips with the official driver (the reference npm package the services installed).
-    $seed = "const r = require('node:module').createRequire(process.env.SYNCTOOLS_TEST_NODE_MODULES + '/');" +
-        "const { MongoClient, ObjectId } = r('mongodb'); const c = new MongoClient(process.env.SYNCTOOLS_TEST_MONGO);" +
-        "c.db('pester_$suffix').collection('cluster_trips').insertMany([{ _id: new ObjectId('64b7f0c2a1b2c3d4e5f60718') }, { _id: 'route-7' }, { _id: 42 }])" +
-        ".then(() => c.close())"
-    node -e $seed
+    Invoke-NodeMongo "await c.db('pester_$suffix').collection('cluster_trips').insertMany([{ _id: new mongodb.ObjectId('64b7f0c2a1b2c3d4e5f60718') }, { _id: 'route-7' }, { _id: 42 }]);"
 }
 
 AfterAll { Remove-TestMongoDatabase "pester_$suffix" }

@@ -18,6 +18,7 @@ public sealed class MongoEndpoint
     private static readonly ConcurrentDictionary<string, Lazy<MongoClient>> Clients = new(StringComparer.Ordinal);
 
     private readonly string _connectionString;
+    private readonly Range? _password;
     private readonly MongoUrl _url;
 
     /// <exception cref="SyncToolsException">No connection string (and no MONGODB_URI), or one that cannot be used.</exception>
@@ -31,6 +32,7 @@ public sealed class MongoEndpoint
         }
 
         _connectionString = text;
+        _password = Password(text);
         try
         {
             _url = MongoUrl.Create(text);
@@ -38,7 +40,7 @@ public sealed class MongoEndpoint
         catch (Exception e) when (e is MongoConfigurationException or FormatException or ArgumentException)
         {
             // The driver's message may quote the string; the password must not reach the user through it.
-            throw new SyncToolsException($"The MongoDB connection string cannot be used: {Redact(e.Message, text)}", JobErrorCategory.InvalidArgument, "MongoConnectionStringInvalid");
+            throw new SyncToolsException($"The MongoDB connection string cannot be used: {Redact(e.Message)}", JobErrorCategory.InvalidArgument, "MongoConnectionStringInvalid");
         }
     }
 
@@ -58,22 +60,22 @@ public sealed class MongoEndpoint
     }
 
     /// <summary>The connection string as given, with its password masked.</summary>
-    public override string ToString() => Password(_connectionString) is { } at ? _connectionString[..at.Start] + Redaction.Mask + _connectionString[at.End..] : _connectionString;
+    public override string ToString() => _password is { } at ? _connectionString[..at.Start] + Redaction.Mask + _connectionString[at.End..] : _connectionString;
 
     /// <summary>Turns what the driver throws into an error that says where, and what to check.</summary>
     public SyncToolsException Translate(Exception exception, string target)
     {
-        var message = Redact(exception.Message, _connectionString);
         // A refused login arrives wrapped in the connection error of the connection it was opening.
         for (var inner = exception; inner is not null; inner = inner.InnerException)
         {
             if (inner is MongoAuthenticationException)
             {
-                return new($"MongoDB at {this} refused the credentials for {target}: {Redact(inner.Message, _connectionString)} Check the user and password in the connection string (or ${EnvironmentVariable}).",
+                return new($"MongoDB at {this} refused the credentials for {target}: {Redact(inner.Message)} Check the user and password in the connection string (or ${EnvironmentVariable}).",
                     JobErrorCategory.AuthenticationError, "MongoAuthenticationFailed", target, exception);
             }
         }
 
+        var message = Redact(exception.Message);
         return exception switch
         {
             SyncToolsException e => e,
@@ -84,11 +86,11 @@ public sealed class MongoEndpoint
         };
     }
 
-    /// <summary>The password of <paramref name="connectionString"/> masked wherever <paramref name="text"/> quotes it (as written or unescaped).</summary>
-    private static string Redact(string text, string connectionString)
+    /// <summary>The connection string's password masked wherever <paramref name="text"/> quotes it (as written or unescaped).</summary>
+    private string Redact(string text)
     {
-        if (Password(connectionString) is not { } at) return text;
-        var password = connectionString[at];
+        if (_password is not { } at) return text;
+        var password = _connectionString[at];
         return text.Replace(password, Redaction.Mask, StringComparison.Ordinal).Replace(Uri.UnescapeDataString(password), Redaction.Mask, StringComparison.Ordinal);
     }
 

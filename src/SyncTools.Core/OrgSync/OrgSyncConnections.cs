@@ -50,7 +50,7 @@ internal sealed class OrgSyncConnections(OrgSyncOptions options) : IAsyncDisposa
             // A pooled connection keeps its session until reused: the snapshot transaction (and the metadata locks it
             // holds on the source tables) must end here, not when the pool gets round to resetting it.
             try { await ExecuteAsync(_source, "ROLLBACK", CancellationToken.None).ConfigureAwait(false); }
-            catch (Exception e) when (MySqlSource.IsTransient(e)) { MySqlSource.DiscardPooled(_source); }
+            catch (Exception) { MySqlSource.DiscardPooled(_source); } // a session that cannot end its transaction is not pooled again
         }
 
         foreach (var connection in new[] { _source, _target })
