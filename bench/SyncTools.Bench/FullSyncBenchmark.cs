@@ -61,9 +61,9 @@ public static class FullSyncBenchmark
                 await foreach (var page in pager.ReadAsync(pg, null, CancellationToken.None)) read += page.Documents.Count;
             });
 
-            var pages = new List<IReadOnlyList<BsonDocument>>();
+            var pages = new List<IReadOnlyList<RawBsonDocument>>();
             await foreach (var page in pager.ReadAsync(pg, null, CancellationToken.None)) pages.Add(page.Documents);
-            var raw = database.GetCollection<BsonDocument>("raw_insert");
+            var raw = database.GetCollection<RawBsonDocument>("raw_insert");
             var writeOnly = await Measure.OnceAsync(async () =>
             {
                 foreach (var page in pages) await raw.InsertManyAsync(page, new InsertManyOptions { IsOrdered = false });

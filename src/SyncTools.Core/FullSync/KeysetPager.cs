@@ -3,11 +3,13 @@ using Npgsql;
 using SyncTools.Core.Jobs;
 using SyncTools.Core.PostgreSql;
 using MongoDB.Bson;
+using MongoDB.Bson.IO;
 
 namespace SyncTools.Core.FullSync;
 
 /// <summary>One page of the source: its rows as documents (_id = the key), and the key (as text) to read the next page after.</summary>
-public sealed record SourcePage(IReadOnlyList<BsonDocument> Documents, string LastKey);
+/// <param name="Documents">Each row as the bytes of its BSON document, written as it was read (no document graph in between).</param>
+public sealed record SourcePage(IReadOnlyList<RawBsonDocument> Documents, string LastKey);
 
 /// <summary>
 /// Reads a PostgreSQL table page by page in key order (keyset: <c>WHERE key &gt; last ORDER BY key LIMIT n</c>, never
@@ -61,6 +63,13 @@ public sealed class KeysetPager
                 JobErrorCategory.InvalidArgument, "PgKeyNotUnique", $"{schema}.{table}.{key}");
         }
 
+        if (key != "_id" && columns.Any(c => c.Name == "_id"))
+        {
+            throw new SyncToolsException(
+                $"{from} has a column \"_id\" that is not the key {PgIdentifiers.Quote(key)}: its documents' _id is the key, so the column would be lost. Page by \"_id\" (-PrimaryKey _id) or select the table through a view that renames it.",
+                JobErrorCategory.InvalidArgument, "PgIdColumnConflict", $"{schema}.{table}._id");
+        }
+
         return new KeysetPager(columns.Select(PgBsonMapping.For).ToList(), keyColumn, from, string.IsNullOrWhiteSpace(where) ? null : where, pageSize);
     }
 
@@ -93,22 +102,40 @@ public sealed class KeysetPager
                   + $" ORDER BY source.{_quotedKey} LIMIT {_pageSize}";
         await using var command = new NpgsqlCommand(sql, connection);
         if (after is not null) command.Parameters.Add(new() { Value = after });
-        var documents = new List<BsonDocument>();
+        var documents = new List<RawBsonDocument>();
         string? last = null;
+        using var buffer = new MemoryStream();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            var document = new BsonDocument { { "_id", _columns[_keyIndex].ToBson(reader.GetValue(_keyIndex)) } };
-            for (var i = 0; i < _columns.Count; i++)
+            buffer.SetLength(0);
+            using (var writer = new BsonBinaryWriter(buffer))
             {
-                document[_columns[i].Name] = reader.IsDBNull(i) ? BsonNull.Value : _columns[i].ToBson(reader.GetValue(i));
+                WriteRow(writer, reader);
             }
 
-            documents.Add(document);
+            documents.Add(new RawBsonDocument(buffer.ToArray()));
             last = reader.GetString(_columns.Count);
         }
 
         return last is null ? null : new SourcePage(documents, last);
+    }
+
+    /// <summary>The current row as a document: _id (the key), then every column in table order; a column named _id is the key's copy only.</summary>
+    private void WriteRow(IBsonWriter writer, NpgsqlDataReader reader)
+    {
+        writer.WriteStartDocument();
+        writer.WriteName("_id");
+        _columns[_keyIndex].Write(writer, reader.GetValue(_keyIndex));
+        for (var i = 0; i < _columns.Count; i++)
+        {
+            if (_columns[i].Name == "_id") continue;
+            writer.WriteName(_columns[i].Name);
+            if (reader.IsDBNull(i)) writer.WriteNull();
+            else _columns[i].Write(writer, reader.GetValue(i));
+        }
+
+        writer.WriteEndDocument();
     }
 
     /// <summary>Keys in PostgreSQL's text form as the _id values the copy gives them (PostgreSQL parses them).</summary>

@@ -1,13 +1,32 @@
 using System.Text.Json;
 using MongoDB.Bson;
+using MongoDB.Bson.IO;
+using MongoDB.Bson.Serialization;
+using MongoDB.Bson.Serialization.Serializers;
 using SyncTools.Core.PostgreSql;
 
 namespace SyncTools.Core.FullSync;
 
-/// <summary>How one source column is selected and turned into a BSON value.</summary>
+/// <summary>How one source column is selected and written as a BSON value.</summary>
 /// <param name="Projection">The SQL select item (the column, or a cast of it to text).</param>
-/// <param name="ToBson">The non-null value the driver read for <paramref name="Projection"/>, as BSON.</param>
-public sealed record PgColumnMapping(string Name, string Projection, Func<object, BsonValue> ToBson);
+/// <param name="Write">Writes the non-null value the driver read for <paramref name="Projection"/> as the BSON value of the field just named.</param>
+public sealed record PgColumnMapping(string Name, string Projection, Action<IBsonWriter, object> Write)
+{
+    /// <summary>The non-null value as a BSON value (as <see cref="Write"/> writes it).</summary>
+    public BsonValue ToBson(object value)
+    {
+        var holder = new BsonDocument();
+        using (var writer = new BsonDocumentWriter(holder))
+        {
+            writer.WriteStartDocument();
+            writer.WriteName("v");
+            Write(writer, value);
+            writer.WriteEndDocument();
+        }
+
+        return holder[0];
+    }
+}
 
 /// <summary>
 /// PostgreSQL types to BSON. smallint, integer → Int32; bigint → Int64; real, double precision → Double; boolean;
@@ -27,44 +46,59 @@ public static class PgBsonMapping
     {
         var quoted = PgIdentifiers.Quote(column.Name);
         var asText = column.IsArray ? $"{quoted}::text[]" : $"{quoted}::text";
-        Func<object, BsonValue> element = column.TypeName switch
+        Action<IBsonWriter, object> element = column.TypeName switch
         {
-            "numeric" => value => Numeric((string)value),
-            "json" or "jsonb" => value => Json((string)value),
+            "numeric" => Numeric,
+            "json" or "jsonb" => Json,
             _ when column.TypeCategory == 'b' && Native.Contains(column.TypeName) => Scalar,
-            _ => value => new BsonString((string)value),
+            _ => (writer, value) => writer.WriteString((string)value),
         };
         var projection = column.TypeCategory == 'b' && Native.Contains(column.TypeName) ? quoted : asText;
-        return new(column.Name, projection, column.IsArray ? value => Array(value, element) : element);
+        return new(column.Name, projection, column.IsArray ? (writer, value) => Array(writer, value, element) : element);
     }
 
     /// <summary>A value as Npgsql reads the native types above.</summary>
-    private static BsonValue Scalar(object value) => value switch
+    private static void Scalar(IBsonWriter writer, object value)
     {
-        string s => new BsonString(s),
-        int i => new BsonInt32(i),
-        short s => new BsonInt32(s),
-        long l => new BsonInt64(l),
-        double d => new BsonDouble(d),
-        float f => new BsonDouble(f),
-        bool b => b ? BsonBoolean.True : BsonBoolean.False,
-        DateTime at => new BsonDateTime(DateTime.SpecifyKind(at, DateTimeKind.Utc)),
-        DateOnly date => new BsonDateTime(date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc)),
-        Guid g => new BsonBinaryData(g, GuidRepresentation.Standard),
-        byte[] bytes => new BsonBinaryData(bytes),
-        _ => throw new ArgumentException($"A {value.GetType().FullName} has no BSON form here."),
-    };
+        switch (value)
+        {
+            case string s: writer.WriteString(s); break;
+            case int i: writer.WriteInt32(i); break;
+            case short s: writer.WriteInt32(s); break;
+            case long l: writer.WriteInt64(l); break;
+            case double d: writer.WriteDouble(d); break;
+            case float f: writer.WriteDouble(f); break;
+            case bool b: writer.WriteBoolean(b); break;
+            case DateTime at: writer.WriteDateTime(BsonUtils.ToMillisecondsSinceEpoch(DateTime.SpecifyKind(at, DateTimeKind.Utc))); break;
+            case DateOnly date: writer.WriteDateTime(BsonUtils.ToMillisecondsSinceEpoch(date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc))); break;
+            case Guid g: writer.WriteBinaryData(new BsonBinaryData(g, GuidRepresentation.Standard)); break;
+            case byte[] bytes: writer.WriteBytes(bytes); break;
+            default: throw new ArgumentException($"A {value.GetType().FullName} has no BSON form here.");
+        }
+    }
 
-    private static BsonValue Array(object value, Func<object, BsonValue> element) =>
-        new BsonArray(((System.Collections.IEnumerable)value).Cast<object?>().Select(v => v is null or DBNull ? BsonNull.Value : element(v)));
-
-    private static BsonValue Numeric(string text) =>
-        Decimal128.TryParse(text, out var value) ? new BsonDecimal128(value) : new BsonString(text);
-
-    private static BsonValue Json(string text)
+    private static void Array(IBsonWriter writer, object value, Action<IBsonWriter, object> element)
     {
-        using var json = JsonDocument.Parse(text);
-        return FromJson(json.RootElement);
+        writer.WriteStartArray();
+        foreach (var item in (System.Collections.IEnumerable)value)
+        {
+            if (item is null or DBNull) writer.WriteNull();
+            else element(writer, item);
+        }
+
+        writer.WriteEndArray();
+    }
+
+    private static void Numeric(IBsonWriter writer, object text)
+    {
+        if (Decimal128.TryParse((string)text, out var value)) writer.WriteDecimal128(value);
+        else writer.WriteString((string)text);
+    }
+
+    private static void Json(IBsonWriter writer, object text)
+    {
+        using var json = JsonDocument.Parse((string)text);
+        BsonValueSerializer.Instance.Serialize(BsonSerializationContext.CreateRoot(writer), FromJson(json.RootElement));
     }
 
     private static BsonValue FromJson(JsonElement json)

@@ -254,7 +254,7 @@ public static class StartFullSyncJob
         /// <summary>Pages the source into the temporary collection; the next page is read while the previous one is written.</summary>
         private async Task<long> CopyAsync(StartPoint start, TargetLease lease, Stopwatch clock, Stopwatch copyClock, CancellationToken cancellationToken)
         {
-            var temp = database.GetCollection<BsonDocument>(_temp);
+            var temp = database.GetCollection<RawBsonDocument>(_temp);
             var copied = start.Copied;
             (SourcePage Page, Task Write)? writing = null;
             async Task Committed()
@@ -283,13 +283,13 @@ public static class StartFullSyncJob
             return copied;
         }
 
-        private static async Task InsertAsync(IMongoCollection<BsonDocument> temp, IReadOnlyList<BsonDocument> documents, CancellationToken cancellationToken)
+        private static async Task InsertAsync(IMongoCollection<RawBsonDocument> temp, IReadOnlyList<RawBsonDocument> documents, CancellationToken cancellationToken)
         {
             try
             {
                 await temp.InsertManyAsync(documents, new InsertManyOptions { IsOrdered = false }, cancellationToken).ConfigureAwait(false);
             }
-            catch (MongoBulkWriteException<BsonDocument> e) when (e.WriteConcernError is null && e.WriteErrors.All(error => error.Code == 11000))
+            catch (MongoBulkWriteException<RawBsonDocument> e) when (e.WriteConcernError is null && e.WriteErrors.All(error => error.Code == 11000))
             {
                 // Already there: a resumed run re-reads the page whose commit was not recorded.
             }

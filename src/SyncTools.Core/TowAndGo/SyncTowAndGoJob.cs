@@ -110,20 +110,19 @@ public static class SyncTowAndGoJob
         long unchanged = 0, scanned = 0;
         var total = await links.EstimatedDocumentCountAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         var activity = $"Comparing with {links.CollectionNamespace}";
-        // Raw documents: only _id and segment_id are decoded, from the reply's own bytes.
-        var cursor = links.Find(FilterDefinition<BsonDocument>.Empty, new FindOptions { BatchSize = 10_000 }).Project<RawBsonDocument>(new BsonDocument("segment_id", 1)).ToAsyncEnumerable();
-        await foreach (var raw in cursor.WithCancellation(cancellationToken).ConfigureAwait(false))
+        var cursor = links.Find(FilterDefinition<BsonDocument>.Empty, new FindOptions { BatchSize = 10_000 })
+            .Project(new BsonDocumentProjectionDefinition<BsonDocument, StoredLink>(new BsonDocument("segment_id", 1), StoredLink.Serializer)).ToAsyncEnumerable();
+        await foreach (var document in cursor.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            using var document = raw;
-            reporter.Progress(new JobProgress(activity, ++scanned, Math.Max(total, scanned), $"{scanned:N0} documents"));
-            if (document["_id"] is not { IsNumeric: true } idValue)
+            if (++scanned % 1_000 == 0) reporter.Progress(new JobProgress(activity, scanned, Math.Max(total, scanned), $"{scanned:N0} documents"));
+            if (document.Id is not { IsNumeric: true } idValue)
             {
-                reporter.Warning($"{links.CollectionNamespace} holds a document with _id {document["_id"]}, which is not a link id: left alone.");
+                reporter.Warning($"{links.CollectionNamespace} holds a document with _id {document.Id}, which is not a link id: left alone.");
                 continue;
             }
 
             var id = idValue.ToInt64();
-            var segment = document.GetValue("segment_id", BsonNull.Value) is { IsNumeric: true } s ? s.ToInt64() : (long?)null;
+            var segment = document.SegmentId is { IsNumeric: true } s ? s.ToInt64() : (long?)null;
             if (wanted.Remove(id, out var wantedSegment))
             {
                 if (wantedSegment == segment) unchanged++;

@@ -120,4 +120,21 @@ public sealed class KeysetPagerTests : IAsyncLifetime
         Assert.Equal("PgKeyNotFound", key.ErrorId);
         Assert.Contains("\"c\"\"; DROP\"", key.Message);
     }
+
+    [Fact]
+    public async Task A_column_named_id_beside_another_key_is_refused_and_as_the_key_is_written_once()
+    {
+        await Execute("""
+            CREATE TABLE clash (id integer PRIMARY KEY, _id text);
+            CREATE TABLE own (_id integer PRIMARY KEY, v text);
+            INSERT INTO own VALUES (5, 'x');
+            """);
+
+        var clash = await Assert.ThrowsAsync<SyncToolsException>(() => KeysetPager.CreateAsync(_connection, _schema, "clash", null, null, 10, CancellationToken.None));
+        var document = Assert.Single(await ReadAll("own"));
+
+        Assert.Equal(("PgIdColumnConflict", JobErrorCategory.InvalidArgument), (clash.ErrorId, clash.Category));
+        Assert.Contains("\"_id\"", clash.Message);
+        Assert.Equal(new BsonDocument { { "_id", 5 }, { "v", "x" } }, document);
+    }
 }
