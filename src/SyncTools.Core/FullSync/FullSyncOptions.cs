@@ -47,6 +47,12 @@ public sealed record FullSyncOptions
     /// <summary>The logical replication slot; null for $env:SLOTNAME.</summary>
     public string? SlotName { get; init; }
 
+    /// <summary>For a pgoutput slot, the publication it decodes with; null for the slot's own name.</summary>
+    public string? Publication { get; init; }
+
+    /// <summary>Create the publication (for the table alone) when it does not exist.</summary>
+    public bool CreatePublication { get; init; }
+
     public bool CreateRefresherJobs { get; init; }
 
     public string RefresherCollection { get; init; } = DefaultRefresherCollection;

@@ -20,6 +20,7 @@ public sealed record SourcePage(IReadOnlyList<RawBsonDocument> Documents, string
 public sealed class KeysetPager
 {
     private readonly IReadOnlyList<PgColumnMapping> _columns;
+    private readonly IReadOnlyList<PgColumn> _source;
     private readonly int _keyIndex;
     private readonly string _quotedKey;
     private readonly string _keyType;
@@ -27,9 +28,11 @@ public sealed class KeysetPager
     private readonly string? _where;
     private readonly int _pageSize;
 
-    private KeysetPager(IReadOnlyList<PgColumnMapping> columns, PgColumn key, string from, string? where, int pageSize)
+    private KeysetPager(IReadOnlyList<PgColumn> source, PgColumn key, string from, string? where, int pageSize)
     {
-        _columns = columns;
+        _source = source;
+        _columns = source.Select(PgBsonMapping.For).ToList();
+        var columns = _columns;
         _keyIndex = columns.ToList().FindIndex(c => c.Name == key.Name);
         _quotedKey = PgIdentifiers.Quote(key.Name);
         _keyType = key.SqlType;
@@ -40,6 +43,9 @@ public sealed class KeysetPager
 
     /// <summary>The key column's name.</summary>
     public string Key => _columns[_keyIndex].Name;
+
+    /// <summary>The table's columns in order, as the catalogue described them when the pager was made.</summary>
+    public IReadOnlyList<PgColumn> Columns => _source;
 
     /// <summary>"schema"."table", quoted.</summary>
     public string Table => _from;
@@ -70,7 +76,7 @@ public sealed class KeysetPager
                 JobErrorCategory.InvalidArgument, "PgIdColumnConflict", $"{schema}.{table}._id");
         }
 
-        return new KeysetPager(columns.Select(PgBsonMapping.For).ToList(), keyColumn, from, string.IsNullOrWhiteSpace(where) ? null : where, pageSize);
+        return new KeysetPager(columns, keyColumn, from, string.IsNullOrWhiteSpace(where) ? null : where, pageSize);
     }
 
     /// <summary>The rows the filter selects now.</summary>
@@ -108,17 +114,46 @@ public sealed class KeysetPager
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            buffer.SetLength(0);
-            using (var writer = new BsonBinaryWriter(buffer))
-            {
-                WriteRow(writer, reader);
-            }
-
-            documents.Add(new RawBsonDocument(buffer.ToArray()));
+            documents.Add(ReadDocument(reader, buffer));
             last = reader.GetString(_columns.Count);
         }
 
         return last is null ? null : new SourcePage(documents, last);
+    }
+
+    /// <summary>
+    /// Rows given as PostgreSQL's text form of each column (null for NULL), in table column order, as the documents a
+    /// copy would give them: PostgreSQL itself turns each text back into the column's type, then the copy's own
+    /// projection and mapping apply. This is how changes decoded from the WAL become documents.
+    /// </summary>
+    public async Task<IReadOnlyList<RawBsonDocument>> DocumentsFromTextAsync(NpgsqlConnection connection, IReadOnlyList<string?[]> rows, CancellationToken cancellationToken)
+    {
+        var typed = string.Join(", ", _source.Select((c, i) => $"CAST(r.c{i} AS {c.SqlType}) AS {PgIdentifiers.Quote(c.Name)}"));
+        var sql = $"SELECT {string.Join(", ", _columns.Select(c => c.Projection))}, source.{_quotedKey}::text FROM ("
+                  + $"SELECT {typed}, r.o AS \"synctools ordinal\" FROM unnest({string.Join(", ", _source.Select((_, i) => $"${i + 1}::text[]"))}) WITH ORDINALITY"
+                  + $" AS r({string.Join(", ", _source.Select((_, i) => $"c{i}"))}, o)) AS source ORDER BY source.\"synctools ordinal\"";
+        await using var command = new NpgsqlCommand(sql, connection);
+        for (var i = 0; i < _source.Count; i++) command.Parameters.Add(new() { Value = rows.Select(row => row[i]).ToArray() });
+        var documents = new List<RawBsonDocument>(rows.Count);
+        using var buffer = new MemoryStream();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            documents.Add(ReadDocument(reader, buffer));
+        }
+
+        return documents;
+    }
+
+    private RawBsonDocument ReadDocument(NpgsqlDataReader reader, MemoryStream buffer)
+    {
+        buffer.SetLength(0);
+        using (var writer = new BsonBinaryWriter(buffer))
+        {
+            WriteRow(writer, reader);
+        }
+
+        return new RawBsonDocument(buffer.ToArray());
     }
 
     /// <summary>The current row as a document: _id (the key), then every column in table order; a column named _id is the key's copy only.</summary>
@@ -131,8 +166,17 @@ public sealed class KeysetPager
         {
             if (_columns[i].Name == "_id") continue;
             writer.WriteName(_columns[i].Name);
-            if (reader.IsDBNull(i)) writer.WriteNull();
-            else _columns[i].Write(writer, reader.GetValue(i));
+            try
+            {
+                if (reader.IsDBNull(i)) writer.WriteNull();
+                else _columns[i].Write(writer, reader.GetValue(i));
+            }
+            catch (Exception e) when (e is FormatException or ArgumentException or InvalidCastException or OverflowException or System.Text.Json.JsonException)
+            {
+                var key = reader.GetString(_columns.Count);
+                throw new SyncToolsException($"{_from} row {_quotedKey} = {key}: the column {PgIdentifiers.Quote(_columns[i].Name)} has no BSON form here: {e.Message}",
+                    JobErrorCategory.InvalidData, "PgValueNotMappable", $"{_from}.{_columns[i].Name}[{key}]", e);
+            }
         }
 
         writer.WriteEndDocument();

@@ -36,6 +36,22 @@ public static class StartFullSyncJob
             await using var pg = await options.Postgres.OpenAsync(cancellationToken).ConfigureAwait(false);
             var pager = await KeysetPager.CreateAsync(pg, options.Schema, options.Table, options.PrimaryKey, options.Where, options.PageSize, cancellationToken).ConfigureAwait(false);
             var slot = await ReplicationSlot.OpenAsync(pg, slotName, cancellationToken).ConfigureAwait(false);
+            if (slot.Plugin == ReplicationSlot.PgOutputPlugin)
+            {
+                if (options.CreateRefresherJobs)
+                {
+                    throw new SyncToolsException($"-CreateRefresherJobs reads test_decoding slots; '{slot.Name}' is a pgoutput slot, whose changes Start-ChangeSync applies itself.",
+                        JobErrorCategory.InvalidArgument, "FullSyncRefresherJobsNeedTestDecoding", slot.Name);
+                }
+
+                // Before the LSN is taken: the stream carries the table's changes only from the publication's creation.
+                var publication = options.Publication ?? slot.Name;
+                if (!await Publication.EnsureAsync(pg, publication, options.Schema, options.Table, options.CreatePublication, action => reporter.ShouldProcess(source, action), cancellationToken).ConfigureAwait(false))
+                {
+                    return null;
+                }
+            }
+
             var total = await pager.CountAsync(pg, cancellationToken).ConfigureAwait(false);
 
             var databaseName = options.Database ?? options.Mongo.DatabaseName
@@ -64,8 +80,8 @@ public static class StartFullSyncJob
             }
         }
 
-        return options.SlotName ?? (Environment.GetEnvironmentVariable(FullSyncOptions.SlotNameVariable) is { Length: > 0 } slot ? slot
-            : throw new SyncToolsException($"Name the replication slot: -SlotName, or ${FullSyncOptions.SlotNameVariable}.", JobErrorCategory.InvalidArgument, "PgSlotMissing"));
+        return ReplicationSlot.ValidateName(options.SlotName ?? (Environment.GetEnvironmentVariable(FullSyncOptions.SlotNameVariable) is { Length: > 0 } slot ? slot
+            : throw new SyncToolsException($"Name the replication slot: -SlotName, or ${FullSyncOptions.SlotNameVariable}.", JobErrorCategory.InvalidArgument, "PgSlotMissing")));
     }
 
     /// <summary>
@@ -138,7 +154,7 @@ public static class StartFullSyncJob
                 reporter.Warning($"{target} is locked by {holder}: a run now would be refused.");
             }
 
-            var lsn = await slot.LatestLsnAsync(pg, options.Schema, options.Table, cancellationToken).ConfigureAwait(false);
+            var lsn = await slot.LatestLsnAsync(pg, options.Schema, options.Table, options.Publication ?? slot.Name, cancellationToken).ConfigureAwait(false);
             var action = options.Resume
                 ? $"Resume the last run of {_job}: copy the rest of {source} into {_temp}, then replace {target} with it"
                 : $"Copy {total:N0} rows of {source} into {_temp}, then replace {target} with it; change capture to resume after LSN {lsn}";

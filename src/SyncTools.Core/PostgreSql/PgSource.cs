@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Net.Sockets;
 using Npgsql;
+using Npgsql.Replication;
 using SyncTools.Core.Jobs;
 
 namespace SyncTools.Core.PostgreSql;
@@ -64,12 +65,29 @@ public sealed class PgSource
         }
     }
 
+    /// <summary>A connection in logical replication mode, to stream a slot's changes.</summary>
+    public async Task<LogicalReplicationConnection> OpenReplicationAsync(CancellationToken cancellationToken)
+    {
+        var connection = new LogicalReplicationConnection(_builder.ConnectionString);
+        try
+        {
+            await connection.Open(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw Translate(e, ToString());
+        }
+    }
+
     /// <summary>Turns what the driver throws into an error that says where, and what to check.</summary>
     public SyncToolsException Translate(Exception exception, string target) => exception switch
     {
         SyncToolsException e => e,
         PostgresException { SqlState: "28P01" or "28000" } e => new($"PostgreSQL at {this} refused the credentials: {e.MessageText}", JobErrorCategory.AuthenticationError, "PgAuthenticationFailed", target, e),
         PostgresException { SqlState: "42501" } e => new($"PostgreSQL at {this} denied {target}: {e.MessageText}", JobErrorCategory.PermissionDenied, "PgAccessDenied", target, e),
+        PostgresException { SqlState: "55006" } e => new($"PostgreSQL at {this} refused {target}: {e.MessageText} (another consumer is reading the slot; one consumer per slot).", JobErrorCategory.ResourceBusy, "PgSlotInUse", target, e),
         PostgresException { SqlState: "3D000" } e => new($"PostgreSQL at {this} has no database '{Database}'.", JobErrorCategory.ObjectNotFound, "PgDatabaseNotFound", target, e),
         PostgresException { SqlState: "42P01" or "42703" } e => new($"PostgreSQL at {this} failed reading {target}: {e.MessageText} (did the table change during the run?)", JobErrorCategory.ObjectNotFound, "PgObjectNotFound", target, e),
         PostgresException e => new($"PostgreSQL at {this} failed for {target}: {e.MessageText} ({e.SqlState})", JobErrorCategory.ReadError, "PgFailed", target, e),

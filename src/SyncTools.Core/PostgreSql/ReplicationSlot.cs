@@ -8,21 +8,35 @@ namespace SyncTools.Core.PostgreSql;
 public sealed record SlotChange(string Lsn, string Operation, string Key);
 
 /// <summary>
-/// A logical replication slot (test_decoding output), read without consuming it: pending changes are peeked, never
-/// taken, so the change-capture consumer that owns the slot still sees every one of them.
+/// A logical replication slot of the pgoutput plugin (the standard one, which Start-ChangeSync streams) or of
+/// test_decoding, read here without consuming it: pending changes are peeked, never taken, so the change-capture
+/// consumer that owns the slot still sees every one of them.
 /// </summary>
 public sealed class ReplicationSlot
 {
+    public const string PgOutputPlugin = "pgoutput";
+    public const string TestDecodingPlugin = "test_decoding";
+
     private readonly string _name;
     private readonly string _confirmedFlushLsn;
 
-    private ReplicationSlot(string name, string confirmedFlushLsn)
+    private ReplicationSlot(string name, string plugin, string confirmedFlushLsn)
     {
         _name = name;
+        Plugin = plugin;
         _confirmedFlushLsn = confirmedFlushLsn;
     }
 
     public string Name => _name;
+
+    /// <summary>pgoutput or test_decoding.</summary>
+    public string Plugin { get; }
+
+    /// <summary>The name, checked: PostgreSQL allows 1 to 63 lower-case letters, digits and underscores.</summary>
+    /// <exception cref="SyncToolsException">Any other name.</exception>
+    public static string ValidateName(string name) =>
+        System.Text.RegularExpressions.Regex.IsMatch(name, "^[a-z0-9_]{1,63}$") ? name
+            : throw new SyncToolsException($"'{name}' is not a replication slot name: 1 to 63 lower-case letters, digits and underscores.", JobErrorCategory.InvalidArgument, "PgSlotNameInvalid", name);
 
     /// <exception cref="SyncToolsException">No such slot, or one that is physical, of another database or another plugin.</exception>
     public static async Task<ReplicationSlot> OpenAsync(NpgsqlConnection connection, string name, CancellationToken cancellationToken)
@@ -35,26 +49,61 @@ public sealed class ReplicationSlot
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            throw new SyncToolsException($"PostgreSQL has no replication slot '{name}': create it with pg_create_logical_replication_slot('{name}', 'test_decoding') in the table's database, or name another (-SlotName, $env:SLOTNAME).", JobErrorCategory.ObjectNotFound, "PgSlotNotFound", name);
+            throw new SyncToolsException($"PostgreSQL has no replication slot '{name}': create it with pg_create_logical_replication_slot('{name}', 'pgoutput') in the table's database, or name another (-SlotName, $env:SLOTNAME).", JobErrorCategory.ObjectNotFound, "PgSlotNotFound", name);
         }
 
         var (type, plugin, database, current) = (reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3));
         if (type != "logical") throw new SyncToolsException($"The replication slot '{name}' is {type}, not logical: it has no changes to read.", JobErrorCategory.InvalidArgument, "PgSlotNotLogical", name);
         if (database != current) throw new SyncToolsException($"The replication slot '{name}' belongs to the database '{database}', not '{current}' where the table is.", JobErrorCategory.InvalidArgument, "PgSlotOtherDatabase", name);
-        if (plugin != "test_decoding") throw new SyncToolsException($"The replication slot '{name}' decodes with '{plugin}'; SyncTools reads slots of the test_decoding plugin.", JobErrorCategory.InvalidArgument, "PgSlotPluginUnsupported", name);
-        return new ReplicationSlot(name, reader.IsDBNull(4) ? "0/0" : reader.GetString(4));
+        if (plugin is not (PgOutputPlugin or TestDecodingPlugin)) throw new SyncToolsException($"The replication slot '{name}' decodes with '{plugin}'; SyncTools reads slots of the pgoutput or test_decoding plugins.", JobErrorCategory.InvalidArgument, "PgSlotPluginUnsupported", name);
+        return new ReplicationSlot(name, plugin, reader.IsDBNull(4) ? "0/0" : reader.GetString(4));
     }
 
     /// <summary>
     /// The LSN of the last pending change to the table, or, when none is pending, the slot's confirmed position:
     /// change capture resuming after it sees every change the copy that starts now may miss.
     /// </summary>
-    public async Task<string> LatestLsnAsync(NpgsqlConnection connection, string schema, string table, CancellationToken cancellationToken)
+    /// <param name="publication">For a pgoutput slot, the publication it decodes with.</param>
+    public async Task<string> LatestLsnAsync(NpgsqlConnection connection, string schema, string table, string publication, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand($"SELECT max(lsn)::text FROM pg_logical_slot_peek_changes($1, NULL, NULL) WHERE {TableFilter}", connection);
+        var sql = Plugin == PgOutputPlugin
+            ? $"SELECT max(lsn)::text FROM {PgOutputPeek("NULL")} WHERE get_byte(data, 0) IN (73, 85, 68) AND {OfTable}"
+            : $"SELECT max(lsn)::text FROM pg_logical_slot_peek_changes($1, NULL, NULL) WHERE {TableFilter}";
+        await using var command = new NpgsqlCommand(sql, connection);
         AddParameters(command, schema, table);
+        if (Plugin == PgOutputPlugin) command.Parameters.Add(new() { Value = publication });
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string ?? _confirmedFlushLsn;
     }
+
+    /// <summary>
+    /// The table's pending inserts, updates, deletes and truncates in a pgoutput slot, of the transactions streaming after <paramref name="lsn"/>,
+    /// counting at most <paramref name="limit"/> decoded messages (then the counts are a floor).
+    /// </summary>
+    public async Task<(long Inserts, long Updates, long Deletes, long Truncates, bool Partial)> PendingAsync(
+        NpgsqlConnection connection, string schema, string table, string publication, string lsn, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"""
+            SELECT count(*) FILTER (WHERE kind = 73 AND mine), count(*) FILTER (WHERE kind = 85 AND mine), count(*) FILTER (WHERE kind = 68 AND mine),
+                   count(*) FILTER (WHERE kind = 84), COALESCE(bool_or(peeked >= $5), false)
+            FROM (SELECT kind, mine, peeked, min(lsn) FILTER (WHERE kind = 67) OVER (ORDER BY n ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS commit_lsn
+                  FROM (SELECT get_byte(data, 0) AS kind, lsn, {OfTable} AS mine, count(*) OVER () AS peeked, n
+                        FROM {PgOutputPeek("$5")} WITH ORDINALITY AS peek (lsn, xid, data, n)) AS messages) AS changes
+            -- A transaction streams after an LSN when its commit ('C') does.
+            WHERE commit_lsn >= $6::pg_lsn
+            """, connection);
+        AddParameters(command, schema, table);
+        command.Parameters.Add(new() { Value = publication });
+        command.Parameters.Add(new() { Value = limit });
+        command.Parameters.Add(new() { Value = lsn });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetBoolean(4));
+    }
+
+    private static string PgOutputPeek(string limit) => $"pg_logical_slot_peek_binary_changes($1, NULL, {limit}, 'proto_version', '1', 'publication_names', quote_ident($4))";
+
+    // pgoutput's insert, update and delete messages ('I', 'U', 'D') name their table by OID in bytes 2 to 5.
+    private const string OfTable = "substring(data FROM 2 FOR 4) = int4send((quote_ident($2) || '.' || quote_ident($3))::regclass::oid::int4)";
 
     /// <summary>The pending changes to the table after <paramref name="lsn"/>, with the key column's value of each.</summary>
     public async Task<IReadOnlyList<SlotChange>> ChangesAfterAsync(NpgsqlConnection connection, string schema, string table, string key, string lsn, CancellationToken cancellationToken)

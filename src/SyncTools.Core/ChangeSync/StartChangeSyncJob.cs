@@ -1,0 +1,463 @@
+using System.Diagnostics;
+using System.Text;
+using MongoDB.Bson;
+using MongoDB.Driver;
+using Npgsql;
+using LogicalReplicationConnection = Npgsql.Replication.LogicalReplicationConnection;
+using PgOutputConnectionExtensions = Npgsql.Replication.PgOutputConnectionExtensions;
+using Npgsql.Replication.PgOutput;
+using Npgsql.Replication.PgOutput.Messages;
+using NpgsqlTypes;
+using SyncTools.Core.FullSync;
+using SyncTools.Core.Jobs;
+using SyncTools.Core.MongoDb;
+using SyncTools.Core.PostgreSql;
+
+namespace SyncTools.Core.ChangeSync;
+
+/// <summary>
+/// Applies a table's changes from a pgoutput replication slot to the MongoDB collection Start-FullSync filled,
+/// starting after the LSN it published: insert and update replace the document by key (upsert), delete removes it.
+/// Each change's row becomes a document by the full sync's own mapping (PostgreSQL turns the decoded text back into
+/// the column's type). Changes go out in unordered bulk writes of many transactions, split where keys collide so a
+/// key's changes land in commit order; the published LSN and the slot's confirmed position move to a transaction's
+/// end only after MongoDB acknowledged every write up to it. Delivery is at least once and every write idempotent:
+/// a stop at any moment loses nothing, and a re-run re-applies at most what was not yet acknowledged.
+/// </summary>
+public static class StartChangeSyncJob
+{
+    public const string Name = "Start-ChangeSync";
+
+    /// <summary>At most this many decoded messages are peeked to preview a run.</summary>
+    private const int PreviewLimit = 1_000_000;
+
+    /// <returns>The run, or null when the write was declined (-WhatIf, or "no" at -Confirm).</returns>
+    public static async Task<ChangeSyncResult?> RunAsync(ChangeSyncOptions options, IJobReporter reporter, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var runId = Guid.NewGuid();
+        var source = options.SourceName;
+        var slotName = Validate(options);
+        try
+        {
+            await using var pg = await options.Postgres.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var pager = await KeysetPager.CreateAsync(pg, options.Schema, options.Table, options.PrimaryKey, null, 1, cancellationToken).ConfigureAwait(false);
+            var slot = await ReplicationSlot.OpenAsync(pg, slotName, cancellationToken).ConfigureAwait(false);
+            if (slot.Plugin != ReplicationSlot.PgOutputPlugin)
+            {
+                throw new SyncToolsException(
+                    $"Start-ChangeSync streams slots of the pgoutput plugin; '{slot.Name}' decodes with {slot.Plugin}. Create one with pg_create_logical_replication_slot('name', 'pgoutput') and run Start-FullSync with it first.",
+                    JobErrorCategory.InvalidArgument, "PgSlotPluginUnsupported", slot.Name);
+            }
+
+            await CheckReplicaIdentityAsync(pg, options, pager, cancellationToken).ConfigureAwait(false);
+            var databaseName = options.Database ?? options.Mongo.DatabaseName
+                ?? throw new SyncToolsException("Name the MongoDB database: -Database, or a path in the connection string.", JobErrorCategory.InvalidArgument, "MongoDatabaseMissing");
+            var target = $"{databaseName}.{options.Collection}";
+            var database = options.Mongo.Client.GetDatabase(databaseName);
+            var lsnId = $"{slot.Name}:{options.Schema}.{options.Table}";
+            var published = await database.GetCollection<BsonDocument>(options.LsnCollection).Find(new BsonDocument("_id", lsnId)).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+            if (published?.GetValue("lsn", BsonNull.Value) is not BsonString { Value: var fromLsn })
+            {
+                throw new SyncToolsException(
+                    $"No LSN is published for {lsnId} in {databaseName}.{options.LsnCollection}: run Start-FullSync for {source} into {target} with the slot '{slot.Name}' first.",
+                    JobErrorCategory.InvalidOperation, "ChangeSyncNoPublishedLsn", target);
+            }
+
+            var publication = options.Publication ?? slot.Name;
+            if (!await Publication.EnsureAsync(pg, publication, options.Schema, options.Table, options.CreatePublication, action => reporter.ShouldProcess(source, action), cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            var pending = await slot.PendingAsync(pg, options.Schema, options.Table, publication, fromLsn, PreviewLimit, cancellationToken).ConfigureAwait(false);
+            var counts = $"{(pending.Partial ? "at least " : "")}{pending.Inserts:N0} inserts, {pending.Updates:N0} updates, {pending.Deletes:N0} deletes{(pending.Truncates > 0 ? $" and {pending.Truncates:N0} truncates (which stop the run)" : "")} pending";
+            if (!reporter.ShouldProcess(target, $"Apply the changes of {source} after LSN {fromLsn} from slot '{slot.Name}' ({counts}){(options.Follow ? ", then keep following" : "")}"))
+            {
+                return null;
+            }
+
+            var lease = await TargetLease.AcquireAsync(database, target, runId, options.LeaseDuration, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var run = new Run(options, reporter, runId, source, target, database, pg, pager, slot.Name, publication, lsnId, fromLsn, lease);
+                return await run.ExecuteAsync(clock, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                try
+                {
+                    await lease.ReleaseAsync(timeout.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is MongoException or TimeoutException or OperationCanceledException)
+                {
+                    reporter.Warning($"Could not release the lock on {target}; it expires by itself: {options.Mongo.Translate(e, target).Message}");
+                }
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw Translate(options, e, source);
+        }
+    }
+
+    private static string Validate(ChangeSyncOptions options)
+    {
+        if (options.BatchSize is < 1 or > ChangeSyncOptions.MaxBatchSize)
+        {
+            throw new SyncToolsException($"The batch size must be 1 to {ChangeSyncOptions.MaxBatchSize:N0}.", JobErrorCategory.InvalidArgument, "BatchSizeInvalid", options.BatchSize);
+        }
+
+        foreach (var collection in new[] { options.Collection, options.StatisticsCollection, options.LsnCollection })
+        {
+            if (string.IsNullOrEmpty(collection) || collection.Contains('\0') || collection.Contains('$') || collection.StartsWith("system.", StringComparison.Ordinal))
+            {
+                throw new SyncToolsException($"'{collection}' is not a MongoDB collection name a sync may write: non-empty, no '$' or NUL, not system.*.", JobErrorCategory.InvalidArgument, "MongoCollectionInvalid", collection);
+            }
+        }
+
+        return ReplicationSlot.ValidateName(options.SlotName ?? (Environment.GetEnvironmentVariable(FullSyncOptions.SlotNameVariable) is { Length: > 0 } slot ? slot
+            : throw new SyncToolsException($"Name the replication slot: -SlotName, or ${FullSyncOptions.SlotNameVariable}.", JobErrorCategory.InvalidArgument, "PgSlotMissing")));
+    }
+
+    /// <summary>An update or delete names its row by the replica identity: it must hold the key column.</summary>
+    private static async Task CheckReplicaIdentityAsync(NpgsqlConnection pg, ChangeSyncOptions options, KeysetPager pager, CancellationToken cancellationToken)
+    {
+        var (kind, columns) = await PgIdentifiers.ReplicaIdentityAsync(pg, options.Schema, options.Table, cancellationToken).ConfigureAwait(false);
+        if (columns.Contains(pager.Key)) return;
+        var table = pager.Table;
+        var what = kind switch
+        {
+            'n' => "REPLICA IDENTITY NOTHING: its updates and deletes carry no key",
+            'd' => "no primary key holding the key column: its updates and deletes carry no key",
+            _ => $"a replica identity ({string.Join(", ", columns)}) without the key column {PgIdentifiers.Quote(pager.Key)}",
+        };
+        throw new SyncToolsException(
+            $"{table} has {what}. Fix it with ALTER TABLE {table} REPLICA IDENTITY FULL; (or REPLICA IDENTITY USING INDEX on a unique index of {PgIdentifiers.Quote(pager.Key)}).",
+            JobErrorCategory.InvalidArgument, "PgReplicaIdentityUnusable", $"{options.Schema}.{options.Table}");
+    }
+
+    private static SyncToolsException Translate(ChangeSyncOptions options, Exception e, string source) => e switch
+    {
+        SyncToolsException known => known,
+        NpgsqlException => options.Postgres.Translate(e, source),
+        _ => options.Mongo.Translate(e, options.TargetName),
+    };
+
+    /// <summary>A row change waiting for its bulk write: the row's values (by column), and for an upsert the columns the WAL left out.</summary>
+    private sealed record Change(bool IsDelete, string?[] Row, bool[]? Unchanged);
+
+    private sealed class Run(ChangeSyncOptions options, IJobReporter reporter, Guid runId, string source, string target, IMongoDatabase database,
+        NpgsqlConnection pg, KeysetPager pager, string slot, string publication, string lsnId, string fromLsn, TargetLease lease)
+    {
+        private static readonly TimeSpan IdleFlush = TimeSpan.FromMilliseconds(100);
+        private static readonly TimeSpan Housekeeping = TimeSpan.FromSeconds(2);
+
+        private readonly IMongoCollection<RawBsonDocument> _collection = database.GetCollection<RawBsonDocument>(options.Collection);
+        private readonly JobStatistics _statistics = new(database.GetCollection<BsonDocument>(options.StatisticsCollection), options.JobName ?? $"changesync:{target}", runId);
+        private readonly List<Change> _changes = [];
+        private readonly int _keyIndex = pager.Columns.ToList().FindIndex(c => c.Name == pager.Key);
+
+        // Commits whose changes are all in _changes: (changes before the commit's end, the transaction's end LSN, commit time).
+        private readonly List<(int Changes, NpgsqlLogSequenceNumber End, DateTime At)> _commits = [];
+        private LogicalReplicationConnection _replication = null!;
+        private NpgsqlLogSequenceNumber _published = NpgsqlLogSequenceNumber.Parse(fromLsn);
+        private DateTime? _lastApplied;
+        private uint? _relation;
+        private bool _inTransaction;
+        private long _transactionChanges;
+        private long _transactions, _inserted, _updated, _deleted;
+
+        public async Task<ChangeSyncResult> ExecuteAsync(Stopwatch clock, CancellationToken cancellationToken)
+        {
+            var serverEnd = await CurrentWalAsync(cancellationToken).ConfigureAwait(false);
+            await _statistics.StartAsync(new BsonDocument
+            {
+                { "job", Name }, { "source", source }, { "target", target }, { "slot", slot }, { "publication", publication }, { "fromLsn", fromLsn }, { "lsn", fromLsn },
+            }, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                _replication = await options.Postgres.OpenReplicationAsync(cancellationToken).ConfigureAwait(false);
+                await using (_replication.ConfigureAwait(false))
+                {
+                    await StreamAsync(serverEnd, clock, cancellationToken).ConfigureAwait(false);
+                }
+
+                var lagBytes = await LagBytesAsync(cancellationToken).ConfigureAwait(false);
+                var caughtUp = lagBytes == 0 || _replication.LastReceivedLsn >= serverEnd;
+                var lag = caughtUp || _lastApplied is null ? TimeSpan.Zero : DateTime.UtcNow - _lastApplied.Value;
+                await _statistics.UpdateAsync(Counters().Add("status", FullSyncStatus.Finished).Add("finishedAt", DateTime.UtcNow).Add("lagBytes", lagBytes), cancellationToken).ConfigureAwait(false);
+                reporter.Verbose($"{source} -> {target}: {_transactions:N0} transactions applied, LSN {fromLsn} -> {_published}.");
+                return new ChangeSyncResult
+                {
+                    RunId = runId, Slot = slot, Table = source, Collection = target, FromLsn = fromLsn, ToLsn = _published.ToString(),
+                    Transactions = _transactions, Inserted = _inserted, Updated = _updated, Deleted = _deleted,
+                    Lag = lag, LagBytes = lagBytes, Duration = clock.Elapsed,
+                };
+            }
+            catch (Exception e)
+            {
+                var stopped = e is OperationCanceledException;
+                var message = stopped ? "Stopped by the user." : Translate(options, e, source).Message;
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                try
+                {
+                    await _statistics.UpdateAsync(Counters().Add("status", stopped ? FullSyncStatus.Aborted : FullSyncStatus.Failed).Add("error", message).Add("finishedAt", DateTime.UtcNow), timeout.Token).ConfigureAwait(false);
+                }
+                catch (Exception recording) when (recording is MongoException or TimeoutException or OperationCanceledException)
+                {
+                    reporter.Warning($"Could not record the end of the run in {database.DatabaseNamespace}: {options.Mongo.Translate(recording, target).Message}");
+                }
+
+                throw;
+            }
+        }
+
+        private BsonDocument Counters() => new()
+        {
+            { "lsn", _published.ToString() }, { "transactions", _transactions }, { "inserted", _inserted }, { "updated", _updated }, { "deleted", _deleted },
+        };
+
+        /// <summary>Reads the slot from the published LSN, applying as it goes, until caught up with <paramref name="serverEnd"/> (or, with -Follow, until stopped).</summary>
+        private async Task StreamAsync(NpgsqlLogSequenceNumber serverEnd, Stopwatch clock, CancellationToken cancellationToken)
+        {
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var messages = PgOutputConnectionExtensions.StartReplication(_replication, new PgOutputReplicationSlot(slot), new PgOutputReplicationOptions(publication, PgOutputProtocolVersion.V1), stop.Token, _published)
+                .GetAsyncEnumerator(stop.Token);
+            var housekeeping = Stopwatch.StartNew();
+            Task<bool>? next = null;
+            try
+            {
+                while (true)
+                {
+                    next = messages.MoveNextAsync().AsTask();
+                    while (!next.IsCompleted)
+                    {
+                        if (await Task.WhenAny(next, Task.Delay(IdleFlush, cancellationToken)).ConfigureAwait(false) == next) break;
+                        cancellationToken.ThrowIfCancellationRequested();
+                        // Idle: write what has come, and follow the server's position while nothing of the table is open.
+                        await FlushAsync(cancellationToken).ConfigureAwait(false);
+                        if (!_inTransaction && _replication.LastReceivedLsn > _published) await PublishAsync(_replication.LastReceivedLsn, cancellationToken).ConfigureAwait(false);
+                        if (await HousekeepingAsync(housekeeping, clock, serverEnd, cancellationToken).ConfigureAwait(false)) return;
+                    }
+
+                    if (!await next.ConfigureAwait(false)) return; // the server ended the stream
+                    next = null;
+                    await HandleAsync(messages.Current, cancellationToken).ConfigureAwait(false);
+                    if (_changes.Count >= options.BatchSize || (!_inTransaction && housekeeping.Elapsed > Housekeeping))
+                    {
+                        await FlushAsync(cancellationToken).ConfigureAwait(false);
+                        if (await HousekeepingAsync(housekeeping, clock, serverEnd, cancellationToken).ConfigureAwait(false)) return;
+                    }
+                }
+            }
+            finally
+            {
+                // The stream ends by cancellation: settle the read in flight, then close the stream.
+                stop.Cancel();
+                try
+                {
+                    if (next is not null) await next.ConfigureAwait(false);
+                    await messages.DisposeAsync().ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is OperationCanceledException || (stop.IsCancellationRequested && e is NpgsqlException))
+                {
+                    // Cancelled as asked.
+                }
+            }
+        }
+
+        /// <summary>Renews the lease, records progress, and says whether to stop: caught up (without -Follow), out of time, or asked to.</summary>
+        private async Task<bool> HousekeepingAsync(Stopwatch since, Stopwatch clock, NpgsqlLogSequenceNumber serverEnd, CancellationToken cancellationToken)
+        {
+            var caughtUp = !options.Follow && !_inTransaction && _changes.Count == 0 && _replication.LastReceivedLsn >= serverEnd;
+            if (!caughtUp && since.Elapsed < Housekeeping) return false;
+            since.Restart();
+            await lease.RenewAsync(cancellationToken).ConfigureAwait(false);
+            var lagBytes = await LagBytesAsync(cancellationToken).ConfigureAwait(false);
+            var abortRequested = await _statistics.UpdateAsync(Counters().Add("lagBytes", lagBytes), cancellationToken).ConfigureAwait(false);
+            var activity = $"Applying the changes of {source} to {target}";
+            var status = $"{_transactions:N0} transactions, LSN {_published}, {lagBytes:N0} bytes behind";
+            reporter.Progress(options.Follow
+                ? new JobProgress(activity, _transactions, null, status)
+                : new JobProgress(activity, Math.Min((long)(ulong)_replication.LastReceivedLsn, (long)(ulong)serverEnd) - (long)(ulong)NpgsqlLogSequenceNumber.Parse(fromLsn),
+                    Math.Max(1, (long)(ulong)serverEnd - (long)(ulong)NpgsqlLogSequenceNumber.Parse(fromLsn)), status));
+            if (abortRequested) reporter.Verbose($"{target}: stopping, as asked (abortRequested).");
+            else if (clock.Elapsed > options.MaxDuration) reporter.Verbose($"{target}: stopping at the time limit ({options.MaxDuration}).");
+            return caughtUp || abortRequested || clock.Elapsed > options.MaxDuration;
+        }
+
+        private async Task HandleAsync(PgOutputReplicationMessage message, CancellationToken cancellationToken)
+        {
+            switch (message)
+            {
+                case BeginMessage:
+                    _inTransaction = true;
+                    _transactionChanges = 0;
+                    break;
+                case RelationMessage relation when relation.Namespace == options.Schema && relation.RelationName == options.Table:
+                    CheckColumns(relation);
+                    _relation = relation.RelationId;
+                    break;
+                case InsertMessage insert when insert.Relation.RelationId == _relation:
+                    var inserted = await ReadAsync(insert.NewRow, cancellationToken).ConfigureAwait(false);
+                    Add(new Change(false, inserted.Row, inserted.Unchanged));
+                    break;
+                case IndexUpdateMessage update when update.Relation.RelationId == _relation:
+                    await UpdateAsync(await ReadAsync(update.Key, cancellationToken).ConfigureAwait(false), update.NewRow, cancellationToken).ConfigureAwait(false);
+                    break;
+                case FullUpdateMessage update when update.Relation.RelationId == _relation:
+                    await UpdateAsync(await ReadAsync(update.OldRow, cancellationToken).ConfigureAwait(false), update.NewRow, cancellationToken).ConfigureAwait(false);
+                    break;
+                case UpdateMessage update when update.Relation.RelationId == _relation:
+                    await UpdateAsync(null, update.NewRow, cancellationToken).ConfigureAwait(false);
+                    break;
+                case KeyDeleteMessage delete when delete.Relation.RelationId == _relation:
+                    Add(new Change(true, (await ReadAsync(delete.Key, cancellationToken).ConfigureAwait(false)).Row, null));
+                    break;
+                case FullDeleteMessage delete when delete.Relation.RelationId == _relation:
+                    Add(new Change(true, (await ReadAsync(delete.OldRow, cancellationToken).ConfigureAwait(false)).Row, null));
+                    break;
+                case TruncateMessage truncate when truncate.Relations.Any(r => r.RelationId == _relation):
+                    await FlushAsync(cancellationToken).ConfigureAwait(false);
+                    throw new SyncToolsException(
+                        $"{source} was truncated (at LSN {truncate.WalStart}): {target} still holds its documents, and the changes before are applied up to LSN {_published}. Run Start-FullSync to copy the table anew.",
+                        JobErrorCategory.InvalidData, "ChangeSyncTruncated", source);
+                case CommitMessage commit:
+                    _inTransaction = false;
+                    if (_transactionChanges > 0) _transactions++;
+                    _commits.Add((_changes.Count, commit.TransactionEndLsn, commit.TransactionCommitTimestamp));
+                    break;
+            }
+        }
+
+        private void Add(Change change)
+        {
+            _changes.Add(change);
+            _transactionChanges++;
+        }
+
+        /// <summary>An update: a new key (the old one from the old row or key, when it differs) deletes the old document first.</summary>
+        private async Task UpdateAsync((string?[] Row, bool[]? Unchanged)? old, ReplicationTuple newRow, CancellationToken cancellationToken)
+        {
+            var row = await ReadAsync(newRow, cancellationToken).ConfigureAwait(false);
+            if (old is { } before && before.Row[_keyIndex] != row.Row[_keyIndex]) Add(new Change(true, before.Row, null));
+            Add(new Change(false, row.Row, row.Unchanged));
+        }
+
+        private async Task<(string?[] Row, bool[]? Unchanged)> ReadAsync(ReplicationTuple tuple, CancellationToken cancellationToken)
+        {
+            var row = new string?[pager.Columns.Count];
+            bool[]? unchanged = null;
+            var i = 0;
+            await foreach (var value in tuple.ConfigureAwait(false))
+            {
+                switch (value.Kind)
+                {
+                    case TupleDataKind.TextValue: row[i] = await value.Get<string>(cancellationToken).ConfigureAwait(false); break;
+                    case TupleDataKind.UnchangedToastedValue: (unchanged ??= new bool[row.Length])[i] = true; break;
+                }
+
+                i++;
+            }
+
+            return (row, unchanged);
+        }
+
+        /// <summary>The table as the stream describes it must be the table the run read from the catalogue.</summary>
+        private void CheckColumns(RelationMessage relation)
+        {
+            var streamed = relation.Columns.Select(c => $"{c.ColumnName} ({c.DataTypeId}, {c.TypeModifier})").ToList();
+            var known = pager.Columns.Select(c => $"{c.Name} ({c.TypeOid}, {c.TypeModifier})").ToList();
+            if (streamed.SequenceEqual(known)) return;
+            throw new SyncToolsException(
+                $"The columns of {source} changed (at LSN {relation.WalStart}): now {string.Join(", ", streamed)}, where the run started with {string.Join(", ", known)} (name (type OID, modifier)). "
+                + $"Changes are applied up to LSN {_published}. Run Start-FullSync to copy the table as it is now.",
+                JobErrorCategory.InvalidData, "ChangeSyncTableChanged", source);
+        }
+
+        /// <summary>Writes every change so far, then publishes the end of the last transaction wholly written.</summary>
+        private async Task FlushAsync(CancellationToken cancellationToken)
+        {
+            if (_changes.Count == 0) return;
+            var documents = await pager.DocumentsFromTextAsync(pg, _changes.Select(c => c.Row).ToList(), cancellationToken).ConfigureAwait(false);
+            var bulk = new List<WriteModel<RawBsonDocument>>();
+            var keys = new HashSet<BsonValue>();
+            for (var i = 0; i < _changes.Count; i++)
+            {
+                var id = documents[i]["_id"];
+                if (!keys.Add(id))
+                {
+                    // The same key again: its earlier change must be acknowledged first, so that the two land in order.
+                    await WriteAsync(bulk, cancellationToken).ConfigureAwait(false);
+                    keys.Clear();
+                    keys.Add(id);
+                }
+
+                bulk.Add(Model(_changes[i], documents[i], id));
+            }
+
+            await WriteAsync(bulk, cancellationToken).ConfigureAwait(false);
+            var done = _commits.Count > 0 ? _commits[^1] : default((int, NpgsqlLogSequenceNumber, DateTime)?);
+            _changes.Clear();
+            _commits.Clear();
+            if (done is { } last)
+            {
+                _lastApplied = last.Item3;
+                await PublishAsync(last.Item2, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        private WriteModel<RawBsonDocument> Model(Change change, RawBsonDocument document, BsonValue id)
+        {
+            var filter = new BsonDocumentFilterDefinition<RawBsonDocument>(new BsonDocument("_id", id));
+            if (change.IsDelete) return new DeleteOneModel<RawBsonDocument>(filter);
+            if (change.Unchanged is null) return new ReplaceOneModel<RawBsonDocument>(filter, document) { IsUpsert = true };
+            // The WAL left unchanged TOAST values out: set the columns it carried, keep the stored ones.
+            var fields = new BsonDocument(document.Where(e => e.Name != "_id" && pager.Columns.ToList().FindIndex(c => c.Name == e.Name) is var at && (at < 0 || !change.Unchanged[at])));
+            return new UpdateOneModel<RawBsonDocument>(filter, new BsonDocument("$set", fields)) { IsUpsert = true };
+        }
+
+        private async Task WriteAsync(List<WriteModel<RawBsonDocument>> bulk, CancellationToken cancellationToken)
+        {
+            if (bulk.Count == 0) return;
+            var result = await _collection.BulkWriteAsync(bulk, new BulkWriteOptions { IsOrdered = false }, cancellationToken).ConfigureAwait(false);
+            _inserted += result.Upserts.Count;
+            _updated += result.MatchedCount;
+            _deleted += result.DeletedCount;
+            bulk.Clear();
+        }
+
+        /// <summary>Moves the published LSN and the slot's confirmed position: everything before <paramref name="lsn"/> is in the collection.</summary>
+        private async Task PublishAsync(NpgsqlLogSequenceNumber lsn, CancellationToken cancellationToken)
+        {
+            if (lsn <= _published) return;
+            var text = lsn.ToString();
+            await database.GetCollection<BsonDocument>(options.LsnCollection).UpdateOneAsync(
+                new BsonDocument("_id", lsnId),
+                new BsonDocument("$set", new BsonDocument
+                {
+                    { "lsn", text }, { "lsnBase64", Convert.ToBase64String(Encoding.ASCII.GetBytes(text)) },
+                    { "appliedBy", Name }, { "appliedRunId", runId.ToString() }, { "appliedAt", DateTime.UtcNow },
+                }),
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+            _published = lsn;
+            _replication.SetReplicationStatus(lsn);
+            await _replication.SendStatusUpdate(cancellationToken).ConfigureAwait(false);
+        }
+
+        private async Task<NpgsqlLogSequenceNumber> CurrentWalAsync(CancellationToken cancellationToken)
+        {
+            await using var command = new NpgsqlCommand("SELECT pg_current_wal_lsn()", pg);
+            return (NpgsqlLogSequenceNumber)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+
+        private async Task<long> LagBytesAsync(CancellationToken cancellationToken)
+        {
+            await using var command = new NpgsqlCommand("SELECT greatest(pg_current_wal_lsn() - $1::pg_lsn, 0)::bigint", pg);
+            command.Parameters.Add(new() { Value = _published.ToString() });
+            return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+    }
+}
