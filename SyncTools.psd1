@@ -15,6 +15,7 @@
         'Invoke-OrgSync'
         'Update-ClusterId'
         'Start-FullSync'
+        'Start-ChangeSync'
         'Get-SyncStatus'
     )
     FunctionsToExport    = @()

@@ -28,7 +28,7 @@ AfterAll { Remove-TestMongoDatabase pester_isolation }
 
 Describe 'Get-Help' {
     It 'shows <_> with a synopsis, a description, examples and every parameter described' -ForEach @(
-        'Send-TowAndGoData', 'Sync-TowAndGoToMongo', 'Invoke-OrgSync', 'Update-ClusterId', 'Start-FullSync', 'Get-SyncStatus'
+        'Send-TowAndGoData', 'Sync-TowAndGoToMongo', 'Invoke-OrgSync', 'Update-ClusterId', 'Start-FullSync', 'Start-ChangeSync', 'Get-SyncStatus'
     ) {
         $help = Get-Help $_ -Full
         $help.Synopsis | Should -Not -BeNullOrEmpty
@@ -146,7 +146,7 @@ Publish-PSResource -Path (Get-Module SyncTools).ModuleBase -Repository Published
             $out | Should -Match "found $([regex]::Escape($data.ModuleVersion)) cmdlets=$((@($commands.Name | Sort-Object) -join ',') -replace '-', '\-')"
             $out | Should -Match 'licence file True'
             $out | Should -Match "repositories in $([regex]::Escape($home_))"
-            $out | Should -Match "imported 6 from $([regex]::Escape($home_)).*SyncTools[/\\]$([regex]::Escape($data.ModuleVersion))"
+            $out | Should -Match "imported $($commands.Count) from $([regex]::Escape($home_)).*SyncTools[/\\]$([regex]::Escape($data.ModuleVersion))"
             $out | Should -Match "published SyncTools\.$([regex]::Escape($data.ModuleVersion))\.nupkg"
         }
         finally {
@@ -155,7 +155,7 @@ Publish-PSResource -Path (Get-Module SyncTools).ModuleBase -Repository Published
         }
     }
 
-    It 'imports from where it was unpacked and exports the six cmdlets' {
+    It 'imports from where it was unpacked and exports every cmdlet' {
         $out = Invoke-FreshSession @"
 Import-Module '$unpacked/SyncTools.psd1'
 (Get-Command -Module SyncTools).Name -join ','

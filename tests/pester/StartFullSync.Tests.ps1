@@ -2,21 +2,13 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'TestModule.ps1')
     $suffix = [guid]::NewGuid().ToString('N').Substring(0, 12)
     $schema = "pester_$suffix"
-    $parts = ConvertFrom-StringData ($env:SYNCTOOLS_TEST_PG -replace ';', "`n")
-    $psql = (Get-Command psql -ErrorAction SilentlyContinue).Source ?? '/usr/lib/postgresql/15/bin/psql'
-    function Invoke-Psql([string] $Sql) {
-        $env:PGPASSWORD = $parts.Password
-        & $psql -h $parts.Host -p $parts.Port -U $parts.Username -d $parts.Database -v ON_ERROR_STOP=1 -q -c $Sql
-        Remove-Item env:PGPASSWORD
-        if ($LASTEXITCODE -ne 0) { throw "psql failed: $Sql" }
-    }
     Invoke-Psql "CREATE SCHEMA $schema; CREATE TABLE $schema.sims (iccid bigint PRIMARY KEY, status text, attrs jsonb); INSERT INTO $schema.sims SELECT i, CASE WHEN i % 4 = 0 THEN 'deleted' ELSE 'active' END, jsonb_build_object('n', i) FROM generate_series(1, 500) i"
     Invoke-Psql "SELECT pg_create_logical_replication_slot('$schema', 'test_decoding')"
     $pg = @{
-        Server           = $parts.Host
-        Port             = [int]$parts.Port
-        Credential       = [pscredential]::new($parts.Username, (ConvertTo-SecureString $parts.Password -AsPlainText -Force))
-        PostgresDatabase = $parts.Database
+        Server           = $PgParts.Host
+        Port             = [int]$PgParts.Port
+        Credential       = [pscredential]::new($PgParts.Username, (ConvertTo-SecureString $PgParts.Password -AsPlainText -Force))
+        PostgresDatabase = $PgParts.Database
         Schema           = $schema
         SlotName         = $schema
     }

@@ -14,6 +14,16 @@ $S3 = @{
     Credential  = [pscredential]::new('S3RVER', (ConvertTo-SecureString 'S3RVER' -AsPlainText -Force))
 }
 
+# The test PostgreSQL's connection parts, and psql against it (the server's own client, found beside it when not on PATH).
+$PgParts = ConvertFrom-StringData (($env:SYNCTOOLS_TEST_PG ?? '') -replace ';', "`n")
+$Psql = (Get-Command psql -ErrorAction SilentlyContinue).Source ?? '/usr/lib/postgresql/15/bin/psql'
+function Invoke-Psql([string] $Sql) {
+    $env:PGPASSWORD = $PgParts.Password
+    & $Psql -h $PgParts.Host -p $PgParts.Port -U $PgParts.Username -d $PgParts.Database -v ON_ERROR_STOP=1 -q -c $Sql
+    Remove-Item env:PGPASSWORD
+    if ($LASTEXITCODE -ne 0) { throw "psql failed: $Sql" }
+}
+
 # A Tow-and-Go snapshot of two links, one without a segment.
 $TwoLinks = '{"last_modified": 1684216515, "tow_and_go": [{"link_id": 1, "segment_id": 10}, {"link_id": 2, "segment_id": null}]}'
 
