@@ -7,7 +7,7 @@ namespace SyncTools.PowerShell;
 /// <summary>The last run, last success and health of each job and target in the run journal.</summary>
 /// <remarks>
 /// <para>Reads the run journal (see about_SyncTools) and writes one status per job and target: the last run, its status and counts, the last success, and whether it is healthy. A target is unhealthy when its last run failed or was aborted, or when it has had no success for longer than -MaxAge; Reason says why in words a person can act on.</para>
-/// <para>-Live also counts each target and its source now, over the same connection parameters as the jobs (MongoDB, MySQL, PostgreSQL), and a target holding fewer rows than its source is unhealthy. Job and RunId bind by property name from any SyncTools result, so a job piped into Get-SyncStatus reports that run's target.</para>
+/// <para>-Live also counts each target and its source now, over the same connection parameters as the jobs (MongoDB, MySQL, PostgreSQL), and a target holding fewer rows than its source is unhealthy. For Start-ChangeSync it also reads the replication slot: Lag (how long change capture has not caught up), LagBytes and RetainedWalBytes; it is unhealthy when the slot is gone, when it is further behind than -MaxLag, or when nothing reads the slot and it holds back more than -MaxRetainedWalBytes of WAL. Job and RunId bind by property name from any SyncTools result, so a job piped into Get-SyncStatus reports that run's target.</para>
 /// </remarks>
 /// <example title="Health of every job">
 /// <code>
@@ -46,6 +46,15 @@ public sealed class GetSyncStatusCommand : DatabaseCmdletBase
     [Parameter]
     public TimeSpan MaxAge { get; set; } = SyncStatusOptions.DefaultMaxAge;
 
+    /// <summary>With -Live: a change sync further behind than this is unhealthy; default one hour.</summary>
+    [Parameter]
+    public TimeSpan MaxLag { get; set; } = SyncStatusOptions.DefaultMaxLag;
+
+    /// <summary>With -Live: a change sync's slot that nothing reads and that holds back more WAL than this many bytes is unhealthy; default 1 GiB.</summary>
+    [Parameter]
+    [ValidateRange(0, long.MaxValue)]
+    public long MaxRetainedWalBytes { get; set; } = SyncStatusOptions.DefaultMaxRetainedWalBytes;
+
     /// <summary>Only what is unhealthy: for alerting in a runbook.</summary>
     [Parameter]
     public SwitchParameter Unhealthy { get; set; }
@@ -57,14 +66,14 @@ public sealed class GetSyncStatusCommand : DatabaseCmdletBase
     [Parameter]
     public SwitchParameter Live { get; set; }
 
-    /// <summary>The PostgreSQL server for Start-FullSync's live counts; default from PGHOST, PGPORT, PGUSER, PGPASSWORD when PGHOST is set.</summary>
+    /// <summary>The PostgreSQL server for Start-FullSync's and Start-ChangeSync's live counts and slots; default from PGHOST, PGPORT, PGUSER, PGPASSWORD when PGHOST is set.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? PostgresConnectionString { get; set; }
 
     protected override void ProcessInput()
     {
-        var options = new SyncStatusOptions { Job = Job, RunId = RunId, MaxAge = MaxAge, UnhealthyOnly = Unhealthy, Live = Live ? Connections() : null };
+        var options = new SyncStatusOptions { Job = Job, RunId = RunId, MaxAge = MaxAge, MaxLag = MaxLag, MaxRetainedWalBytes = MaxRetainedWalBytes, UnhealthyOnly = Unhealthy, Live = Live ? Connections() : null };
         var journal = Journal;
         foreach (var status in RunJob((reporter, token) => SyncStatusQuery.RunAsync(options, journal, reporter, token)))
         {

@@ -5,17 +5,6 @@ BeforeAll {
     $bucket = New-TestBucket
     $database = New-TestMongoDatabaseName
     $mongo = @{ MongoConnectionString = $env:SYNCTOOLS_TEST_MONGO; Database = $database }
-    $readme = Get-Content -Raw (Join-Path $PSScriptRoot '../../README.md')
-
-    # The columns the README lists for a result type: "Result (`Type`...): `A, B, C`".
-    function Get-DocumentedColumn([string] $Type) {
-        $match = [regex]::Match($readme, "Result \(``$Type``\)[^``]*``([^``]+)``")
-        if (-not $match.Success) { throw "The README documents no columns for $Type." }
-        $match.Groups[1].Value -split ',\s*' | ForEach-Object Trim
-    }
-
-    function Get-CsvColumn([string] $Path) { (Get-Content -Path $Path -TotalCount 1) -split ',' | ForEach-Object { $_.Trim('"') } }
-
     # Runs $Script with `pwsh -File` and the module imported; gives its output and exit code.
     function Invoke-JobScript([string] $Script) {
         $output = Invoke-FreshSession "Import-Module '$($manifest.FullName)'`n$Script"

@@ -69,6 +69,7 @@ Start-ChangeSync @job -Follow -MaxDuration (New-TimeSpan -Seconds 6) | Export-Cs
         $writer | Wait-Job | Remove-Job
 
         $LASTEXITCODE | Should -Be 0 -Because $output
+        Get-CsvColumn $csv | Should -Be (Get-DocumentedColumn ChangeSyncResult)
         $row = Import-Csv -Path $csv
         $row.Inserted | Should -Be '1'
         $row.Lag | Should -Be '00:00:00'

@@ -24,6 +24,16 @@ function Invoke-Psql([string] $Sql) {
     if ($LASTEXITCODE -ne 0) { throw "psql failed: $Sql" }
 }
 
+# The columns the README lists for a result type: "Result (`Type`...): `A, B, C`".
+function Get-DocumentedColumn([string] $Type) {
+    $readme = Get-Content -Raw (Join-Path $PSScriptRoot '../../README.md')
+    $match = [regex]::Match($readme, "Result \(``$Type``\)[^``]*``([^``]+)``")
+    if (-not $match.Success) { throw "The README documents no columns for $Type." }
+    $match.Groups[1].Value -split ',\s*' | ForEach-Object Trim
+}
+
+function Get-CsvColumn([string] $Path) { (Get-Content -Path $Path -TotalCount 1) -split ',' | ForEach-Object { $_.Trim('"') } }
+
 # A Tow-and-Go snapshot of two links, one without a segment.
 $TwoLinks = '{"last_modified": 1684216515, "tow_and_go": [{"link_id": 1, "segment_id": 10}, {"link_id": 2, "segment_id": null}]}'
 

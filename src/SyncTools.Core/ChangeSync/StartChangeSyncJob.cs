@@ -102,6 +102,55 @@ public static class StartChangeSyncJob
         }
     }
 
+    /// <summary>
+    /// The slot of a change sync's target now: the slot its statistics name (null when no run with the default job
+    /// name is recorded), whether a consumer is reading it, the WAL bytes between the server's position and the slot's
+    /// confirmed one (lag) and its restart point (retained), and when the published LSN last moved.
+    /// </summary>
+    /// <param name="source">"database.schema.table", as the result and the journal name it.</param>
+    /// <param name="target">"database.collection".</param>
+    public static async Task<SlotHealth?> SlotHealthAsync(PgSource postgres, MongoEndpoint mongo, string source, string target, CancellationToken cancellationToken)
+    {
+        var dot = target.IndexOf('.');
+        var parts = source.Split('.', 3);
+        if (dot < 1 || parts.Length < 3) return null;
+        BsonDocument? statistics, published;
+        try
+        {
+            var database = mongo.Client.GetDatabase(target[..dot]);
+            statistics = await database.GetCollection<BsonDocument>(FullSyncOptions.DefaultStatisticsCollection)
+                .Find(new BsonDocument("_id", $"changesync:{target}")).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+            if (statistics?.GetValue("slot", BsonNull.Value) is not BsonString { Value: var name }) return null;
+            published = await database.GetCollection<BsonDocument>(FullSyncOptions.DefaultLsnCollection)
+                .Find(new BsonDocument("_id", $"{name}:{parts[1]}.{parts[2]}")).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw mongo.Translate(e, target);
+        }
+
+        var slot = statistics["slot"].AsString;
+        var appliedAt = published?.GetValue("appliedAt", BsonNull.Value) is BsonDateTime at ? at.ToUniversalTime() : (DateTime?)null;
+        var pg = postgres.WithDatabase(parts[0]);
+        try
+        {
+            await using var connection = await pg.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand("""
+                SELECT active, greatest(pg_current_wal_lsn() - confirmed_flush_lsn, 0)::bigint, greatest(pg_current_wal_lsn() - restart_lsn, 0)::bigint
+                FROM pg_replication_slots WHERE slot_name = $1
+                """, connection);
+            command.Parameters.Add(new() { Value = slot });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+                ? new SlotHealth(slot, true, reader.GetBoolean(0), reader.GetInt64(1), reader.GetInt64(2), appliedAt)
+                : new SlotHealth(slot, false, false, 0, 0, appliedAt);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw pg.Translate(e, source);
+        }
+    }
+
     private static string Validate(ChangeSyncOptions options)
     {
         if (options.BatchSize is < 1 or > ChangeSyncOptions.MaxBatchSize)
@@ -144,6 +193,14 @@ public static class StartChangeSyncJob
         NpgsqlException => options.Postgres.Translate(e, source),
         _ => options.Mongo.Translate(e, options.TargetName),
     };
+
+    /// <summary>A change sync's slot as the server sees it now.</summary>
+    /// <param name="Exists">False when the slot is gone (then nothing else is known).</param>
+    /// <param name="Active">A consumer is reading it.</param>
+    /// <param name="LagBytes">WAL between the server's position and the slot's confirmed one.</param>
+    /// <param name="RetainedBytes">WAL the server keeps for the slot (from its restart point).</param>
+    /// <param name="AppliedAt">When the published LSN last moved.</param>
+    public sealed record SlotHealth(string Slot, bool Exists, bool Active, long LagBytes, long RetainedBytes, DateTime? AppliedAt);
 
     /// <summary>A row change waiting for its bulk write: the row's values (by column), and for an upsert the columns the WAL left out.</summary>
     private sealed record Change(bool IsDelete, string?[] Row, bool[]? Unchanged);

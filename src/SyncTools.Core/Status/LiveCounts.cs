@@ -1,5 +1,6 @@
 using MongoDB.Bson;
 using MongoDB.Driver;
+using SyncTools.Core.ChangeSync;
 using SyncTools.Core.ClusterIds;
 using SyncTools.Core.FullSync;
 using SyncTools.Core.Jobs;
@@ -18,8 +19,8 @@ public sealed record LiveConnections(MongoEndpoint? Mongo, MySqlSource? MySql, P
 /// Source and target counts of a job's last target, read live: for Sync-TowAndGoToMongo the links of the snapshot
 /// applied last (its sync_state) and the link documents in the collection; for Update-ClusterId the MongoDB documents
 /// and the distinct ids in the MySQL column; for Invoke-OrgSync the four tables on the -MySqlConnectionString
-/// server (see <see cref="OrgSyncJob.LiveCountsAsync"/>); for Start-FullSync the source table under the run's filter
-/// and the collection (see <see cref="StartFullSyncJob.LiveCountsAsync"/>).
+/// server (see <see cref="OrgSyncJob.LiveCountsAsync"/>); for Start-FullSync and Start-ChangeSync the source table under
+/// the last full sync's filter and the collection (see <see cref="StartFullSyncJob.LiveCountsAsync"/>).
 /// </summary>
 public static class LiveCounts
 {
@@ -68,7 +69,7 @@ public static class LiveCounts
             case OrgSyncJob.Name when connections.MySql is { } mysql && last.Source is { } source:
                 return await OrgSyncJob.LiveCountsAsync(mysql, DatabaseOf(source), DatabaseOf(last.Target), cancellationToken).ConfigureAwait(false);
 
-            case StartFullSyncJob.Name when connections.Postgres is { } postgres && connections.Mongo is { } mongo && last.Source is { } source:
+            case StartFullSyncJob.Name or StartChangeSyncJob.Name when connections.Postgres is { } postgres && connections.Mongo is { } mongo && last.Source is { } source:
                 return await StartFullSyncJob.LiveCountsAsync(postgres, mongo, source, last.Target, cancellationToken).ConfigureAwait(false);
 
             default:

@@ -34,4 +34,13 @@ public sealed class SyncStatus : IJobResult
     public long? SourceCount { get; init; }
 
     public long? TargetCount { get; init; }
+
+    /// <summary>With live counts, for Start-ChangeSync: how long change capture has not caught up (zero when it has).</summary>
+    public TimeSpan? Lag { get; init; }
+
+    /// <summary>With live counts, for Start-ChangeSync: WAL bytes between the server's position and the slot's confirmed one.</summary>
+    public long? LagBytes { get; init; }
+
+    /// <summary>With live counts, for Start-ChangeSync: WAL bytes the server keeps for the slot.</summary>
+    public long? RetainedWalBytes { get; init; }
 }

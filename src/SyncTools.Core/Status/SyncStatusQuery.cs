@@ -1,3 +1,4 @@
+using SyncTools.Core.ChangeSync;
 using SyncTools.Core.Jobs;
 
 namespace SyncTools.Core.Status;
@@ -14,6 +15,16 @@ public sealed record SyncStatusOptions
     public Guid? RunId { get; init; }
 
     public TimeSpan MaxAge { get; init; } = DefaultMaxAge;
+
+    /// <summary>A change sync further behind than this is unhealthy.</summary>
+    public static readonly TimeSpan DefaultMaxLag = TimeSpan.FromHours(1);
+
+    /// <summary>A change sync's slot that no consumer reads and that holds back more WAL than this is unhealthy: the server's disk fills.</summary>
+    public const long DefaultMaxRetainedWalBytes = 1L << 30;
+
+    public TimeSpan MaxLag { get; init; } = DefaultMaxLag;
+
+    public long MaxRetainedWalBytes { get; init; } = DefaultMaxRetainedWalBytes;
 
     public bool UnhealthyOnly { get; init; }
 
@@ -43,28 +54,43 @@ public static class SyncStatusQuery
         {
             var runs = group.OrderBy(e => e.Finished).ToList();
             (long? Source, long? Target) counts = (null, null);
+            StartChangeSyncJob.SlotHealth? slot = null;
             if (options.Live is { } live)
             {
                 reporter.Progress(new JobProgress("Counting sources and targets", statuses.Count, null, $"{group.Key.Job} {group.Key.Target}"));
-                try { counts = await LiveCounts.CountAsync(runs[^1], live, cancellationToken).ConfigureAwait(false); }
+                try
+                {
+                    counts = await LiveCounts.CountAsync(runs[^1], live, cancellationToken).ConfigureAwait(false);
+                    if (group.Key.Job == StartChangeSyncJob.Name && live is { Postgres: { } postgres, Mongo: { } mongo } && runs[^1].Source is { } source)
+                    {
+                        slot = await StartChangeSyncJob.SlotHealthAsync(postgres, mongo, source, group.Key.Target, cancellationToken).ConfigureAwait(false);
+                    }
+                }
                 catch (SyncToolsException e) { reporter.Warning($"{group.Key.Job} {group.Key.Target} could not be counted: {e.Message}"); }
             }
 
-            var status = Status(runs, counts, options);
+            var status = Status(runs, counts, slot, options);
             if (!options.UnhealthyOnly || !status.IsHealthy) statuses.Add(status);
         }
 
         return statuses.OrderBy(s => s.Job).ThenBy(s => s.Target).ToList();
     }
 
-    private static SyncStatus Status(List<JournalEntry> runs, (long? Source, long? Target) counts, SyncStatusOptions options)
+    private static SyncStatus Status(List<JournalEntry> runs, (long? Source, long? Target) counts, StartChangeSyncJob.SlotHealth? slot, SyncStatusOptions options)
     {
         var last = runs[^1];
+        var lag = slot is { Exists: true, LagBytes: > 0 } ? options.Now - (slot.AppliedAt ?? last.Finished.UtcDateTime) : (TimeSpan?)(slot is null ? null : TimeSpan.Zero);
         var lastSuccess = runs.LastOrDefault(r => r.Status == RunStatus.Succeeded);
         var reason = last.Status != RunStatus.Succeeded
             ? $"The last run {last.Status.ToString().ToLowerInvariant()} at {last.Finished:u}: {last.Error}"
             : lastSuccess is not null && options.Now - lastSuccess.Finished > options.MaxAge
                 ? $"No success for {Age(options.Now - lastSuccess.Finished)} (more than {Age(options.MaxAge)}): is the job still scheduled?"
+                : slot is { Exists: false }
+                    ? $"The replication slot '{slot.Slot}' no longer exists: change capture has stopped. Create a slot and run Start-FullSync with it."
+                : lag > options.MaxLag
+                    ? $"Change capture is {Age(lag.Value)} behind ({slot!.LagBytes:N0} bytes of WAL, more than {Age(options.MaxLag)}): run Start-ChangeSync, or keep it running with -Follow."
+                : slot is { Active: false } && slot.RetainedBytes > options.MaxRetainedWalBytes
+                    ? $"The slot '{slot.Slot}' is not being read and holds back {slot.RetainedBytes:N0} bytes of WAL on the server, whose disk fills until Start-ChangeSync runs or the slot is dropped."
                 : counts is { Source: { } source, Target: { } target } && target < source
                     ? $"The target holds {target:N0}, fewer than the source's {source:N0}: run the job, and look for records it skips."
                     : "";
@@ -83,6 +109,9 @@ public static class SyncStatusQuery
             Runs = runs.Count,
             SourceCount = counts.Source,
             TargetCount = counts.Target,
+            Lag = lag,
+            LagBytes = slot?.LagBytes,
+            RetainedWalBytes = slot?.RetainedBytes,
         };
     }
 

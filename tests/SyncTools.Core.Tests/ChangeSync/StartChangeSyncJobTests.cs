@@ -6,6 +6,7 @@ using SyncTools.Core.ChangeSync;
 using SyncTools.Core.FullSync;
 using SyncTools.Core.Jobs;
 using SyncTools.Core.PostgreSql;
+using SyncTools.Core.Status;
 using SyncTools.Core.Tests.Support;
 
 namespace SyncTools.Core.Tests.ChangeSync;
@@ -297,6 +298,45 @@ public sealed class StartChangeSyncJobTests : IAsyncLifetime
         Assert.Equal((1L, 1L), (result!.Transactions, result.Inserted));
         Assert.Equal(TimeSpan.Zero, result.Lag);
         await AssertCollectionEqualsTable();
+    }
+
+    [Fact]
+    public async Task Get_SyncStatus_Live_reads_the_slot_behind_and_retained_WAL_and_calls_it_unhealthy_past_the_bounds()
+    {
+        await StartFullSyncJob.RunAsync(FullSync(), new RecordingReporter(), CancellationToken.None);
+        var run = await Run(Options());
+        var journal = Path.Combine(Path.GetTempPath(), $"changesync-{Guid.NewGuid():N}.jsonl");
+        try
+        {
+            await new FileRunJournal(journal).AppendAsync(
+                new JournalEntry(run!.RunId, StartChangeSyncJob.Name, run.Table, run.Collection, DateTimeOffset.UtcNow.AddSeconds(-1), DateTimeOffset.UtcNow, RunStatus.Succeeded, new Dictionary<string, long>(), null),
+                CancellationToken.None);
+            var live = new LiveConnections(_mongo.Endpoint, null, new PgSource(TestServices.Postgres));
+            async Task<SyncStatus> Status(SyncStatusOptions options) =>
+                Assert.Single(await SyncStatusQuery.RunAsync(options with { Live = live }, new FileRunJournal(journal), new RecordingReporter(), CancellationToken.None));
+
+            var healthy = await Status(new SyncStatusOptions());
+            await Execute($"UPDATE {_schema}.items SET name = 'pending' WHERE id = 1"); // WAL the slot has not confirmed
+            var behind = await Status(new SyncStatusOptions { MaxLag = TimeSpan.Zero, Now = DateTimeOffset.UtcNow.AddMinutes(5) });
+            var retaining = await Status(new SyncStatusOptions { MaxRetainedWalBytes = 0 });
+            await Execute($"SELECT pg_drop_replication_slot('{_slot}')");
+            var gone = await Status(new SyncStatusOptions());
+
+            Assert.True(healthy.IsHealthy, healthy.Reason);
+            Assert.Equal((300L, 300L), (healthy.SourceCount, healthy.TargetCount));
+            Assert.False(behind.IsHealthy);
+            Assert.True(behind.LagBytes > 0);
+            Assert.Contains("behind", behind.Reason);
+            Assert.False(retaining.IsHealthy);
+            Assert.Contains("holds back", retaining.Reason);
+            Assert.True(retaining.RetainedWalBytes > 0);
+            Assert.False(gone.IsHealthy);
+            Assert.Contains("no longer exists", gone.Reason);
+        }
+        finally
+        {
+            File.Delete(journal);
+        }
     }
 
     private static async Task WaitFor(Func<Task<bool>> condition)
