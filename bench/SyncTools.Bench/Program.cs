@@ -6,6 +6,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task>>
     ["clusterids"] = ClusterIdBenchmark.RunAsync,
     ["orgsync"] = OrgSyncBenchmark.RunAsync,
     ["fullsync"] = FullSyncBenchmark.RunAsync,
+    ["changesync"] = ChangeSyncBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

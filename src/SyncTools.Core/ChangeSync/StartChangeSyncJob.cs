@@ -202,8 +202,10 @@ public static class StartChangeSyncJob
     /// <param name="AppliedAt">When the published LSN last moved.</param>
     public sealed record SlotHealth(string Slot, bool Exists, bool Active, long LagBytes, long RetainedBytes, DateTime? AppliedAt);
 
-    /// <summary>A row change waiting for its bulk write: the row's values (by column), and for an upsert the columns the WAL left out.</summary>
-    private sealed record Change(bool IsDelete, string?[] Row, bool[]? Unchanged);
+    private enum ChangeKind { Insert, Update, Delete }
+
+    /// <summary>A row change waiting for its bulk write: the row's values (by column), and for an update the columns the WAL left out.</summary>
+    private sealed record Change(ChangeKind Kind, string?[] Row, bool[]? Unchanged);
 
     private sealed class Run(ChangeSyncOptions options, IJobReporter reporter, Guid runId, string source, string target, IMongoDatabase database,
         NpgsqlConnection pg, KeysetPager pager, string slot, string publication, string lsnId, string fromLsn, TargetLease lease)
@@ -359,7 +361,7 @@ public static class StartChangeSyncJob
                     break;
                 case InsertMessage insert when insert.Relation.RelationId == _relation:
                     var inserted = await ReadAsync(insert.NewRow, cancellationToken).ConfigureAwait(false);
-                    Add(new Change(false, inserted.Row, inserted.Unchanged));
+                    Add(new Change(ChangeKind.Insert, inserted.Row, null));
                     break;
                 case IndexUpdateMessage update when update.Relation.RelationId == _relation:
                     await UpdateAsync(await ReadAsync(update.Key, cancellationToken).ConfigureAwait(false), update.NewRow, cancellationToken).ConfigureAwait(false);
@@ -371,10 +373,10 @@ public static class StartChangeSyncJob
                     await UpdateAsync(null, update.NewRow, cancellationToken).ConfigureAwait(false);
                     break;
                 case KeyDeleteMessage delete when delete.Relation.RelationId == _relation:
-                    Add(new Change(true, (await ReadAsync(delete.Key, cancellationToken).ConfigureAwait(false)).Row, null));
+                    Add(new Change(ChangeKind.Delete, (await ReadAsync(delete.Key, cancellationToken).ConfigureAwait(false)).Row, null));
                     break;
                 case FullDeleteMessage delete when delete.Relation.RelationId == _relation:
-                    Add(new Change(true, (await ReadAsync(delete.OldRow, cancellationToken).ConfigureAwait(false)).Row, null));
+                    Add(new Change(ChangeKind.Delete, (await ReadAsync(delete.OldRow, cancellationToken).ConfigureAwait(false)).Row, null));
                     break;
                 case TruncateMessage truncate when truncate.Relations.Any(r => r.RelationId == _relation):
                     await FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -399,8 +401,8 @@ public static class StartChangeSyncJob
         private async Task UpdateAsync((string?[] Row, bool[]? Unchanged)? old, ReplicationTuple newRow, CancellationToken cancellationToken)
         {
             var row = await ReadAsync(newRow, cancellationToken).ConfigureAwait(false);
-            if (old is { } before && before.Row[_keyIndex] != row.Row[_keyIndex]) Add(new Change(true, before.Row, null));
-            Add(new Change(false, row.Row, row.Unchanged));
+            if (old is { } before && before.Row[_keyIndex] != row.Row[_keyIndex]) Add(new Change(ChangeKind.Delete, before.Row, null));
+            Add(new Change(ChangeKind.Update, row.Row, row.Unchanged));
         }
 
         private async Task<(string?[] Row, bool[]? Unchanged)> ReadAsync(ReplicationTuple tuple, CancellationToken cancellationToken)
@@ -468,22 +470,44 @@ public static class StartChangeSyncJob
 
         private WriteModel<RawBsonDocument> Model(Change change, RawBsonDocument document, BsonValue id)
         {
+            if (change.Kind == ChangeKind.Insert) return new InsertOneModel<RawBsonDocument>(document);
             var filter = new BsonDocumentFilterDefinition<RawBsonDocument>(new BsonDocument("_id", id));
-            if (change.IsDelete) return new DeleteOneModel<RawBsonDocument>(filter);
-            if (change.Unchanged is null) return new ReplaceOneModel<RawBsonDocument>(filter, document) { IsUpsert = true };
+            if (change.Kind == ChangeKind.Delete) return new DeleteOneModel<RawBsonDocument>(filter);
+            if (change.Unchanged is null) return Replace(document, id);
             // The WAL left unchanged TOAST values out: set the columns it carried, keep the stored ones.
             var fields = new BsonDocument(document.Where(e => e.Name != "_id" && pager.Columns.ToList().FindIndex(c => c.Name == e.Name) is var at && (at < 0 || !change.Unchanged[at])));
             return new UpdateOneModel<RawBsonDocument>(filter, new BsonDocument("$set", fields)) { IsUpsert = true };
         }
 
+        private static ReplaceOneModel<RawBsonDocument> Replace(RawBsonDocument document, BsonValue id) =>
+            new(new BsonDocumentFilterDefinition<RawBsonDocument>(new BsonDocument("_id", id)), document) { IsUpsert = true };
+
+        /// <summary>One unordered bulk write; an insert whose document is already there (a change delivered again) becomes a replace.</summary>
         private async Task WriteAsync(List<WriteModel<RawBsonDocument>> bulk, CancellationToken cancellationToken)
         {
             if (bulk.Count == 0) return;
-            var result = await _collection.BulkWriteAsync(bulk, new BulkWriteOptions { IsOrdered = false }, cancellationToken).ConfigureAwait(false);
-            _inserted += result.Upserts.Count;
+            BulkWriteResult<RawBsonDocument> result;
+            try
+            {
+                result = await _collection.BulkWriteAsync(bulk, new BulkWriteOptions { IsOrdered = false }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (MongoBulkWriteException<RawBsonDocument> e) when (e.WriteConcernError is null
+                && e.WriteErrors.All(w => MongoEndpoint.IsDuplicateKey(w.Code, w.Message) && bulk[w.Index] is InsertOneModel<RawBsonDocument>))
+            {
+                Count(e.Result);
+                var again = e.WriteErrors.Select(w => ((InsertOneModel<RawBsonDocument>)bulk[w.Index]).Document).Select(d => Replace(d, d["_id"])).ToList();
+                result = await _collection.BulkWriteAsync(again, new BulkWriteOptions { IsOrdered = false }, cancellationToken).ConfigureAwait(false);
+            }
+
+            Count(result);
+            bulk.Clear();
+        }
+
+        private void Count(BulkWriteResult<RawBsonDocument> result)
+        {
+            _inserted += result.InsertedCount + result.Upserts.Count;
             _updated += result.MatchedCount;
             _deleted += result.DeletedCount;
-            bulk.Clear();
         }
 
         /// <summary>Moves the published LSN and the slot's confirmed position: everything before <paramref name="lsn"/> is in the collection.</summary>

@@ -305,7 +305,7 @@ public static class StartFullSyncJob
             {
                 await temp.InsertManyAsync(documents, new InsertManyOptions { IsOrdered = false }, cancellationToken).ConfigureAwait(false);
             }
-            catch (MongoBulkWriteException<RawBsonDocument> e) when (e.WriteConcernError is null && e.WriteErrors.All(error => error.Code == 11000))
+            catch (MongoBulkWriteException<RawBsonDocument> e) when (e.WriteConcernError is null && e.WriteErrors.All(error => MongoEndpoint.IsDuplicateKey(error.Code, error.Message)))
             {
                 // Already there: a resumed run re-reads the page whose commit was not recorded.
             }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using SyncTools.Core.Jobs;
+using SyncTools.Core.MongoDb;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -57,8 +58,7 @@ public sealed class TargetLease
                 new FindOneAndUpdateOptions<BsonDocument> { IsUpsert = true }, cancellationToken).ConfigureAwait(false);
             return lease;
         }
-        // MongoDB says DuplicateKey (11000); some wire-compatible servers only say so in the message, as MongoDB also does.
-        catch (MongoCommandException e) when (e.Code == 11000 || e.Message.Contains("E11000", StringComparison.Ordinal))
+        catch (MongoCommandException e) when (MongoEndpoint.IsDuplicateKey(e.Code, e.Message))
         {
             var holder = await HolderAsync(database, target, cancellationToken).ConfigureAwait(false) ?? "another run (its lease just ended: try again)";
             throw new SyncToolsException($"{target} is locked by {holder}. A crashed run's lock expires by itself.", JobErrorCategory.ResourceBusy, "FullSyncLocked", target, e);

@@ -59,6 +59,12 @@ public sealed class MongoEndpoint
         }
     }
 
+    /// <summary>
+    /// A write refused because the key is already there: MongoDB's DuplicateKey (11000); some wire-compatible servers
+    /// say so only in the message ("E11000 ..."), as MongoDB also does.
+    /// </summary>
+    public static bool IsDuplicateKey(int code, string? message) => code == 11000 || message?.Contains("E11000", StringComparison.Ordinal) == true;
+
     /// <summary>The connection string as given, with its password masked.</summary>
     public override string ToString() => _password is { } at ? _connectionString[..at.Start] + Redaction.Mask + _connectionString[at.End..] : _connectionString;
 

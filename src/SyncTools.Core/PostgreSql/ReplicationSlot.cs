@@ -85,9 +85,9 @@ public sealed class ReplicationSlot
         await using var command = new NpgsqlCommand($"""
             SELECT count(*) FILTER (WHERE kind = 73 AND mine), count(*) FILTER (WHERE kind = 85 AND mine), count(*) FILTER (WHERE kind = 68 AND mine),
                    count(*) FILTER (WHERE kind = 84), COALESCE(bool_or(peeked >= $5), false)
-            FROM (SELECT kind, mine, peeked, min(lsn) FILTER (WHERE kind = 67) OVER (ORDER BY n ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS commit_lsn
-                  FROM (SELECT get_byte(data, 0) AS kind, lsn, {OfTable} AS mine, count(*) OVER () AS peeked, n
-                        FROM {PgOutputPeek("$5")} WITH ORDINALITY AS peek (lsn, xid, data, n)) AS messages) AS changes
+            FROM (SELECT kind, mine, peeked, max(lsn) FILTER (WHERE kind = 67) OVER (PARTITION BY xid::text) AS commit_lsn
+                  FROM (SELECT get_byte(data, 0) AS kind, lsn, xid, {OfTable} AS mine, count(*) OVER () AS peeked
+                        FROM {PgOutputPeek("$5")}) AS messages) AS changes
             -- A transaction streams after an LSN when its commit ('C') does.
             WHERE commit_lsn >= $6::pg_lsn
             """, connection);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SyncTools.Core.Jobs;
+using SyncTools.Core.MongoDb;
 using SyncTools.Core.S3;
 using MongoDB.Bson;
 using MongoDB.Driver;
@@ -17,7 +18,6 @@ public static class SyncTowAndGoJob
 {
     public const string Name = "Sync-TowAndGoToMongo";
     public const string StateCollection = "sync_state";
-    private const int DuplicateKey = 11000;
 
     /// <returns>What was done, or null when the write was declined (-WhatIf, or "no" at -Confirm).</returns>
     public static async Task<TowAndGoSyncResult?> RunAsync(TowAndGoSyncOptions options, IJobReporter reporter, CancellationToken cancellationToken)
@@ -150,7 +150,7 @@ public static class SyncTowAndGoJob
             {
                 inserted += (await links.BulkWriteAsync(batch.Select(link => (WriteModel<BsonDocument>)new InsertOneModel<BsonDocument>(Document(link, snapshot, options, syncedAt))), unordered, cancellationToken).ConfigureAwait(false)).InsertedCount;
             }
-            catch (MongoBulkWriteException<BsonDocument> e) when (e.WriteConcernError is null && e.WriteErrors.All(w => w.Code == DuplicateKey))
+            catch (MongoBulkWriteException<BsonDocument> e) when (e.WriteConcernError is null && e.WriteErrors.All(w => MongoEndpoint.IsDuplicateKey(w.Code, w.Message)))
             {
                 // A concurrent run inserted some of these links first: apply ours to them as updates.
                 inserted += e.Result.InsertedCount;
