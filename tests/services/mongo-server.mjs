@@ -1,16 +1,17 @@
 // Starts CongoDB, the in-memory MongoDB-wire server inside @push.rocks/smartmongo 2.2.0, on 127.0.0.1.
 // Env: PORT; CONGODB_INDEX, the path of smartmongo's dist_ts/congodb/index.js.
 // CongoDB keys documents by ObjectId hex and coerces every _id to ObjectId, and its insert handler takes a
-// falsy _id (0, "", false) for a missing one; the shim below keeps string, number and boolean _ids as they are,
-// as MongoDB does.
+// falsy _id (0, "", false) for a missing one; the shim below keeps string, number, Int64 and boolean _ids as they
+// are, as MongoDB does.
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const congo = (path) => import(pathToFileURL(join(dirname(process.env.CONGODB_INDEX), path)).href);
-const { CongoServer, MemoryStorageAdapter, ObjectId } = await congo('index.js');
+const { CongoServer, MemoryStorageAdapter, ObjectId, Long } = await congo('index.js');
 const { InsertHandler } = await congo('server/handlers/InsertHandler.js');
 
-for (const [proto, tag] of [[String.prototype, 's:'], [Number.prototype, 'n:'], [Boolean.prototype, 'b:']]) {
+// An Int64 beyond JavaScript's safe integers arrives as a bson Long: keyed like a number, as MongoDB compares them.
+for (const [proto, tag] of [[String.prototype, 's:'], [Number.prototype, 'n:'], [Boolean.prototype, 'b:'], [Long.prototype, 'n:']]) {
   Object.defineProperty(proto, 'toHexString', { value() { return tag + this.valueOf(); }, configurable: true });
 }
 const insert = InsertHandler.prototype.handle;

@@ -133,7 +133,7 @@ public sealed class StartChangeSyncJobTests : IAsyncLifetime
     {
         await Execute($$"""
             CREATE TYPE {{_schema}}.mood AS ENUM ('sad', 'happy');
-            CREATE TABLE {{_schema}}.kinds (id bigint PRIMARY KEY, big8 bigint, small smallint, amount numeric(10, 2), huge numeric, label text, code varchar(5), padded char(4),
+            CREATE TABLE {{_schema}}.kinds (id bigint PRIMARY KEY, small smallint, amount numeric(10, 2), huge numeric, label text, code varchar(5), padded char(4),
                 uid uuid, raw bytea, at timestamptz, local timestamp, day date, flag boolean, ratio double precision, real4 real, doc json, bin jsonb,
                 ints int[], words text[], feeling {{_schema}}.mood, span interval, big text, nothing text);
             ALTER PUBLICATION {{_slot}} ADD TABLE {{_schema}}.kinds;
@@ -141,17 +141,17 @@ public sealed class StartChangeSyncJobTests : IAsyncLifetime
         await Execute($"INSERT INTO {_schema}.kinds (id, label, big) VALUES (1, 'seed', (SELECT string_agg(md5(i::text), '') FROM generate_series(1, 400) i))");
         await StartFullSyncJob.RunAsync(FullSync("kinds"), new RecordingReporter(), CancellationToken.None);
         await Execute($$"""
-            INSERT INTO {{_schema}}.kinds VALUES (2, 9007199254740993, -7, 12.50, 123456789012345678901234567890123456789.5, 'ünï', 'v', 'ab',
+            INSERT INTO {{_schema}}.kinds VALUES (9007199254740993, -7, 12.50, 123456789012345678901234567890123456789.5, 'ünï', 'v', 'ab',
                 '00112233-4455-6677-8899-aabbccddeeff', 'Þadbeef', '2024-02-29 13:14:15.678+02', '2024-02-29 13:14:15.678', '2024-03-01', true, 1.5, 2.25,
                 '{"a": 1, "a": 2, "big": 12345678901234567890}', '{"n": [1, 2.5, null]}', '{1,NULL}', ARRAY['x', NULL], 'happy', '1 day 02:03:04', 'short', NULL)
             """);
         await Execute($"UPDATE {_schema}.kinds SET label = 'changed' WHERE id = 1"); // big is TOASTed and unchanged: the WAL leaves it out
-        // (A bigint key beyond Int32 is not used here: the test server fails updates of documents whose _id is an Int64.)
+        await Execute($"UPDATE {_schema}.kinds SET real4 = 0.5 WHERE id = 9007199254740993"); // a key beyond Int32 and double precision
 
         var result = await Run(Options("kinds"));
 
         // The seed row's insert was pending when the full sync took its LSN (the last pending change), so it is delivered again: at least once.
-        Assert.Equal((3L, 1L, 2L), (result!.Transactions, result.Inserted, result.Updated));
+        Assert.Equal((4L, 1L, 3L), (result!.Transactions, result.Inserted, result.Updated));
         await AssertCollectionEqualsTable("kinds");
     }
 
@@ -283,6 +283,46 @@ public sealed class StartChangeSyncJobTests : IAsyncLifetime
         Assert.True(result!.Transactions >= 1);
         Assert.Equal(published, result.FromLsn);
         await AssertCollectionEqualsTable();
+    }
+
+    [Fact]
+    public async Task A_MongoDB_server_that_dies_mid_run_fails_clearly_and_the_slot_keeps_what_was_not_acknowledged()
+    {
+        using var server = await PrivateMongoServer.StartAsync();
+        var mongo = new SyncTools.Core.MongoDb.MongoEndpoint(server.ConnectionString);
+        var database = _mongo.Name;
+        await StartFullSyncJob.RunAsync(FullSync() with { Mongo = mongo }, new RecordingReporter(), CancellationToken.None);
+        var fullSyncLsn = await Scalar<string>($"SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = '{_slot}'");
+        await Execute($$"""
+            DO $$ BEGIN FOR batch IN 0..19 LOOP
+              INSERT INTO {{_schema}}.items SELECT i, 'backlog', NULL, NULL, NULL, NULL, NULL FROM generate_series(1000 + batch * 1000, 1999 + batch * 1000) i;
+              COMMIT;
+            END LOOP; END $$
+            """);
+        var end = await Scalar<string>("SELECT pg_current_wal_lsn()::text");
+        var running = Run(Options() with { Mongo = mongo, BatchSize = 500 });
+        await WaitFor(async () => await mongo.Client.GetDatabase(database).GetCollection<BsonDocument>(Live).CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty) > 2_000);
+
+        server.Kill();
+        var failed = await Assert.ThrowsAsync<SyncToolsException>(() => running);
+
+        Assert.Equal(JobErrorCategory.ConnectionError, failed.Category);
+        Assert.Contains($"{database}.{Live}", failed.Message);
+        // The slot moved at most to what MongoDB acknowledged: never to the end of the backlog it did not finish.
+        Assert.True(await Scalar<bool>($"SELECT confirmed_flush_lsn >= '{fullSyncLsn}'::pg_lsn AND confirmed_flush_lsn < '{end}'::pg_lsn FROM pg_replication_slots WHERE slot_name = '{_slot}'"));
+        Assert.False(await Scalar<bool>($"SELECT active FROM pg_replication_slots WHERE slot_name = '{_slot}'"));
+
+        // The server's memory is gone with it: copy anew, then follow.
+        using var restarted = await PrivateMongoServer.StartAsync();
+        var again = new SyncTools.Core.MongoDb.MongoEndpoint(restarted.ConnectionString);
+        await StartFullSyncJob.RunAsync(FullSync() with { Mongo = again }, new RecordingReporter(), CancellationToken.None);
+        await Execute($"UPDATE {_schema}.items SET name = 'after the restart' WHERE id = 1500");
+        await Run(Options() with { Mongo = again });
+        var pager = await KeysetPager.CreateAsync(_pg, _schema, "items", null, null, 5000, CancellationToken.None);
+        var expected = new List<string>();
+        await foreach (var page in pager.ReadAsync(_pg, null, CancellationToken.None)) expected.AddRange(page.Documents.Select(Json));
+        var actual = (await again.Client.GetDatabase(database).GetCollection<BsonDocument>(Live).Find(FilterDefinition<BsonDocument>.Empty).ToListAsync()).Select(Json);
+        Assert.Equal(expected.Order(), actual.Order());
     }
 
     [Fact]
