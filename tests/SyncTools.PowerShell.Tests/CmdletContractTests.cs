@@ -33,6 +33,10 @@ public sealed class CmdletContractTests : IClassFixture<CmdletMetadata>
         {
             ["__AllParameterSets"] = ["Table", "Collection"],
         },
+        ["Start-ChangeSync"] = new()
+        {
+            ["__AllParameterSets"] = ["Table", "Collection"],
+        },
         ["Get-SyncStatus"] = new()
         {
             ["__AllParameterSets"] = [],
@@ -48,6 +52,7 @@ public sealed class CmdletContractTests : IClassFixture<CmdletMetadata>
         { "Invoke-OrgSync", "Get-SyncStatus", ["Job", "RunId"] },
         { "Update-ClusterId", "Get-SyncStatus", ["Job", "RunId"] },
         { "Start-FullSync", "Get-SyncStatus", ["Job", "RunId"] },
+        { "Start-ChangeSync", "Get-SyncStatus", ["Job", "RunId"] },
         { "Get-SyncStatus", "Get-SyncStatus", ["Job", "RunId"] },
     };
 

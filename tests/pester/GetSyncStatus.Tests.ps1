@@ -18,6 +18,14 @@ Describe 'Get-SyncStatus' {
         $status.Counts | Should -Match 'Inserted=1'
     }
 
+    It 'shows the last success in its table view' {
+        $status = Get-SyncStatus -Job Sync-TowAndGoToMongo | Where-Object Target -EQ "$database.links"
+
+        $table = $status | Format-Table | Out-String -Width 250
+
+        $table | Should -Match ([regex]::Escape($status.LastSuccess.ToString('u')))
+    }
+
     It 'counts the source and the target live' {
         $status = Get-SyncStatus -Job Sync-TowAndGoToMongo -Live -MongoConnectionString $env:SYNCTOOLS_TEST_MONGO |
             Where-Object Target -EQ "$database.links"

@@ -40,8 +40,14 @@ public static class StartChangeSyncJob
         var slotName = Validate(options);
         try
         {
+            var databaseName = options.Database ?? options.Mongo.DatabaseName
+                ?? throw new SyncToolsException("Name the MongoDB database: -Database, or a path in the connection string.", JobErrorCategory.InvalidArgument, "MongoDatabaseMissing");
+            var target = $"{databaseName}.{options.Collection}";
+            var database = options.Mongo.Client.GetDatabase(databaseName);
+            // The full sync's filter and key: a change to a row the filter leaves out must not reach the collection.
+            var fullSync = await StartFullSyncJob.LastRunAsync(database, options.StatisticsCollection, source, target, cancellationToken).ConfigureAwait(false);
             await using var pg = await options.Postgres.OpenAsync(cancellationToken).ConfigureAwait(false);
-            var pager = await KeysetPager.CreateAsync(pg, options.Schema, options.Table, options.PrimaryKey, null, 1, cancellationToken).ConfigureAwait(false);
+            var pager = await KeysetPager.CreateAsync(pg, options.Schema, options.Table, options.PrimaryKey ?? fullSync.Key, fullSync.Where, 1, cancellationToken).ConfigureAwait(false);
             var slot = await ReplicationSlot.OpenAsync(pg, slotName, cancellationToken).ConfigureAwait(false);
             if (slot.Plugin != ReplicationSlot.PgOutputPlugin)
             {
@@ -51,10 +57,6 @@ public static class StartChangeSyncJob
             }
 
             await CheckReplicaIdentityAsync(pg, options, pager, cancellationToken).ConfigureAwait(false);
-            var databaseName = options.Database ?? options.Mongo.DatabaseName
-                ?? throw new SyncToolsException("Name the MongoDB database: -Database, or a path in the connection string.", JobErrorCategory.InvalidArgument, "MongoDatabaseMissing");
-            var target = $"{databaseName}.{options.Collection}";
-            var database = options.Mongo.Client.GetDatabase(databaseName);
             var lsnId = $"{slot.Name}:{options.Schema}.{options.Table}";
             var published = await database.GetCollection<BsonDocument>(options.LsnCollection).Find(new BsonDocument("_id", lsnId)).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
             if (published?.GetValue("lsn", BsonNull.Value) is not BsonString { Value: var fromLsn })
@@ -445,7 +447,9 @@ public static class StartChangeSyncJob
             var keys = new HashSet<BsonValue>();
             for (var i = 0; i < _changes.Count; i++)
             {
-                var id = documents[i]["_id"];
+                var (document, selected) = documents[i];
+                if (!selected && _changes[i].Kind == ChangeKind.Insert) continue; // outside the full sync's filter
+                var id = document["_id"];
                 if (!keys.Add(id))
                 {
                     // The same key again: its earlier change must be acknowledged first, so that the two land in order.
@@ -454,7 +458,8 @@ public static class StartChangeSyncJob
                     keys.Add(id);
                 }
 
-                bulk.Add(Model(_changes[i], documents[i], id));
+                // An update that takes the row out of the filter removes its document.
+                bulk.Add(Model(selected ? _changes[i] : _changes[i] with { Kind = ChangeKind.Delete }, document, id));
             }
 
             await WriteAsync(bulk, cancellationToken).ConfigureAwait(false);

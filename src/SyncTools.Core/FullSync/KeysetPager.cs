@@ -124,22 +124,23 @@ public sealed class KeysetPager
     /// <summary>
     /// Rows given as PostgreSQL's text form of each column (null for NULL), in table column order, as the documents a
     /// copy would give them: PostgreSQL itself turns each text back into the column's type, then the copy's own
-    /// projection and mapping apply. This is how changes decoded from the WAL become documents.
+    /// projection and mapping apply. This is how changes decoded from the WAL become documents. Selected: whether the
+    /// row passes the pager's filter (always, without one).
     /// </summary>
-    public async Task<IReadOnlyList<RawBsonDocument>> DocumentsFromTextAsync(NpgsqlConnection connection, IReadOnlyList<string?[]> rows, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<(RawBsonDocument Document, bool Selected)>> DocumentsFromTextAsync(NpgsqlConnection connection, IReadOnlyList<string?[]> rows, CancellationToken cancellationToken)
     {
         var typed = string.Join(", ", _source.Select((c, i) => $"CAST(r.c{i} AS {c.SqlType}) AS {PgIdentifiers.Quote(c.Name)}"));
-        var sql = $"SELECT {string.Join(", ", _columns.Select(c => c.Projection))}, source.{_quotedKey}::text FROM ("
+        var sql = $"SELECT {string.Join(", ", _columns.Select(c => c.Projection))}, source.{_quotedKey}::text, {(_where is null ? "true" : $"COALESCE(({_where}), false)")} FROM ("
                   + $"SELECT {typed}, r.o AS \"synctools ordinal\" FROM unnest({string.Join(", ", _source.Select((_, i) => $"${i + 1}::text[]"))}) WITH ORDINALITY"
                   + $" AS r({string.Join(", ", _source.Select((_, i) => $"c{i}"))}, o)) AS source ORDER BY source.\"synctools ordinal\"";
         await using var command = new NpgsqlCommand(sql, connection);
         for (var i = 0; i < _source.Count; i++) command.Parameters.Add(new() { Value = rows.Select(row => row[i]).ToArray() });
-        var documents = new List<RawBsonDocument>(rows.Count);
+        var documents = new List<(RawBsonDocument, bool)>(rows.Count);
         using var buffer = new MemoryStream();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            documents.Add(ReadDocument(reader, buffer));
+            documents.Add((ReadDocument(reader, buffer), reader.GetBoolean(_columns.Count + 1)));
         }
 
         return documents;

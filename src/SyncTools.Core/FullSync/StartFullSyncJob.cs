@@ -95,14 +95,12 @@ public static class StartFullSyncJob
     {
         var dot = target.IndexOf('.');
         if (dot < 1) return (null, null);
-        BsonDocument? statistics;
+        (bool Found, string? Where, string? Key) last;
         long documents;
         try
         {
             var database = mongo.Client.GetDatabase(target[..dot]);
-            statistics = await database.GetCollection<BsonDocument>(FullSyncOptions.DefaultStatisticsCollection)
-                .Find(new BsonDocument { { "job", Name }, { "target", target }, { "source", source } }).Sort(new BsonDocument("updatedAt", -1)).Limit(1)
-                .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+            last = await LastRunAsync(database, FullSyncOptions.DefaultStatisticsCollection, source, target, cancellationToken).ConfigureAwait(false);
             documents = await database.GetCollection<BsonDocument>(target[(dot + 1)..]).CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -111,9 +109,8 @@ public static class StartFullSyncJob
         }
 
         var parts = source.Split('.', 3);
-        if (statistics is null || parts.Length < 3) return (null, documents);
-        var where = statistics.GetValue("where", BsonNull.Value) is BsonString text ? text.Value : null;
-        var key = statistics.GetValue("key", BsonNull.Value) is BsonString k ? k.Value : null;
+        if (!last.Found || parts.Length < 3) return (null, documents);
+        var (_, where, key) = last;
         var pg = postgres.WithDatabase(parts[0]);
         try
         {
@@ -125,6 +122,16 @@ public static class StartFullSyncJob
         {
             throw pg.Translate(e, source);
         }
+    }
+
+    /// <summary>The filter and key of the latest run from <paramref name="source"/> into <paramref name="target"/> recorded in the statistics collection, if any.</summary>
+    public static async Task<(bool Found, string? Where, string? Key)> LastRunAsync(IMongoDatabase database, string statisticsCollection, string source, string target, CancellationToken cancellationToken)
+    {
+        var statistics = await database.GetCollection<BsonDocument>(statisticsCollection)
+            .Find(new BsonDocument { { "job", Name }, { "target", target }, { "source", source } }).Sort(new BsonDocument("updatedAt", -1)).Limit(1)
+            .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        string? Text(string field) => statistics?.GetValue(field, BsonNull.Value) is BsonString text ? text.Value : null;
+        return (statistics is not null, Text("where"), Text("key"));
     }
 
     /// <summary>The statistics document's _id.</summary>

@@ -78,9 +78,9 @@ public sealed class StartChangeSyncJobTests : IAsyncLifetime
         _mongo.Collection(FullSyncOptions.DefaultLsnCollection).Find(new BsonDocument("_id", $"{_slot}:{_schema}.items")).FirstOrDefaultAsync()!;
 
     /// <summary>The table as Start-FullSync's mapping makes it, and the collection, each as relaxed extended JSON by _id.</summary>
-    private async Task AssertCollectionEqualsTable(string table = "items")
+    private async Task AssertCollectionEqualsTable(string table = "items", string? where = null)
     {
-        var pager = await KeysetPager.CreateAsync(_pg, _schema, table, null, null, 1000, CancellationToken.None);
+        var pager = await KeysetPager.CreateAsync(_pg, _schema, table, null, where, 1000, CancellationToken.None);
         var expected = new List<string>();
         await foreach (var page in pager.ReadAsync(_pg, null, CancellationToken.None)) expected.AddRange(page.Documents.Select(Json));
         var actual = (await _mongo.AllAsync(Live)).Select(Json).ToList();
@@ -153,6 +153,22 @@ public sealed class StartChangeSyncJobTests : IAsyncLifetime
         // The seed row's insert was pending when the full sync took its LSN (the last pending change), so it is delivered again: at least once.
         Assert.Equal((4L, 1L, 3L), (result!.Transactions, result.Inserted, result.Updated));
         await AssertCollectionEqualsTable("kinds");
+    }
+
+    [Fact]
+    public async Task Keeps_to_the_full_syncs_filter_rows_that_leave_it_are_removed_and_rows_that_enter_it_arrive()
+    {
+        const string where = "name NOT LIKE 'hidden%'";
+        await Execute($"UPDATE {_schema}.items SET name = 'hidden ' || id WHERE id % 3 = 0");
+        await StartFullSyncJob.RunAsync(FullSync() with { Where = where }, new RecordingReporter(), CancellationToken.None);
+        await Execute($"INSERT INTO {_schema}.items VALUES (1001, 'shown', NULL, NULL, NULL, NULL, NULL), (1002, 'hidden too', NULL, NULL, NULL, NULL, NULL)");
+        await Execute($"UPDATE {_schema}.items SET name = 'hidden now' WHERE id = 1");
+        await Execute($"UPDATE {_schema}.items SET name = 'shown now' WHERE id = 3");
+
+        var result = await Run(Options());
+
+        Assert.Equal((2L, 1L), (result!.Inserted, result.Deleted)); // 1001 and 3 arrive; 1 leaves
+        await AssertCollectionEqualsTable(where: where);
     }
 
     [Fact]
