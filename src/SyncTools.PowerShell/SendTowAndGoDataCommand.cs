@@ -59,8 +59,9 @@ public sealed class SendTowAndGoDataCommand : S3CmdletBase
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
     public PSObject? InputObject { get; set; }
 
-    /// <summary>The S3 bucket to upload to.</summary>
+    /// <summary>The S3 bucket to upload to (-BucketName, as AWS Tools spell it, is its alias).</summary>
     [Parameter(Mandatory = true)]
+    [Alias("BucketName")]
     [ValidateNotNullOrEmpty]
     public string Bucket { get; set; } = "";
 

@@ -8,7 +8,7 @@ namespace SyncTools.PowerShell;
 /// <remarks>
 /// <para>Reads a Tow-and-Go snapshot object from S3 (plain or gzip), validates it, and writes one document per link into a MongoDB collection (default towandgo.links): _id and link_id the link, segment_id (null kept), the snapshot that last changed it (snapshot_time, last_modified, source_bucket, source_key) and synced_at. Only new and changed links are written, in batches of -BatchSize, so running the same snapshot again modifies nothing.</para>
 /// <para>Freshness: the snapshot applied last is recorded in the database's sync_state collection. An older snapshot is refused as stale (the result says so and nothing is written) unless -Force. -RemoveMissing also deletes the links the snapshot no longer has, so the collection mirrors it.</para>
-/// <para>Bucket and Key bind by property name, so the results of Send-TowAndGoData, or an S3 listing with those properties, pipe straight in. Writes one result per snapshot (Inserted, Updated, Unchanged, Removed, Stale and the counts).</para>
+/// <para>Bucket (or BucketName) and Key bind by property name, so the results of Send-TowAndGoData, or AWS Tools' Get-S3Object listing, pipe straight in. Writes one result per snapshot (Inserted, Updated, Unchanged, Removed, Stale and the counts).</para>
 /// </remarks>
 /// <example title="Apply the latest snapshot">
 /// <code>
@@ -34,8 +34,9 @@ namespace SyncTools.PowerShell;
 [OutputType(typeof(TowAndGoSyncResult))]
 public sealed class SyncTowAndGoToMongoCommand : S3CmdletBase
 {
-    /// <summary>The S3 bucket holding the snapshot; binds from the pipeline by property name.</summary>
+    /// <summary>The S3 bucket holding the snapshot; binds from the pipeline by property name, as Bucket or as BucketName (AWS Tools' Get-S3Object).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("BucketName")]
     [ValidateNotNullOrEmpty]
     public string Bucket { get; set; } = "";
 

@@ -26,6 +26,18 @@ Describe 'Send-TowAndGoData | Sync-TowAndGoToMongo' {
         $result.Inserted + $result.Updated | Should -Be 0
     }
 
+    It 'takes a Get-S3Object listing (BucketName, Key) from the pipeline' {
+        $upload = Send-TowAndGoData -Json $TwoLinks -Bucket $bucket @S3
+        # What AWS Tools' Get-S3Object writes: Amazon.S3.Model.S3Object, with BucketName rather than Bucket.
+        $listing = [pscustomobject]@{ BucketName = $bucket; Key = $upload.Key; ETag = '"0"'; Size = 79L; StorageClass = 'STANDARD'; LastModified = Get-Date }
+
+        $result = $listing | Sort-Object Key | Sync-TowAndGoToMongo @mongo @S3
+
+        $result.Bucket | Should -Be $bucket
+        $result.Key | Should -Be $upload.Key
+        $result.Links | Should -Be 2
+    }
+
     It 'takes the connection string from MONGODB_URI' {
         $env:MONGODB_URI = $env:SYNCTOOLS_TEST_MONGO
         try {
