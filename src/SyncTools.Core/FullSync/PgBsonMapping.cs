@@ -31,7 +31,8 @@ public sealed record PgColumnMapping(string Name, string Projection, Action<IBso
 /// <summary>
 /// PostgreSQL types to BSON. smallint, integer → Int32; bigint → Int64; real, double precision → Double; boolean;
 /// text, varchar, char (blank-padded, as stored), name → String; timestamp (taken as UTC), timestamptz, date (midnight
-/// UTC) → DateTime (milliseconds: BSON keeps no finer); uuid → Binary subtype 4; bytea → Binary; numeric → Decimal128
+/// UTC) → DateTime (milliseconds, rounded down: BSON keeps no finer; dates BC exactly), and infinity or
+/// -infinity → that String (in arrays, infinity is refused); uuid → Binary subtype 4; bytea → Binary; numeric → Decimal128
 /// when its digits fit (34 significant), else its text as String; json, jsonb → the embedded document, array or
 /// scalar (a repeated key keeps its last value, as jsonb does; integers as Int32 or Int64 where they fit, else
 /// Decimal128; other numbers as Double, or Decimal128 beyond Double's range); one-dimensional arrays of these → Array;
@@ -46,6 +47,12 @@ public static class PgBsonMapping
     {
         var quoted = PgIdentifiers.Quote(column.Name);
         var asText = column.IsArray ? $"{quoted}::text[]" : $"{quoted}::text";
+        if (column.TypeName is "date" or "timestamp" or "timestamptz" && !column.IsArray)
+        {
+            // Milliseconds since 1970 computed by PostgreSQL, so dates before year 1 (BC) map exactly; infinities by name.
+            return new(column.Name, $"CASE WHEN isfinite({quoted}) THEN floor(extract(epoch FROM {quoted}) * 1000)::bigint::text ELSE {quoted}::text END", EpochMilliseconds);
+        }
+
         Action<IBsonWriter, object> element = column.TypeName switch
         {
             "numeric" => Numeric,
@@ -69,12 +76,22 @@ public static class PgBsonMapping
             case double d: writer.WriteDouble(d); break;
             case float f: writer.WriteDouble(f); break;
             case bool b: writer.WriteBoolean(b); break;
-            case DateTime at: writer.WriteDateTime(BsonUtils.ToMillisecondsSinceEpoch(DateTime.SpecifyKind(at, DateTimeKind.Utc))); break;
-            case DateOnly date: writer.WriteDateTime(BsonUtils.ToMillisecondsSinceEpoch(date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc))); break;
+            // In arrays: Npgsql reads infinity as the extreme .NET values, which no PostgreSQL value equals otherwise.
+            case DateTime at when at == DateTime.MaxValue || at == DateTime.MinValue: throw new FormatException("An infinite timestamp in an array has no BSON date.");
+            case DateOnly date when date == DateOnly.MaxValue || date == DateOnly.MinValue: throw new FormatException($"A date in an array at {date:yyyy-MM-dd} may be infinity, which has no BSON date.");
+            case DateTime at: writer.WriteDateTime(Math.DivRem(at.Ticks - DateTime.UnixEpoch.Ticks, TimeSpan.TicksPerMillisecond) is var (ms, rest) && rest < 0 ? ms - 1 : ms); break;
+            case DateOnly date: writer.WriteDateTime((date.DayNumber - DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber) * 86_400_000L); break;
             case Guid g: writer.WriteBinaryData(new BsonBinaryData(g, GuidRepresentation.Standard)); break;
             case byte[] bytes: writer.WriteBytes(bytes); break;
             default: throw new ArgumentException($"A {value.GetType().FullName} has no BSON form here.");
         }
+    }
+
+    /// <summary>A date or timestamp as PostgreSQL gave it: milliseconds since 1970 (rounded down), or "infinity"/"-infinity".</summary>
+    private static void EpochMilliseconds(IBsonWriter writer, object text)
+    {
+        if (long.TryParse((string)text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var milliseconds)) writer.WriteDateTime(milliseconds);
+        else writer.WriteString((string)text);
     }
 
     private static void Array(IBsonWriter writer, object value, Action<IBsonWriter, object> element)

@@ -137,4 +137,36 @@ public sealed class KeysetPagerTests : IAsyncLifetime
         Assert.Contains("\"_id\"", clash.Message);
         Assert.Equal(new BsonDocument { { "_id", 5 }, { "v", "x" } }, document);
     }
+
+    [Fact]
+    public async Task Dates_before_year_one_map_exactly_and_infinities_by_name()
+    {
+        await Execute("""
+            CREATE TABLE ancient (id int PRIMARY KEY, day date, at timestamp, at_zone timestamptz);
+            INSERT INTO ancient VALUES
+              (1, '0044-03-15 BC', '4713-01-01 12:30:15.123 BC', '4713-01-01 00:00:00+00 BC'),
+              (2, 'infinity', '-infinity', 'infinity'),
+              (3, '1969-12-31', '1969-12-31 23:59:59.9995', '2024-02-29 13:14:15.678901+00');
+            CREATE TABLE ancient_list (id int PRIMARY KEY, days date[], ats timestamp[]);
+            INSERT INTO ancient_list VALUES (1, ARRAY['2024-01-01', 'infinity']::date[], NULL), (2, NULL, ARRAY['1969-12-31 23:59:59.9995']::timestamp[]);
+            """);
+
+        var documents = await ReadAll("ancient");
+        var list = await Assert.ThrowsAsync<SyncToolsException>(() => ReadAll("ancient_list"));
+        await Execute("DELETE FROM ancient_list WHERE id = 1");
+        var inArray = Assert.Single(await ReadAll("ancient_list"));
+
+        // Expected milliseconds from JavaScript's proleptic Gregorian calendar (Date.UTC), not from PostgreSQL.
+        Assert.Equal(new BsonDateTime(-63_517_824_000_000), documents[0]["day"]);
+        Assert.Equal(new BsonDateTime(-210_863_474_984_877), documents[0]["at"]);
+        Assert.Equal(new BsonDateTime(-210_863_520_000_000), documents[0]["at_zone"]);
+        Assert.Equal(new BsonDocument { { "_id", 2 }, { "id", 2 }, { "day", "infinity" }, { "at", "-infinity" }, { "at_zone", "infinity" } }, documents[1]);
+        Assert.Equal(new BsonDateTime(-86_400_000), documents[2]["day"]);
+        Assert.Equal(new BsonDateTime(-1), documents[2]["at"]); // rounded down: the same second and day, as on the calendar
+        Assert.Equal(new BsonDateTime(1_709_212_455_678), documents[2]["at_zone"]);
+        Assert.Equal(("PgValueNotMappable", JobErrorCategory.InvalidData), (list.ErrorId, list.Category));
+        Assert.Contains("\"days\"", list.Message);
+        Assert.Contains("= 1", list.Message);
+        Assert.Equal(new BsonArray { new BsonDateTime(-1) }, inArray["ats"]); // an array rounds the same way
+    }
 }
