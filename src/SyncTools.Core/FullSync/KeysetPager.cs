@@ -76,7 +76,22 @@ public sealed class KeysetPager
                 JobErrorCategory.InvalidArgument, "PgIdColumnConflict", $"{schema}.{table}._id");
         }
 
+        if (!string.IsNullOrWhiteSpace(where)) await CheckFilterAsync(connection, from, where, cancellationToken).ConfigureAwait(false);
         return new KeysetPager(columns, keyColumn, from, string.IsNullOrWhiteSpace(where) ? null : where, pageSize);
+    }
+
+    /// <summary>The filter, planned against the table once, so that a mistake in it is said as one before anything is copied.</summary>
+    private static async Task CheckFilterAsync(NpgsqlConnection connection, string from, string where, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"SELECT 1 FROM {from} AS source WHERE ({where}) LIMIT 0", connection);
+        try
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (e.SqlState.StartsWith("42", StringComparison.Ordinal) || e.SqlState.StartsWith("22", StringComparison.Ordinal))
+        {
+            throw new SyncToolsException($"The filter (-Where) cannot run against {from}: {e.MessageText}. Check its column names and SQL.", JobErrorCategory.InvalidArgument, "PgFilterInvalid", where, e);
+        }
     }
 
     /// <summary>The rows the filter selects now.</summary>

@@ -109,12 +109,16 @@ public sealed class KeysetPagerTests : IAsyncLifetime
     [Fact]
     public async Task A_missing_table_key_or_primary_key_is_a_clear_error()
     {
-        await Execute("CREATE TABLE nokey (a integer, b text)");
+        await Execute("CREATE TABLE nokey (a integer, b text); CREATE TABLE keyed (id integer PRIMARY KEY, status text)");
 
         var table = await Assert.ThrowsAsync<SyncToolsException>(() => KeysetPager.CreateAsync(_connection, _schema, "absent", null, null, 10, CancellationToken.None));
         var primary = await Assert.ThrowsAsync<SyncToolsException>(() => KeysetPager.CreateAsync(_connection, _schema, "nokey", null, null, 10, CancellationToken.None));
         var key = await Assert.ThrowsAsync<SyncToolsException>(() => KeysetPager.CreateAsync(_connection, _schema, "nokey", "c\"; DROP", null, 10, CancellationToken.None));
 
+        var filter = await Assert.ThrowsAsync<SyncToolsException>(() => KeysetPager.CreateAsync(_connection, _schema, "keyed", null, "statuz <> 'deleted'", 10, CancellationToken.None));
+
+        Assert.Equal(("PgFilterInvalid", JobErrorCategory.InvalidArgument), (filter.ErrorId, filter.Category));
+        Assert.Contains("statuz", filter.Message);
         Assert.Equal(("PgTableNotFound", JobErrorCategory.ObjectNotFound), (table.ErrorId, table.Category));
         Assert.Equal("PgPrimaryKeyMissing", primary.ErrorId);
         Assert.Equal("PgKeyNotFound", key.ErrorId);

@@ -293,7 +293,7 @@ public sealed class StartFullSyncJobTests : IAsyncLifetime
         Assert.Contains("no_such_slot", slot.Message);
         Assert.Equal("PgTableNotFound", table.ErrorId);
         Assert.Equal("PgKeyNotUnique", key.ErrorId);
-        Assert.Equal("PgObjectNotFound", filter.ErrorId);
+        Assert.Equal(("PgFilterInvalid", JobErrorCategory.InvalidArgument), (filter.ErrorId, filter.Category));
         Assert.Empty(await (await _mongo.Database.ListCollectionNamesAsync()).ToListAsync());
     }
 
