@@ -19,7 +19,7 @@ namespace SyncTools.PowerShell;
 /// <example title="Upload, then apply, then check">
 /// <code>
 /// Send-TowAndGoData -Path ./tow-and-go.json -Bucket traffic-snapshots |
-///     Sync-TowAndGoToMongo -Database traffic -Collection links -RemoveMissing |
+///     Sync-TowAndGoToMongo -MongoDatabase traffic -Collection links -RemoveMissing |
 ///     Get-SyncStatus
 /// </code>
 /// <para>The upload's Bucket and Key bind to Sync-TowAndGoToMongo; its Job and RunId bind to Get-SyncStatus, which reports the health of that target.</para>
@@ -51,10 +51,11 @@ public sealed class SyncTowAndGoToMongoCommand : S3CmdletBase
     [ValidateNotNullOrEmpty]
     public string? MongoConnectionString { get; set; }
 
-    /// <summary>The MongoDB database; default towandgo.</summary>
+    /// <summary>The MongoDB database; default towandgo. (-Database is its alias.)</summary>
     [Parameter]
+    [Alias("Database")]
     [ValidateNotNullOrEmpty]
-    public string Database { get; set; } = TowAndGoSyncOptions.DefaultDatabase;
+    public string MongoDatabase { get; set; } = TowAndGoSyncOptions.DefaultDatabase;
 
     /// <summary>The collection of links; default links.</summary>
     [Parameter]
@@ -82,13 +83,13 @@ public sealed class SyncTowAndGoToMongoCommand : S3CmdletBase
             Key = Key,
             S3 = S3Connection,
             Mongo = new MongoEndpoint(MongoConnectionString),
-            Database = Database,
+            Database = MongoDatabase,
             Collection = Collection,
             BatchSize = BatchSize,
             Force = Force,
             RemoveMissing = RemoveMissing,
         };
-        if (this.RunJournaledJob(SyncTowAndGoJob.Name, $"s3://{Bucket}/{Key}", $"{Database}.{Collection}", (reporter, token) => SyncTowAndGoJob.RunAsync(options, reporter, token)) is { } result)
+        if (this.RunJournaledJob(SyncTowAndGoJob.Name, $"s3://{Bucket}/{Key}", $"{MongoDatabase}.{Collection}", (reporter, token) => SyncTowAndGoJob.RunAsync(options, reporter, token)) is { } result)
         {
             WriteObject(result);
         }

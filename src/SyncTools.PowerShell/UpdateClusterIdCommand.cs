@@ -12,19 +12,19 @@ namespace SyncTools.PowerShell;
 /// </remarks>
 /// <example title="Insert the missing cluster ids">
 /// <code>
-/// Update-ClusterId -MongoConnectionString 'mongodb://mongo.local:27017/trips' -Database analytics
+/// Update-ClusterId -MongoConnectionString 'mongodb://mongo.local:27017/trips' -MySqlDatabase analytics
 /// </code>
 /// <para>Reads trips.cluster_trips and analytics.cm_cluster_id, the MySQL server from DB_HOST, DB_PORT, DB_USERNAME and DB_PASSWORD, and inserts what is missing.</para>
 /// </example>
 /// <example title="See which ids would be inserted">
 /// <code>
-/// Update-ClusterId -Database analytics -WhatIf
+/// Update-ClusterId -MySqlDatabase analytics -WhatIf
 /// </code>
 /// <para>Says how many ids MySQL lacks and shows the first few (MongoDB from $env:MONGODB_URI); inserts nothing.</para>
 /// </example>
 /// <example title="Keep a record of every id inserted">
 /// <code>
-/// Update-ClusterId -Database analytics -PassThru |
+/// Update-ClusterId -MySqlDatabase analytics -PassThru |
 ///     Where-Object ClusterId |
 ///     Export-Csv ./inserted-cluster-ids.csv
 /// </code>
@@ -44,10 +44,11 @@ public sealed class UpdateClusterIdCommand : DatabaseCmdletBase
     [ValidateNotNullOrEmpty]
     public string Collection { get; set; } = ClusterIdOptions.DefaultCollection;
 
-    /// <summary>The MySQL database that holds the table.</summary>
+    /// <summary>The MySQL database that holds the table. (-Database is its alias.)</summary>
     [Parameter]
+    [Alias("Database")]
     [ValidateNotNullOrEmpty]
-    public string? Database { get; set; }
+    public string? MySqlDatabase { get; set; }
 
     /// <summary>The MySQL table of cluster ids; default cm_cluster_id.</summary>
     [Parameter]
@@ -75,7 +76,7 @@ public sealed class UpdateClusterIdCommand : DatabaseCmdletBase
             Mongo = MongoEndpoint,
             MongoDatabase = MongoDatabase,
             Collection = Collection,
-            MySql = MySqlSource(Database),
+            MySql = MySqlSource(MySqlDatabase),
             Table = Table,
             Column = Column,
             BatchSize = BatchSize,

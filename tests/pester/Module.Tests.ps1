@@ -48,6 +48,23 @@ Describe 'Get-Help' {
     }
 }
 
+Describe 'Parameter names' {
+    It 'names the kind of each database where <Name> reaches two kinds of server, keeping -Database as an alias' -ForEach @(
+        @{ Name = 'Sync-TowAndGoToMongo'; Database = 'MongoDatabase' }
+        @{ Name = 'Update-ClusterId'; Database = 'MySqlDatabase' }
+        @{ Name = 'Start-FullSync'; Database = 'MongoDatabase' }
+        @{ Name = 'Start-ChangeSync'; Database = 'MongoDatabase' }
+    ) {
+        $parameters = (Get-Command $Name).Parameters
+        $parameters.Keys | Should -Not -Contain 'Database'
+        $parameters[$Database].Aliases | Should -Contain 'Database'
+    }
+
+    It 'binds -BucketName as -Bucket on <_>' -ForEach 'Send-TowAndGoData', 'Sync-TowAndGoToMongo' {
+        (Get-Command $_).Parameters['Bucket'].Aliases | Should -Contain 'BucketName'
+    }
+}
+
 Describe 'Beside other AWSSDK.Core and MongoDB.Driver versions' {
     It 'runs S3 and MongoDB jobs when the other versions loaded first' {
         $out = Invoke-FreshSession @"
