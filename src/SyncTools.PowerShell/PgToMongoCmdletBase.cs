@@ -9,8 +9,23 @@ namespace SyncTools.PowerShell;
 /// The parameters Start-FullSync and Start-ChangeSync share (a table, a collection, the slot between them), so one
 /// splatted hashtable serves both.
 /// </summary>
-public abstract class PgToMongoCmdletBase : ServerCmdletBase
+public abstract class PgToMongoCmdletBase : SyncToolsCmdlet
 {
+    /// <summary>The PostgreSQL server's host; default $env:PGHOST, else localhost.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Server { get; set; }
+
+    /// <summary>The PostgreSQL server's port; default $env:PGPORT, else 5432.</summary>
+    [Parameter]
+    [ValidateRange(1, 65535)]
+    public int? Port { get; set; }
+
+    /// <summary>The PostgreSQL user and password; default $env:PGUSER and $env:PGPASSWORD.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
     /// <summary>The PostgreSQL connection string; parts not in it come from -Server, -Port, -Credential, -PostgresDatabase or PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -85,7 +100,7 @@ public abstract class PgToMongoCmdletBase : ServerCmdletBase
     [Parameter]
     public TimeSpan? MaxDuration { get; set; }
 
-    protected PgSource PgSource => new(PostgresConnectionString, Server, Port, Credential?.UserName, Password, PostgresDatabase);
+    protected PgSource PgSource => new(PostgresConnectionString, Server, Port, Credential?.UserName, PasswordOf(Credential), PostgresDatabase);
 
     protected MongoEndpoint Mongo => new(MongoConnectionString);
 }

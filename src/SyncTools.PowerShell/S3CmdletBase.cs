@@ -32,6 +32,6 @@ public abstract class S3CmdletBase : SyncToolsCmdlet
         Region = Region,
         ProfileName = ProfileName,
         AccessKey = Credential?.UserName,
-        SecretKey = Credential?.GetNetworkCredential().Password,
+        SecretKey = PasswordOf(Credential),
     };
 }

@@ -60,6 +60,9 @@ public abstract class SyncToolsCmdlet : PSCmdlet
 
     protected override void StopProcessing() => _stopping.Cancel();
 
+    /// <summary>The password of a credential, or null.</summary>
+    protected static string? PasswordOf(PSCredential? credential) => credential?.GetNetworkCredential().Password;
+
     /// <summary>
     /// Unwraps what PowerShell hands a cmdlet (PSObject, PSCustomObject from ConvertFrom-Json, hashtables,
     /// arrays) into plain dictionaries, lists and scalars that the engine can serialize.

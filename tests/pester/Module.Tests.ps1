@@ -41,6 +41,8 @@ Describe 'Get-Help' {
             ($parameter.description.Text -join ' ') | Should -Not -BeNullOrEmpty -Because "-$name needs help text"
         }
         $help.returnValues.returnValue.type.name | Should -Not -BeNullOrEmpty
+        # Help speaks to the user: no internal references, and no other cmdlet's environment where it does not apply.
+        ($help | Out-String -Width 300) | Should -Not -Match 'source design'
     }
 
     It 'opens about_SyncTools' {
@@ -58,6 +60,19 @@ Describe 'Parameter names' {
         $parameters = (Get-Command $Name).Parameters
         $parameters.Keys | Should -Not -Contain 'Database'
         $parameters[$Database].Aliases | Should -Contain 'Database'
+    }
+
+    It 'describes -Server, -Port and -Credential of <Name> by its own server only' -ForEach @(
+        @{ Name = 'Invoke-OrgSync'; Own = 'DB_'; Other = 'PG' }
+        @{ Name = 'Update-ClusterId'; Own = 'DB_'; Other = 'PG' }
+        @{ Name = 'Start-FullSync'; Own = 'PG'; Other = 'DB_' }
+        @{ Name = 'Start-ChangeSync'; Own = 'PG'; Other = 'DB_' }
+    ) {
+        foreach ($parameter in 'Server', 'Port', 'Credential') {
+            $text = (Get-Help $Name -Parameter $parameter).description.Text -join ' '
+            $text | Should -Match $Own
+            $text | Should -Not -Match $Other
+        }
     }
 
     It 'binds -BucketName as -Bucket on <_>' -ForEach 'Send-TowAndGoData', 'Sync-TowAndGoToMongo' {

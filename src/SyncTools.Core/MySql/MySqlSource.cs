@@ -106,7 +106,10 @@ public sealed class MySqlSource
     public SyncToolsException Translate(Exception exception, string target) => exception switch
     {
         SyncToolsException e => e,
-        MySqlException { ErrorCode: MySqlErrorCode.AccessDenied } e => new($"MySQL at {this} refused the credentials: {e.Message}", JobErrorCategory.AuthenticationError, "MySqlAuthenticationFailed", target, e),
+        MySqlException { ErrorCode: MySqlErrorCode.AccessDenied } e => new(
+            $"MySQL at {this} refused the credentials: {e.Message} "
+            + (string.IsNullOrEmpty(_builder.UserID) ? "No user was given: pass -Credential, or set DB_USERNAME and DB_PASSWORD." : "Check the user and password (-Credential, or DB_USERNAME and DB_PASSWORD)."),
+            JobErrorCategory.AuthenticationError, "MySqlAuthenticationFailed", target, e),
         MySqlException { ErrorCode: MySqlErrorCode.DatabaseAccessDenied or MySqlErrorCode.TableAccessDenied or MySqlErrorCode.ColumnAccessDenied } e =>
             new($"MySQL at {this} denied {target}: {e.Message}", JobErrorCategory.PermissionDenied, "MySqlAccessDenied", target, e),
         MySqlException { ErrorCode: MySqlErrorCode.UnknownDatabase } e => new($"MySQL at {this} has no database '{_builder.Database}'.", JobErrorCategory.ObjectNotFound, "MySqlDatabaseNotFound", target, e),

@@ -1,0 +1,25 @@
+using MySqlConnector;
+using SyncTools.Core.Jobs;
+using SyncTools.Core.MySql;
+
+namespace SyncTools.Core.Tests.MySql;
+
+/// <summary>MySqlSource against the test MariaDB: a refused login says what to set, and never the password.</summary>
+public sealed class MySqlSourceTests
+{
+    private static readonly MySqlConnectionStringBuilder Server = new(TestServices.MySql);
+
+    [Theory]
+    [InlineData("", "", "No user was given: pass -Credential, or set DB_USERNAME and DB_PASSWORD.")]
+    [InlineData("root", "not-the-password", "Check the user and password (-Credential, or DB_USERNAME and DB_PASSWORD).")]
+    public async Task A_refused_login_says_which_parameter_or_variable_to_set(string user, string password, string advice)
+    {
+        var source = new MySqlSource($"Server={Server.Server};Port={Server.Port}", user: user, password: password);
+
+        var error = await Assert.ThrowsAsync<SyncToolsException>(async () => await source.OpenAsync(CancellationToken.None));
+
+        Assert.Equal((JobErrorCategory.AuthenticationError, "MySqlAuthenticationFailed"), (error.Category, error.ErrorId));
+        Assert.EndsWith(advice, error.Message);
+        Assert.DoesNotContain("not-the-password", error.Message);
+    }
+}
