@@ -80,27 +80,39 @@ public static class StartChangeSyncJob
             }
 
             var lease = await TargetLease.AcquireAsync(database, target, runId, options.LeaseDuration, cancellationToken).ConfigureAwait(false);
+            var unreachable = false; // then a clean-up write would only wait out another timeout
             try
             {
                 var run = new Run(options, reporter, runId, source, target, database, pg, pager, slot.Name, publication, lsnId, fromLsn, lease);
                 return await run.ExecuteAsync(clock, cancellationToken).ConfigureAwait(false);
             }
+            catch (Exception e) when (MongoEndpoint.IsUnreachable(e))
+            {
+                unreachable = true;
+                throw;
+            }
             finally
             {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-                try
-                {
-                    await lease.ReleaseAsync(timeout.Token).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is MongoException or TimeoutException or OperationCanceledException)
-                {
-                    reporter.Warning($"Could not release the lock on {target}; it expires by itself: {options.Mongo.Translate(e, target).Message}");
-                }
+                if (!unreachable) await ReleaseAsync(lease, options, target, reporter).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             throw Translate(options, e, source);
+        }
+    }
+
+    /// <summary>Gives the lock up even when the run was cancelled; a failure to is only a warning (the lease expires).</summary>
+    private static async Task ReleaseAsync(TargetLease lease, ChangeSyncOptions options, string target, IJobReporter reporter)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await lease.ReleaseAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is MongoException or TimeoutException or OperationCanceledException)
+        {
+            reporter.Warning($"Could not release the lock on {target}; it expires by itself: {options.Mongo.Translate(e, target).Message}");
         }
     }
 
@@ -256,6 +268,11 @@ public static class StartChangeSyncJob
                     Transactions = _transactions, Inserted = _inserted, Updated = _updated, Deleted = _deleted,
                     Lag = lag, LagBytes = lagBytes, Duration = clock.Elapsed,
                 };
+            }
+            catch (Exception e) when (MongoEndpoint.IsUnreachable(e))
+            {
+                reporter.Warning($"MongoDB stopped answering: the end of the run is not recorded in {database.DatabaseNamespace}.{options.StatisticsCollection}, and the lock on {target} expires by itself after {options.LeaseDuration}. The slot keeps every change not yet acknowledged.");
+                throw;
             }
             catch (Exception e)
             {

@@ -168,6 +168,7 @@ public static class StartFullSyncJob
             if (!reporter.ShouldProcess(target, action)) return null;
 
             var lease = await TargetLease.AcquireAsync(database, target, runId, options.LeaseDuration, cancellationToken).ConfigureAwait(false);
+            var unreachable = false; // then a clean-up write would only wait out another timeout
             try
             {
                 var start = options.Resume ? await ResumePointAsync(cancellationToken).ConfigureAwait(false) : await StartCleanAsync(lsn, cancellationToken).ConfigureAwait(false);
@@ -204,6 +205,12 @@ public static class StartFullSyncJob
                     RowsPerSecond = Math.Round(copiedThisRun / Math.Max(copyClock.Elapsed.TotalSeconds, 1e-3), 1),
                 };
             }
+            catch (Exception e) when (MongoEndpoint.IsUnreachable(e))
+            {
+                unreachable = true;
+                reporter.Warning($"MongoDB stopped answering: the end of the run is not recorded in {database.DatabaseNamespace}.{options.StatisticsCollection}, and the lock on {target} expires by itself after {options.LeaseDuration}.");
+                throw;
+            }
             catch (Exception e)
             {
                 var stopped = e is OperationCanceledException or JobAbortedException;
@@ -213,7 +220,7 @@ public static class StartFullSyncJob
             }
             finally
             {
-                await Finally(lease.ReleaseAsync).ConfigureAwait(false);
+                if (!unreachable) await Finally(lease.ReleaseAsync).ConfigureAwait(false);
             }
         }
 

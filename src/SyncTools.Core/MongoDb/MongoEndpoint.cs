@@ -65,6 +65,13 @@ public sealed class MongoEndpoint
     /// </summary>
     public static bool IsDuplicateKey(int code, string? message) => code == 11000 || message?.Contains("E11000", StringComparison.Ordinal) == true;
 
+    /// <summary>
+    /// The server could not be reached or stopped answering: a clean-up write to it now would only wait out another
+    /// timeout, so jobs skip recording their end there (and say so once).
+    /// </summary>
+    public static bool IsUnreachable(Exception exception) =>
+        exception is MongoConnectionException or TimeoutException || exception.InnerException is MongoConnectionException or TimeoutException;
+
     /// <summary>The connection string as given, with its password masked.</summary>
     public override string ToString() => _password is { } at ? _connectionString[..at.Start] + Redaction.Mask + _connectionString[at.End..] : _connectionString;
 

@@ -316,7 +316,8 @@ public sealed class StartChangeSyncJobTests : IAsyncLifetime
             END LOOP; END $$
             """);
         var end = await Scalar<string>("SELECT pg_current_wal_lsn()::text");
-        var running = Run(Options() with { Mongo = mongo, BatchSize = 500 });
+        var reporter = new RecordingReporter();
+        var running = Run(Options() with { Mongo = mongo, BatchSize = 500 }, reporter);
         await WaitFor(async () => await mongo.Client.GetDatabase(database).GetCollection<BsonDocument>(Live).CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty) > 2_000);
 
         server.Kill();
@@ -324,6 +325,7 @@ public sealed class StartChangeSyncJobTests : IAsyncLifetime
 
         Assert.Equal(JobErrorCategory.ConnectionError, failed.Category);
         Assert.Contains($"{database}.{Live}", failed.Message);
+        Assert.Contains("stopped answering", Assert.Single(reporter.Warnings)); // said once; no clean-up waits out more timeouts
         // The slot moved at most to what MongoDB acknowledged: never to the end of the backlog it did not finish.
         Assert.True(await Scalar<bool>($"SELECT confirmed_flush_lsn >= '{fullSyncLsn}'::pg_lsn AND confirmed_flush_lsn < '{end}'::pg_lsn FROM pg_replication_slots WHERE slot_name = '{_slot}'"));
         Assert.False(await Scalar<bool>($"SELECT active FROM pg_replication_slots WHERE slot_name = '{_slot}'"));

@@ -280,6 +280,25 @@ public sealed class StartFullSyncJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_MongoDB_server_that_dies_mid_copy_fails_at_once_with_one_warning()
+    {
+        using var server = await PrivateMongoServer.StartAsync();
+        var mongo = new SyncTools.Core.MongoDb.MongoEndpoint(server.ConnectionString);
+        var reporter = new RecordingReporter();
+        var running = Run(Options(pageSize: 5) with { Mongo = mongo }, reporter);
+        var temp = mongo.Client.GetDatabase(_mongo.Name).GetCollection<BsonDocument>(Live + StartFullSyncJob.TempSuffix);
+        while (await temp.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty) < 50) await Task.Delay(20);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        server.Kill();
+        var failed = await Assert.ThrowsAsync<SyncToolsException>(() => running);
+
+        Assert.Equal((JobErrorCategory.ConnectionError, "MongoUnreachable"), (failed.Category, failed.ErrorId));
+        Assert.Contains("stopped answering", Assert.Single(reporter.Warnings));
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(20)); // no clean-up waits out 30 s timeouts (it took 65 s)
+    }
+
+    [Fact]
     public async Task A_missing_slot_table_or_a_key_that_is_not_unique_is_a_clear_error()
     {
         await Execute($"CREATE TABLE {_schema}.loose (id integer, name text); CREATE TABLE {_schema}.other (id int PRIMARY KEY)");
