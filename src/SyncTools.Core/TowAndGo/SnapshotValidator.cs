@@ -168,6 +168,8 @@ public static class SnapshotValidator
         JsonValueKind.Object => "an object",
         JsonValueKind.Array => "an array",
         JsonValueKind.String => $"the string {Truncate(element.GetRawText())}",
+        JsonValueKind.Number when !element.GetRawText().AsSpan().ContainsAny('.', 'e', 'E') && !element.TryGetInt64(out _) =>
+            $"the integer {Truncate(element.GetRawText())}, out of range (from {long.MinValue} to {long.MaxValue})",
         JsonValueKind.Number => $"the number {Truncate(element.GetRawText())}",
         JsonValueKind.True or JsonValueKind.False => $"the boolean {element.GetRawText()}",
         JsonValueKind.Null => "null",

@@ -79,7 +79,7 @@ public class SnapshotValidatorTests
     [InlineData("""{"last_modified": 1, "tow_and_go": [{"segment_id": 1}]}""", "tow_and_go[0].link_id is missing")]
     [InlineData("""{"last_modified": 1, "tow_and_go": [{"link_id": 0, "segment_id": 1}]}""", "tow_and_go[0].link_id must be a positive integer, not the number 0")]
     [InlineData("""{"last_modified": 1, "tow_and_go": [{"link_id": "12", "segment_id": 1}]}""", "tow_and_go[0].link_id must be a positive integer, not the string \"12\"")]
-    [InlineData("""{"last_modified": 1, "tow_and_go": [{"link_id": 9223372036854775808, "segment_id": 1}]}""", "tow_and_go[0].link_id must be a positive integer, not the number 9223372036854775808")]
+    [InlineData("""{"last_modified": 1, "tow_and_go": [{"link_id": 9223372036854775808, "segment_id": 1}]}""", "tow_and_go[0].link_id must be a positive integer, not the integer 9223372036854775808, out of range (from -9223372036854775808 to 9223372036854775807)")]
     [InlineData("""{"last_modified": 1, "tow_and_go": [{"link_id": 1}]}""", "tow_and_go[0].segment_id is missing (use null for a link without a segment)")]
     [InlineData("""{"last_modified": 1, "tow_and_go": [{"link_id": 1, "segment_id": true}]}""", "tow_and_go[0].segment_id must be an integer or null, not the boolean true")]
     [InlineData("""{"last_modified": 1, "tow_and_go": [{"link_id": 1, "segment_id": 2.5}]}""", "tow_and_go[0].segment_id must be an integer or null, not the number 2.5")]
@@ -92,6 +92,21 @@ public class SnapshotValidatorTests
         Assert.Equal(JobErrorCategory.InvalidData, error.Category);
         Assert.Equal("test input", error.Target);
         Assert.Equal($"The Tow-and-Go snapshot from test input is invalid (1 problem):{Environment.NewLine}  {problem}", error.Message);
+    }
+
+    [Fact]
+    public void An_integer_beyond_Int64_from_ConvertFrom_Json_is_said_to_be_out_of_range()
+    {
+        // ConvertFrom-Json gives a BigInteger for 12345678901234567890: it must reach the validator as that number.
+        var graph = new Dictionary<string, object?>
+        {
+            ["last_modified"] = 1684216515L,
+            ["tow_and_go"] = new List<object?> { new Dictionary<string, object?> { ["link_id"] = System.Numerics.BigInteger.Parse("12345678901234567890"), ["segment_id"] = null } },
+        };
+
+        var error = Assert.Throws<SyncToolsException>(() => SnapshotValidator.Parse(SnapshotInput.FromObject(graph, "pipeline input").Json, "pipeline input"));
+
+        Assert.Contains("tow_and_go[0].link_id must be a positive integer, not the integer 12345678901234567890, out of range", error.Message);
     }
 
     [Fact]
