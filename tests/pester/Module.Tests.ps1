@@ -197,3 +197,53 @@ Import-Module '$unpacked/SyncTools.psd1'
         $out | Should -Match ([regex]::Escape($unpacked))
     }
 }
+
+Describe 'The README' {
+    BeforeAll {
+        $readme = Get-Content -Raw (Join-Path $PSScriptRoot '../../README.md')
+        $blocks = [regex]::Matches($readme, '(?ms)^```powershell\r?\n(.*?)^```') | ForEach-Object { $_.Groups[1].Value }
+        $syncTools = @{}
+        Get-Command -Module SyncTools | ForEach-Object { $syncTools[$_.Name] = $_ }
+        $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+
+        # Every name a parameter of the command answers to: its own, its aliases, and the common parameters.
+        function Get-ParameterName($Command) {
+            $Command.Parameters.Values | ForEach-Object { $_.Name; $_.Aliases }
+            $common
+        }
+    }
+
+    It 'has PowerShell code blocks' {
+        $blocks.Count | Should -BeGreaterThan 5
+    }
+
+    It 'names only parameters the cmdlets have, written or splatted' {
+        $problems = foreach ($block in $blocks) {
+            $ast = [System.Management.Automation.Language.Parser]::ParseInput($block, [ref]$null, [ref]$null)
+            # Hashtables assigned to a variable in the block, by variable name, for the splats below.
+            $tables = @{}
+            foreach ($assignment in $ast.FindAll({ $args[0] -is [System.Management.Automation.Language.AssignmentStatementAst] }, $true)) {
+                $hashtable = $assignment.Right.Find({ $args[0] -is [System.Management.Automation.Language.HashtableAst] }, $true)
+                if ($assignment.Left -is [System.Management.Automation.Language.VariableExpressionAst] -and $hashtable) {
+                    $tables[$assignment.Left.VariablePath.UserPath] = $hashtable.KeyValuePairs | ForEach-Object { $_.Item1.Value }
+                }
+            }
+
+            foreach ($call in $ast.FindAll({ $args[0] -is [System.Management.Automation.Language.CommandAst] }, $true)) {
+                $command = $syncTools[$call.GetCommandName()]
+                if (-not $command) { continue }
+                $names = Get-ParameterName $command
+                foreach ($element in $call.CommandElements) {
+                    if ($element -is [System.Management.Automation.Language.CommandParameterAst] -and $element.ParameterName -notin $names) {
+                        "$($command.Name) -$($element.ParameterName)"
+                    }
+                    if ($element -is [System.Management.Automation.Language.VariableExpressionAst] -and $element.Splatted) {
+                        $tables[$element.VariablePath.UserPath] | Where-Object { $_ -notin $names } | ForEach-Object { "$($command.Name) @$($element.VariablePath.UserPath) key $_" }
+                    }
+                }
+            }
+        }
+
+        $problems | Should -BeNullOrEmpty
+    }
+}

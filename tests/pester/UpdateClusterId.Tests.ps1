@@ -8,14 +8,17 @@ BeforeAll {
         Server     = $parts.Server
         Port       = [int]$parts.Port
         Credential = [pscredential]::new($parts.'User ID', (ConvertTo-SecureString $parts.Password -AsPlainText -Force))
-        Database   = $mysqlDatabase
+        MySqlDatabase = $mysqlDatabase
     }
     $mongo = @{ MongoConnectionString = $env:SYNCTOOLS_TEST_MONGO; MongoDatabase = "pester_$suffix" }
     # Seed cluster_trips with the official driver (the reference npm package the services installed).
     Invoke-NodeMongo "await c.db('pester_$suffix').collection('cluster_trips').insertMany([{ _id: new mongodb.ObjectId('64b7f0c2a1b2c3d4e5f60718') }, { _id: 'route-7' }, { _id: 42 }]);"
 }
 
-AfterAll { Remove-TestMongoDatabase "pester_$suffix" }
+AfterAll {
+    Remove-TestMongoDatabase "pester_$suffix"
+    & mariadb --no-defaults -h $parts.Server -P $parts.Port -u $parts.'User ID' "-p$($parts.Password)" -e "DROP DATABASE IF EXISTS $mysqlDatabase"
+}
 
 Describe 'Update-ClusterId' {
     It 'inserts what MySQL lacks, passes the ids through, and reports to CSV' {
@@ -36,7 +39,8 @@ Describe 'Update-ClusterId' {
 
     It 'stops with a categorised error for an unknown table' {
         $err = { Update-ClusterId @mongo @mysql -Table no_such_table } | Should -Throw -PassThru
-        $err.FullyQualifiedErrorId | Should -BeLike 'MySqlColumnNotFound,*'
+        $err.FullyQualifiedErrorId | Should -BeLike 'MySqlTableNotFound,*'
+        $err.Exception.Message | Should -BeLike '*has no table*no_such_table*'
         $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
     }
 }

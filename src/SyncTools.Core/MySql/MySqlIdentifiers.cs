@@ -44,10 +44,22 @@ public static class MySqlIdentifiers
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            throw new SyncToolsException($"MySQL has no column {quotedColumn} in table {quotedTable}.", JobErrorCategory.ObjectNotFound, "MySqlColumnNotFound", $"{database}.{table}.{column}");
+            await reader.DisposeAsync().ConfigureAwait(false);
+            throw await TableExistsAsync(connection, database, table, cancellationToken).ConfigureAwait(false)
+                ? new SyncToolsException($"MySQL has no column {quotedColumn} in table {quotedTable}.", JobErrorCategory.ObjectNotFound, "MySqlColumnNotFound", $"{database}.{table}.{column}")
+                : new SyncToolsException($"MySQL has no table {quotedTable}.", JobErrorCategory.ObjectNotFound, "MySqlTableNotFound", $"{database}.{table}");
         }
 
         return new MySqlColumn(quotedTable, quotedColumn, reader.IsDBNull(0) ? null : Convert.ToInt64(reader.GetValue(0)), Convert.ToInt64(reader.GetValue(1)) == 1);
+    }
+
+    private static async Task<bool> TableExistsAsync(DbConnection connection, string database, string table, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = @database AND TABLE_NAME = @table";
+        Add(command, "@database", database);
+        Add(command, "@table", table);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false)) > 0;
     }
 
     /// <summary>Checks in the catalogue that every table has every column named, so a wrong schema is one clear error before any work.</summary>

@@ -160,14 +160,15 @@ public class UpdateClusterIdJobTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("no_such_table", "cluster_id")]
-    [InlineData("cm_cluster_id", "no_such_column")]
-    [InlineData("cm_cluster_id`; DROP TABLE cm_cluster_id; --", "cluster_id")]
-    public async Task An_unknown_table_or_column_is_an_error_before_any_work(string table, string column)
+    [InlineData("no_such_table", "cluster_id", "MySqlTableNotFound", "has no table")]
+    [InlineData("cm_cluster_id", "no_such_column", "MySqlColumnNotFound", "has no column `no_such_column`")]
+    [InlineData("cm_cluster_id`; DROP TABLE cm_cluster_id; --", "cluster_id", "MySqlTableNotFound", "has no table")]
+    public async Task An_unknown_table_or_column_is_an_error_before_any_work(string table, string column, string errorId, string says)
     {
         var error = await Assert.ThrowsAsync<SyncToolsException>(() => Run(Options with { Table = table, Column = column }));
 
-        Assert.Equal((JobErrorCategory.ObjectNotFound, "MySqlColumnNotFound"), (error.Category, error.ErrorId));
+        Assert.Equal((JobErrorCategory.ObjectNotFound, errorId), (error.Category, error.ErrorId));
+        Assert.Contains(says, error.Message);
         Assert.Single(await _mysql.ColumnAsync("SHOW TABLES LIKE 'cm_cluster_id'"));
     }
 
