@@ -33,10 +33,17 @@ public sealed class GetSyncStatusCommand : DatabaseCmdletBase
 {
     private readonly HashSet<(string, string)> _written = new();
 
-    /// <summary>Only this job, e.g. Sync-TowAndGoToMongo; binds from any SyncTools result.</summary>
+    /// <summary>Only this job, e.g. Sync-TowAndGoToMongo, or the jobs a wildcard pattern matches (Sync-*); binds from any SyncTools result.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string? Job { get; set; }
+
+    /// <summary>Only this target, as the status shows it (e.g. towandgo.links), or the targets a wildcard pattern matches (*.links).</summary>
+    [Parameter]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string? Target { get; set; }
 
     /// <summary>Only the job and target of this run; binds from any SyncTools result.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -73,7 +80,7 @@ public sealed class GetSyncStatusCommand : DatabaseCmdletBase
 
     protected override void ProcessInput()
     {
-        var options = new SyncStatusOptions { Job = Job, RunId = RunId, MaxAge = MaxAge, MaxLag = MaxLag, MaxRetainedWalBytes = MaxRetainedWalBytes, UnhealthyOnly = Unhealthy, Live = Live ? Connections() : null };
+        var options = new SyncStatusOptions { Job = Job, Target = Target, RunId = RunId, MaxAge = MaxAge, MaxLag = MaxLag, MaxRetainedWalBytes = MaxRetainedWalBytes, UnhealthyOnly = Unhealthy, Live = Live ? Connections() : null };
         var journal = Journal;
         foreach (var status in RunJob((reporter, token) => SyncStatusQuery.RunAsync(options, journal, reporter, token)))
         {

@@ -26,6 +26,17 @@ Describe 'Get-SyncStatus' {
         $table | Should -Match ([regex]::Escape($status.LastSuccess.ToString('u')))
     }
 
+    It 'takes wildcards for -Job and -Target, and warns when a pattern matches nothing' {
+        $byJob = Get-SyncStatus -Job sync-tow* | Where-Object Target -EQ "$database.links"
+        $byTarget = Get-SyncStatus -Target "$database.*"
+        $none = Get-SyncStatus -Job 'No-Such-*' -WarningVariable warned -WarningAction SilentlyContinue
+
+        $byJob.Job | Should -Be 'Sync-TowAndGoToMongo'
+        $byTarget.Target | Should -Be "$database.links"
+        $none | Should -BeNullOrEmpty
+        "$warned" | Should -BeLike "*matches -Job 'No-Such-*'*"
+    }
+
     It 'counts the source and the target live' {
         $status = Get-SyncStatus -Job Sync-TowAndGoToMongo -Live -MongoConnectionString $env:SYNCTOOLS_TEST_MONGO |
             Where-Object Target -EQ "$database.links"

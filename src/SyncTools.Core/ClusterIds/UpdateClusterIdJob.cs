@@ -102,7 +102,14 @@ public static class UpdateClusterIdJob
         var source = $"{databaseName}.{options.Collection}";
         try
         {
-            var collection = options.Mongo.Client.GetDatabase(databaseName).GetCollection<BsonDocument>(options.Collection);
+            var database = options.Mongo.Client.GetDatabase(databaseName);
+            // A mistyped database or collection reads as empty: say so rather than report 0 ids as a healthy run.
+            if (!await (await database.ListCollectionNamesAsync(new ListCollectionNamesOptions { Filter = new BsonDocument("name", options.Collection) }, cancellationToken).ConfigureAwait(false)).AnyAsync(cancellationToken).ConfigureAwait(false))
+            {
+                throw new SyncToolsException($"MongoDB database '{databaseName}' has no collection '{options.Collection}': check -MongoDatabase and -Collection.", JobErrorCategory.ObjectNotFound, "MongoCollectionNotFound", source);
+            }
+
+            var collection = database.GetCollection<BsonDocument>(options.Collection);
             var total = await collection.EstimatedDocumentCountAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             var missing = new List<string>();
             var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);

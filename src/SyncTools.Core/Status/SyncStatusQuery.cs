@@ -9,7 +9,11 @@ public sealed record SyncStatusOptions
     /// <summary>A daily job with slack: no success for longer than this is unhealthy.</summary>
     public static readonly TimeSpan DefaultMaxAge = TimeSpan.FromHours(26);
 
+    /// <summary>Only jobs whose name matches: * and ? as wildcards, any case.</summary>
     public string? Job { get; init; }
+
+    /// <summary>Only targets that match: * and ? as wildcards, any case.</summary>
+    public string? Target { get; init; }
 
     /// <summary>Only the job and target of this run.</summary>
     public Guid? RunId { get; init; }
@@ -50,7 +54,13 @@ public static class SyncStatusQuery
         }
 
         var statuses = new List<SyncStatus>();
-        foreach (var group in groups.Where(g => options.Job is null || string.Equals(g.Key.Job, options.Job, StringComparison.OrdinalIgnoreCase)))
+        var matching = groups.Where(g => Matches(options.Job, g.Key.Job) && Matches(options.Target, g.Key.Target)).ToList();
+        if (matching.Count == 0 && (options.Job ?? options.Target) is not null)
+        {
+            reporter.Warning($"No run in the journal {journal.Location} matches{(options.Job is null ? "" : $" -Job '{options.Job}'")}{(options.Target is null ? "" : $" -Target '{options.Target}'")}.");
+        }
+
+        foreach (var group in matching)
         {
             var runs = group.OrderBy(e => e.Finished).ToList();
             (long? Source, long? Target) counts = (null, null);
@@ -114,6 +124,9 @@ public static class SyncStatusQuery
             RetainedWalBytes = slot?.RetainedBytes,
         };
     }
+
+    private static bool Matches(string? pattern, string name) =>
+        pattern is null || System.IO.Enumeration.FileSystemName.MatchesSimpleExpression(pattern, name, ignoreCase: true);
 
     private static string Age(TimeSpan age) => age.TotalHours >= 48 ? $"{age.TotalDays:0.#} days" : age.TotalHours >= 1 ? $"{age.TotalHours:0.#} hours" : $"{age.TotalMinutes:0} minutes";
 }

@@ -173,6 +173,15 @@ public class UpdateClusterIdJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_MongoDB_collection_that_does_not_exist_is_an_error_not_an_empty_source()
+    {
+        var error = await Assert.ThrowsAsync<SyncToolsException>(() => Run(Options with { MongoDatabase = _mongo.Name + "_typo" }));
+
+        Assert.Equal((JobErrorCategory.ObjectNotFound, "MongoCollectionNotFound"), (error.Category, error.ErrorId));
+        Assert.Contains("-MongoDatabase", error.Message);
+    }
+
+    [Fact]
     public void The_id_rule_covers_each_type()
     {
         Assert.Equal("64b7f0c2a1b2c3d4e5f60718", ClusterIdText.From(ObjectId.Parse("64b7f0c2a1b2c3d4e5f60718")));
