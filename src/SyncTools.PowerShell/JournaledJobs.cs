@@ -14,7 +14,7 @@ internal static class JournaledJobs
     public static T? RunJournaledJob<T>(this SyncToolsCmdlet cmdlet, string job, string source, string target, Func<IJobReporter, CancellationToken, Task<T?>> run)
         where T : class, IJobResult
     {
-        var journal = cmdlet.Journal;
+        var journal = cmdlet.WhatIfRequested ? null : cmdlet.Journal; // -WhatIf runs are not recorded, failed or not
         return cmdlet.RunJob((reporter, token) => Journaled.RunAsync(journal, job, source, target, reporter, () => run(reporter, token), token));
     }
 }

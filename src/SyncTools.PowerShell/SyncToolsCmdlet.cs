@@ -25,6 +25,11 @@ public abstract class SyncToolsCmdlet : PSCmdlet
 
     protected internal IRunJournal Journal => RunJournal.Open(JournalConnectionString);
 
+    /// <summary>-WhatIf given, or $WhatIfPreference set.</summary>
+    protected internal bool WhatIfRequested =>
+        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var whatIf) ? ((SwitchParameter)whatIf).IsPresent
+            : LanguagePrimitives.IsTrue(SessionState.PSVariable.GetValue("WhatIfPreference"));
+
     /// <summary>Handles one pipeline input: binds options, runs the job with <see cref="RunJob"/>, writes its results.</summary>
     protected abstract void ProcessInput();
 

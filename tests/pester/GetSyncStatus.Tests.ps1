@@ -58,9 +58,18 @@ Describe 'Get-SyncStatus' {
         (Get-SyncStatus -Unhealthy).Target | Should -Contain "$($database)_failing.links"
     }
 
-    It 'does not record -WhatIf runs' {
+    It 'does not record -WhatIf runs, nor a -WhatIf run that fails' {
         $before = (Get-SyncStatus -Job Send-TowAndGoData | Where-Object Target -EQ "s3://$bucket").Runs
         Send-TowAndGoData -Json $snapshot -Bucket $bucket -WhatIf @S3
+        { Sync-TowAndGoToMongo -Bucket $bucket -Key no/such.json -MongoDatabase "$($database)_whatif_failing" -MongoConnectionString $env:SYNCTOOLS_TEST_MONGO -WhatIf @S3 } | Should -Throw
+
         (Get-SyncStatus -Job Send-TowAndGoData | Where-Object Target -EQ "s3://$bucket").Runs | Should -Be $before
+        Get-SyncStatus -Target "$($database)_whatif_failing.*" -WarningAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'does not record a run refused for its arguments' {
+        { Sync-TowAndGoToMongo -Bucket 'Not_A_Bucket' -Key x.json -MongoDatabase "$($database)_arguments" -MongoConnectionString $env:SYNCTOOLS_TEST_MONGO @S3 } | Should -Throw
+
+        Get-SyncStatus -Target "$($database)_arguments.*" -WarningAction SilentlyContinue | Should -BeNullOrEmpty
     }
 }

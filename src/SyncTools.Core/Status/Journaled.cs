@@ -2,10 +2,14 @@ using SyncTools.Core.Jobs;
 
 namespace SyncTools.Core.Status;
 
-/// <summary>Runs a job and records it in the journal: succeeded (with its counts), failed (with its error), or aborted.</summary>
+/// <summary>
+/// Runs a job and records it in the journal: succeeded (with its counts), failed (with its error), or aborted. An
+/// argument the job refuses (category InvalidArgument) is not a run and is not recorded; nor is a run that wrote
+/// nothing on purpose.
+/// </summary>
 public static class Journaled
 {
-    /// <param name="journal">Null: record nothing.</param>
+    /// <param name="journal">Null: record nothing (the host passes null under -WhatIf).</param>
     /// <param name="run">The job; a null result means it wrote nothing on purpose (-WhatIf), which is not recorded.</param>
     public static async Task<T?> RunAsync<T>(IRunJournal? journal, string job, string source, string target, IJobReporter reporter, Func<Task<T?>> run, CancellationToken cancellationToken)
         where T : class, IJobResult
@@ -22,6 +26,10 @@ public static class Journaled
         catch (OperationCanceledException)
         {
             await Record(Guid.NewGuid(), RunStatus.Aborted, [], "Stopped before it finished.").ConfigureAwait(false);
+            throw;
+        }
+        catch (SyncToolsException e) when (e.Category == JobErrorCategory.InvalidArgument)
+        {
             throw;
         }
         catch (JobAbortedException e)

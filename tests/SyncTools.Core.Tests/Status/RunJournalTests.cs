@@ -97,7 +97,7 @@ public sealed class RunJournalTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Runs_are_recorded_as_succeeded_failed_or_aborted_and_WhatIf_not_at_all()
+    public async Task Runs_are_recorded_as_succeeded_failed_or_aborted_and_WhatIf_and_argument_errors_not_at_all()
     {
         var journal = new FileRunJournal(_path);
         var reporter = new RecordingReporter();
@@ -107,6 +107,8 @@ public sealed class RunJournalTests : IAsyncLifetime
         await Journaled.RunAsync(journal, "Fake", "s", "t", reporter, () => Task.FromResult<FakeResult?>(null), CancellationToken.None);
         await Assert.ThrowsAsync<SyncToolsException>(() => Journaled.RunAsync<FakeResult>(journal, "Fake", "s", "t", reporter,
             () => throw new SyncToolsException("MySQL at u@h:1/db is down", JobErrorCategory.ConnectionError, "Down"), CancellationToken.None));
+        await Assert.ThrowsAsync<SyncToolsException>(() => Journaled.RunAsync<FakeResult>(journal, "Fake", "s", "t", reporter,
+            () => throw new SyncToolsException("The batch size must be at least 1.", JobErrorCategory.InvalidArgument, "BatchSizeInvalid"), CancellationToken.None));
         await Assert.ThrowsAsync<InvalidOperationException>(() => Journaled.RunAsync<FakeResult>(journal, "Fake", "s", "t", reporter,
             () => throw new InvalidOperationException("password=hunter2"), CancellationToken.None));
         await Assert.ThrowsAsync<OperationCanceledException>(() => Journaled.RunAsync<FakeResult>(journal, "Fake", "s", "t", reporter,
