@@ -8,7 +8,7 @@ namespace SyncTools.PowerShell;
 /// <remarks>
 /// <para>Reads the _id of every document in the MongoDB collection (default cluster_trips; a projection on _id, streamed by cursor) and the cluster_id column of the MySQL table cm_cluster_id, and inserts the ids MySQL lacks, in multi-row batches of -BatchSize that skip only duplicate keys: a re-run, or two runs at once, insert nothing twice and fail on nothing already there.</para>
 /// <para>An ObjectId is stored as its 24 lowercase hex digits, a string as it is, an integer as its digits, a UUID in its canonical form, a date as ISO-8601 UTC; a null or absent _id, or one of another type, is skipped and counted. A failure to read MongoDB is an error, never an empty list: MySQL is then left untouched.</para>
-/// <para>Writes one result (SourceIds, AlreadyPresent, Inserted, Skipped, Duration); with -PassThru also one object per id sent to MySQL. Job and RunId bind to Get-SyncStatus.</para>
+/// <para>Writes one result (SourceIds, AlreadyPresent, Inserted, Skipped, Duration); with -PassThru, one object per id sent to MySQL instead (the counts then go to -Verbose and the journal). Job and RunId bind to Get-SyncStatus either way.</para>
 /// </remarks>
 /// <example title="Insert the missing cluster ids">
 /// <code>
@@ -24,9 +24,7 @@ namespace SyncTools.PowerShell;
 /// </example>
 /// <example title="Keep a record of every id inserted">
 /// <code>
-/// Update-ClusterId -MySqlDatabase analytics -PassThru |
-///     Where-Object ClusterId |
-///     Export-Csv ./inserted-cluster-ids.csv
+/// Update-ClusterId -MySqlDatabase analytics -PassThru | Export-Csv ./inserted-cluster-ids.csv
 /// </code>
 /// <para>One CSV row per id this run sent to MySQL (should another run insert the same id at the same moment, it is listed by both).</para>
 /// </example>
@@ -65,7 +63,7 @@ public sealed class UpdateClusterIdCommand : DatabaseCmdletBase
     [ValidateRange(1, 10_000)]
     public int BatchSize { get; set; } = ClusterIdOptions.DefaultBatchSize;
 
-    /// <summary>Also write one object per id sent to MySQL, as it is sent.</summary>
+    /// <summary>Write one object per id sent to MySQL (Job, RunId, ClusterId) instead of the run's summary, which then goes to -Verbose and the journal: the output is one shape, whole in Export-Csv.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -86,7 +84,13 @@ public sealed class UpdateClusterIdCommand : DatabaseCmdletBase
         var source = $"{MongoDatabase ?? options.Mongo.DatabaseName}.{Collection}";
         var result = this.RunJournaledJob(UpdateClusterIdJob.Name, source, target, (reporter, token) => UpdateClusterIdJob.RunAsync(options, reporter, PassThru ? inserted.Enqueue : null, token));
         if (result is null) return;
+        if (!PassThru)
+        {
+            WriteObject(result);
+            return;
+        }
+
         foreach (var id in inserted) WriteObject(new ClusterIdInserted { RunId = result.RunId, ClusterId = id });
-        WriteObject(result);
+        WriteVerbose($"{result.Target}: {result.SourceIds:N0} ids in {result.Source}, {result.AlreadyPresent:N0} already present, {result.Inserted:N0} inserted, {result.Skipped:N0} skipped.");
     }
 }

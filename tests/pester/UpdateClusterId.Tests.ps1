@@ -21,21 +21,29 @@ AfterAll {
 }
 
 Describe 'Update-ClusterId' {
-    It 'inserts what MySQL lacks, passes the ids through, and reports to CSV' {
+    It 'inserts what MySQL lacks and, with -PassThru, writes the ids whole to CSV' {
         $csv = Join-Path $TestDrive 'clusters.csv'
 
-        $output = Update-ClusterId @mongo @mysql -PassThru
-        $output | Where-Object { -not $_.ClusterId } | Export-Csv -Path $csv # the run's summary, not the ids
+        Update-ClusterId @mongo @mysql -PassThru -Verbose 4>&1 | Tee-Object -Variable output | Where-Object ClusterId | Out-Null
+        $output | Where-Object ClusterId | Export-Csv -Path $csv
 
-        ($output | Where-Object ClusterId).ClusterId | Sort-Object | Should -Be @('42', '64b7f0c2a1b2c3d4e5f60718', 'route-7')
+        $rows = Import-Csv -Path $csv
+        $rows.ClusterId | Sort-Object | Should -Be @('42', '64b7f0c2a1b2c3d4e5f60718', 'route-7')
+        $rows.Job | Select-Object -Unique | Should -Be 'Update-ClusterId'
+        "$($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })" | Should -Match '3 inserted'
+        (Get-SyncStatus -Job Update-ClusterId -Target "$mysqlDatabase.*").Counts | Should -Match 'Inserted=3'
+    }
+
+    It 'writes its summary, and only it, without -PassThru, for Export-Csv' {
+        $csv = Join-Path $TestDrive 'summary.csv'
+
+        Update-ClusterId @mongo @mysql | Export-Csv -Path $csv
+
         $row = Import-Csv -Path $csv
-        $row.Inserted | Should -Be '3'
+        $row.AlreadyPresent | Should -Be '3'
         $row.Target | Should -Be "$mysqlDatabase.cm_cluster_id.cluster_id"
     }
 
-    It 'inserts nothing the second time' {
-        (Update-ClusterId @mongo @mysql).AlreadyPresent | Should -Be 3
-    }
 
     It 'stops with a categorised error for an unknown table' {
         $err = { Update-ClusterId @mongo @mysql -Table no_such_table } | Should -Throw -PassThru
