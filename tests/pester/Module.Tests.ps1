@@ -198,6 +198,23 @@ Import-Module '$unpacked/SyncTools.psd1'
     }
 }
 
+Describe 'Table views' {
+    It 'fit an 80-column terminal: every column has a width, and <_> adds up to 80 at most' -ForEach @(
+        ([xml](Get-Content -Raw (Join-Path $PSScriptRoot '../../module/SyncTools.format.ps1xml'))).Configuration.ViewDefinitions.View.Name
+    ) {
+        $view = ([xml](Get-Content -Raw (Join-Path $PSScriptRoot '../../module/SyncTools.format.ps1xml'))).Configuration.ViewDefinitions.View | Where-Object Name -EQ $_
+        $widths = @($view.TableControl.TableHeaders.TableColumnHeader | ForEach-Object { [int]$_.Width })
+        $widths | Should -Not -Contain 0
+        ($widths | Measure-Object -Sum).Sum + $widths.Count - 1 | Should -BeLessOrEqual 80
+    }
+
+    It 'shows a status in 80 columns without wrapping a header' {
+        $lines = Get-SyncStatus | Select-Object -First 1 | Format-Table | Out-String -Width 80 -Stream | Where-Object { $_.Trim() }
+        $lines[0] | Should -Match '^Healthy +Job +Target +LastSuccess'
+        $lines | ForEach-Object { $_.Length | Should -BeLessOrEqual 80 }
+    }
+}
+
 Describe 'The README' {
     BeforeAll {
         $readme = Get-Content -Raw (Join-Path $PSScriptRoot '../../README.md')

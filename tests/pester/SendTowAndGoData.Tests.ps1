@@ -50,6 +50,6 @@ Describe 'Send-TowAndGoData' {
 
     It 'shows the table view by default' {
         $text = Send-TowAndGoData -Path $snapshot -Bucket $bucket -Key view.json @S3 | Out-String
-        $text | Should -Match 'NullSegments'
+        $text | Should -Match 'Bucket +Key +Links +Nulls +Bytes +Duration'
     }
 }
