@@ -264,6 +264,18 @@ public static class StartFullSyncJob
                     JobErrorCategory.InvalidOperation, "FullSyncNothingToResume", _job);
             }
 
+            // What is copied must not change between the run and its resumption, or the swap would hold two different copies.
+            var differences = new[] { ("key", pager.Key, "-PrimaryKey"), ("where", options.Where, "-Where") }
+                .Where(d => (Text(d.Item1) ?? "") != (string.IsNullOrWhiteSpace(d.Item2) ? "" : d.Item2))
+                .Select(d => $"{d.Item3} was {(Text(d.Item1) is { Length: > 0 } was ? $"'{was}'" : "not given")}, now {(string.IsNullOrWhiteSpace(d.Item2) ? "not given" : $"'{d.Item2}'")}")
+                .ToList();
+            if (differences.Count > 0)
+            {
+                throw new SyncToolsException(
+                    $"-Resume continues the last run of {_job} as it was: {string.Join("; ", differences)}. Resume with the same options, or run without -Resume to start over.",
+                    JobErrorCategory.InvalidArgument, "FullSyncResumeOptionsDiffer", _job);
+            }
+
             var start = new StartPoint(
                 Text("lastKey"),
                 last.GetValue("rowsCopied", 0).ToInt64(),

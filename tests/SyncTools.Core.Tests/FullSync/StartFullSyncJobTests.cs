@@ -183,6 +183,10 @@ public sealed class StartFullSyncJobTests : IAsyncLifetime
         Assert.Equal(("ABORTED", 300L), (statistics!["status"].AsString, statistics["rowsCopied"].ToInt64()));
         Assert.Null(await Collection(FullSyncOptions.DefaultLsnCollection).Find(new BsonDocument("lsn", new BsonDocument("$exists", true))).FirstOrDefaultAsync());
 
+        var otherFilter = await Assert.ThrowsAsync<SyncToolsException>(() => Run(Options() with { Resume = true, Where = "id % 2 = 0" }));
+        Assert.Equal(("FullSyncResumeOptionsDiffer", JobErrorCategory.InvalidArgument), (otherFilter.ErrorId, otherFilter.Category));
+        Assert.Contains("-Where was not given, now 'id % 2 = 0'", otherFilter.Message);
+
         var resumed = await Run(Options() with { Resume = true });
 
         var live = await _mongo.AllAsync(Live);
