@@ -6,7 +6,7 @@ namespace SyncTools.PowerShell;
 
 /// <summary>The last run, last success and health of each job and target in the run journal.</summary>
 /// <remarks>
-/// <para>Reads the run journal (see about_SyncTools) and writes one status per job and target: the last run, its status and counts, the last success, and whether it is healthy. A target is unhealthy when its last run failed or was aborted, or when it has had no success for longer than -MaxAge; Reason says why in words a person can act on.</para>
+/// <para>Reads the run journal (see about_SyncTools) and writes one status per job and target: the last run, its status and counts, the last success, and its Health. A target is Unhealthy when its last run failed or was aborted, or when it has had no success for longer than -MaxAge; Degraded when its last run succeeded but failed or skipped rows; Reason says why in words a person can act on. In a monitoring script, if (Get-SyncStatus -Unhealthy) { exit 1 } exits non-zero when anything is not healthy.</para>
 /// <para>-Live also counts each target and its source now, over the same connection parameters as the jobs (MongoDB, MySQL, PostgreSQL), and a target holding fewer rows than its source is unhealthy. For Start-ChangeSync it also reads the replication slot: Lag (how long change capture has not caught up), LagBytes and RetainedWalBytes; it is unhealthy when the slot is gone, when it is further behind than -MaxLag, or when nothing reads the slot and it holds back more than -MaxRetainedWalBytes of WAL. Job and RunId bind by property name from any SyncTools result, so a job piped into Get-SyncStatus reports that run's target.</para>
 /// </remarks>
 /// <example title="Health of every job">
@@ -62,9 +62,13 @@ public sealed class GetSyncStatusCommand : DatabaseCmdletBase
     [ValidateRange(0, long.MaxValue)]
     public long MaxRetainedWalBytes { get; set; } = SyncStatusOptions.DefaultMaxRetainedWalBytes;
 
-    /// <summary>Only what is unhealthy: for alerting in a runbook.</summary>
+    /// <summary>Only what is not healthy (Unhealthy, and Degraded unless -ExcludeDegraded): for alerting in a runbook, e.g. if (Get-SyncStatus -Unhealthy) { exit 1 }.</summary>
     [Parameter]
     public SwitchParameter Unhealthy { get; set; }
+
+    /// <summary>With -Unhealthy: leave out what is only Degraded (a successful last run that failed or skipped rows).</summary>
+    [Parameter]
+    public SwitchParameter ExcludeDegraded { get; set; }
 
     /// <summary>
     /// Count each target (and its source) live, over the connection parameters; a target holding fewer than its
@@ -80,7 +84,7 @@ public sealed class GetSyncStatusCommand : DatabaseCmdletBase
 
     protected override void ProcessInput()
     {
-        var options = new SyncStatusOptions { Job = Job, Target = Target, RunId = RunId, MaxAge = MaxAge, MaxLag = MaxLag, MaxRetainedWalBytes = MaxRetainedWalBytes, UnhealthyOnly = Unhealthy, Live = Live ? Connections() : null };
+        var options = new SyncStatusOptions { Job = Job, Target = Target, RunId = RunId, MaxAge = MaxAge, MaxLag = MaxLag, MaxRetainedWalBytes = MaxRetainedWalBytes, UnhealthyOnly = Unhealthy, IncludeDegraded = !ExcludeDegraded, Live = Live ? Connections() : null };
         var journal = Journal;
         foreach (var status in RunJob((reporter, token) => SyncStatusQuery.RunAsync(options, journal, reporter, token)))
         {

@@ -210,7 +210,7 @@ Describe 'Table views' {
 
     It 'shows a status in 80 columns without wrapping a header' {
         $lines = Get-SyncStatus | Select-Object -First 1 | Format-Table | Out-String -Width 80 -Stream | Where-Object { $_.Trim() }
-        $lines[0] | Should -Match '^Healthy +Job +Target +LastSuccess'
+        $lines[0] | Should -Match '^Health +Job +Target +LastSuccess'
         $lines | ForEach-Object { $_.Length | Should -BeLessOrEqual 80 }
     }
 }

@@ -2,6 +2,14 @@ using SyncTools.Core.Jobs;
 
 namespace SyncTools.Core.Status;
 
+/// <summary>Healthy; Degraded: the last run succeeded but left rows out (failed or skipped); Unhealthy: failed, aborted, too old, or counts apart.</summary>
+public enum SyncHealth
+{
+    Healthy,
+    Degraded,
+    Unhealthy,
+}
+
 /// <summary>Whether one job's sync of one target is healthy, from its runs in the journal.</summary>
 public sealed class SyncStatus : IJobResult
 {
@@ -12,9 +20,12 @@ public sealed class SyncStatus : IJobResult
 
     public required string Target { get; init; }
 
+    public required SyncHealth Health { get; init; }
+
+    /// <summary>Health is Healthy.</summary>
     public required bool IsHealthy { get; init; }
 
-    /// <summary>Why not, in words a person can act on; empty when healthy.</summary>
+    /// <summary>Why not healthy, in words a person can act on; empty when healthy.</summary>
     public required string Reason { get; init; }
 
     public required DateTimeOffset LastRun { get; init; }

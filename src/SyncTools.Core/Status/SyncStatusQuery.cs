@@ -30,7 +30,10 @@ public sealed record SyncStatusOptions
 
     public long MaxRetainedWalBytes { get; init; } = DefaultMaxRetainedWalBytes;
 
+    /// <summary>Only what is not healthy: unhealthy, and degraded unless <see cref="IncludeDegraded"/> is false.</summary>
     public bool UnhealthyOnly { get; init; }
+
+    public bool IncludeDegraded { get; init; } = true;
 
     public DateTimeOffset Now { get; init; } = DateTimeOffset.UtcNow;
 
@@ -80,7 +83,7 @@ public static class SyncStatusQuery
             }
 
             var status = Status(runs, counts, slot, options);
-            if (!options.UnhealthyOnly || !status.IsHealthy) statuses.Add(status);
+            if (!options.UnhealthyOnly || status.Health == SyncHealth.Unhealthy || (status.Health == SyncHealth.Degraded && options.IncludeDegraded)) statuses.Add(status);
         }
 
         return statuses.OrderBy(s => s.Job).ThenBy(s => s.Target).ToList();
@@ -91,6 +94,8 @@ public static class SyncStatusQuery
         var last = runs[^1];
         var lag = slot is { Exists: true, LagBytes: > 0 } ? options.Now - (slot.AppliedAt ?? last.Finished.UtcDateTime) : (TimeSpan?)(slot is null ? null : TimeSpan.Zero);
         var lastSuccess = runs.LastOrDefault(r => r.Status == RunStatus.Succeeded);
+        long Count(string name) => last.Status == RunStatus.Succeeded && last.Counts.TryGetValue(name, out var n) ? n : 0;
+        var (failed, skipped) = (Count("Failed"), Count("Skipped"));
         var reason = last.Status != RunStatus.Succeeded
             ? $"The last run {last.Status.ToString().ToLowerInvariant()} at {last.Finished:u}: {last.Error}"
             : lastSuccess is not null && options.Now - lastSuccess.Finished > options.MaxAge
@@ -101,16 +106,21 @@ public static class SyncStatusQuery
                     ? $"Change capture is {Age(lag.Value)} behind ({slot!.LagBytes:N0} bytes of WAL, more than {Age(options.MaxLag)}): run Start-ChangeSync, or keep it running with -Follow."
                 : slot is { Active: false } && slot.RetainedBytes > options.MaxRetainedWalBytes
                     ? $"The slot '{slot.Slot}' is not being read and holds back {slot.RetainedBytes:N0} bytes of WAL on the server, whose disk fills until Start-ChangeSync runs or the slot is dropped."
-                : counts is { Source: { } source, Target: { } target } && target < source
-                    ? $"The target holds {target:N0}, fewer than the source's {source:N0}: run the job, and look for records it skips."
+                : counts is { Source: { } source, Target: { } target } && target + skipped < source
+                    ? $"The target holds {target:N0}, fewer than the source's {source:N0}{(skipped > 0 ? $" less the {skipped:N0} the last run skipped" : "")}: run the job, and look for records it skips."
                     : "";
+        // Degraded: nothing is wrong but that the last run left rows out, which someone should look at.
+        var degraded = reason.Length == 0 && (failed > 0 || skipped > 0)
+            ? $"The last run succeeded with {failed:N0} failed and {skipped:N0} skipped rows{(counts.Source is { } s && counts.Target is { } t && t < s ? $" (so the target holds {t:N0} of the source's {s:N0})" : "")}: see the run's errors."
+            : "";
         return new SyncStatus
         {
             Job = last.Job,
             RunId = last.RunId,
             Target = last.Target,
-            IsHealthy = reason.Length == 0,
-            Reason = reason,
+            Health = reason.Length > 0 ? SyncHealth.Unhealthy : degraded.Length > 0 ? SyncHealth.Degraded : SyncHealth.Healthy,
+            IsHealthy = reason.Length == 0 && degraded.Length == 0,
+            Reason = reason.Length > 0 ? reason : degraded,
             LastRun = last.Finished,
             LastStatus = last.Status.ToString(),
             LastSuccess = lastSuccess?.Finished,

@@ -10,9 +10,9 @@ public sealed class SyncStatusQueryTests : IDisposable
 
     public void Dispose() => File.Delete(_path);
 
-    private async Task<JournalEntry> Add(string job, string target, RunStatus status, TimeSpan ago, string? error = null)
+    private async Task<JournalEntry> Add(string job, string target, RunStatus status, TimeSpan ago, string? error = null, Dictionary<string, long>? counts = null)
     {
-        var entry = new JournalEntry(Guid.NewGuid(), job, "source", target, Now - ago - TimeSpan.FromSeconds(30), Now - ago, status, new Dictionary<string, long> { ["Inserted"] = 3, ["Updated"] = 0 }, error);
+        var entry = new JournalEntry(Guid.NewGuid(), job, "source", target, Now - ago - TimeSpan.FromSeconds(30), Now - ago, status, counts ?? new Dictionary<string, long> { ["Inserted"] = 3, ["Updated"] = 0 }, error);
         await new FileRunJournal(_path).AppendAsync(entry, CancellationToken.None);
         return entry;
     }
@@ -73,6 +73,24 @@ public sealed class SyncStatusQueryTests : IDisposable
         Assert.Equal("a.links", Assert.Single(await Query(new SyncStatusOptions { RunId = run.RunId })).Target);
         Assert.Equal("b.links", Assert.Single(await Query(new SyncStatusOptions { UnhealthyOnly = true })).Target);
         Assert.Empty(await Query(new SyncStatusOptions { RunId = Guid.NewGuid() }));
+    }
+
+    [Fact]
+    public async Task A_successful_run_that_failed_or_skipped_rows_is_degraded_and_listed_with_the_unhealthy()
+    {
+        await Add("Invoke-OrgSync", "org", RunStatus.Succeeded, TimeSpan.FromHours(1), counts: new() { ["Inserted"] = 10, ["Failed"] = 3, ["Skipped"] = 0 });
+        await Add("Update-ClusterId", "ids", RunStatus.Succeeded, TimeSpan.FromHours(1), counts: new() { ["Inserted"] = 10, ["Skipped"] = 2 });
+        await Add("Send-TowAndGoData", "s3://x", RunStatus.Succeeded, TimeSpan.FromHours(1));
+
+        var statuses = await Query();
+        var degraded = await Query(new SyncStatusOptions { UnhealthyOnly = true });
+        var unhealthyOnly = await Query(new SyncStatusOptions { UnhealthyOnly = true, IncludeDegraded = false });
+
+        Assert.Equal([SyncHealth.Degraded, SyncHealth.Healthy, SyncHealth.Degraded], statuses.Select(s => s.Health));
+        Assert.Equal("The last run succeeded with 3 failed and 0 skipped rows: see the run's errors.", statuses[0].Reason);
+        Assert.False(statuses[0].IsHealthy);
+        Assert.Equal(["Invoke-OrgSync", "Update-ClusterId"], degraded.Select(s => s.Job));
+        Assert.Empty(unhealthyOnly);
     }
 
     [Fact]
