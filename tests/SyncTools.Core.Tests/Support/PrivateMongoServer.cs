@@ -15,8 +15,9 @@ public sealed class PrivateMongoServer : IDisposable
     private PrivateMongoServer(Process process, int port)
     {
         _process = process;
-        // A stopped server is noticed in 2 s, not the driver's default 30 s of server selection.
-        ConnectionString = $"mongodb://127.0.0.1:{port}/?directConnection=true&serverSelectionTimeoutMS=2000&connectTimeoutMS=2000";
+        // A stopped server is noticed in 5 s, not the driver's default 30 s of server selection; the name keeps this
+        // server's client apart from one of an earlier server that had the same port (clients are cached by string).
+        ConnectionString = $"mongodb://127.0.0.1:{port}/?directConnection=true&serverSelectionTimeoutMS=5000&appName=private-{Guid.NewGuid():N}";
     }
 
     public string ConnectionString { get; }
