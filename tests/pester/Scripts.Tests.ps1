@@ -84,3 +84,34 @@ Send-TowAndGoData -Json '$TwoLinks' -Bucket $bucket @s3 | Sync-TowAndGoToMongo -
         $run.Output.Trim() | Should -Be '2'
     }
 }
+
+Describe 'The scheduled-task script of about_SyncTools' {
+    BeforeAll {
+        $about = Get-Content -Raw (Join-Path (Split-Path $manifest.FullName) 'en-US/about_SyncTools.help.txt')
+        # The indented block after "# job.ps1", as the help shows it.
+        $job = ([regex]::Match($about, '(?ms)^        # job\.ps1\r?\n(.*?)\r?\n\r?\n').Groups[1].Value -split '\r?\n' | ForEach-Object { $_ -replace '^        ', '' }) -join "`n"
+        $upload = Send-TowAndGoData -Json $TwoLinks -Bucket $bucket @S3
+        # The test services stand in for the task's environment; the script itself runs as written but for the names.
+        function Invoke-TaskScript([string] $Key) {
+            $script = $job -replace 'Import-Module SyncTools', "Import-Module '$($manifest.FullName)'" -replace '-Bucket traffic', "-Bucket $bucket -MongoDatabase $database" -replace 'tow-and-go/latest\.json', $Key
+            $env:AWS_ENDPOINT_URL_S3 = $S3.EndpointUrl; $env:AWS_ACCESS_KEY_ID = 'S3RVER'; $env:AWS_SECRET_ACCESS_KEY = 'S3RVER'; $env:MONGODB_URI = $env:SYNCTOOLS_TEST_MONGO
+            try { $output = Invoke-FreshSession $script; [pscustomobject]@{ Output = $output; ExitCode = $LASTEXITCODE } }
+            finally { Remove-Item env:AWS_ENDPOINT_URL_S3, env:AWS_ACCESS_KEY_ID, env:AWS_SECRET_ACCESS_KEY, env:MONGODB_URI }
+        }
+    }
+
+    It 'is in the help' {
+        $job | Should -Match "ErrorActionPreference = 'Stop'"
+    }
+
+    It 'exits 0 when the job succeeds and its target is healthy' {
+        $run = Invoke-TaskScript $upload.Key
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+    }
+
+    It 'exits 1 with the categorised error when the job fails' {
+        $run = Invoke-TaskScript 'no/such.json'
+        $run.ExitCode | Should -Be 1
+        $run.Output | Should -Match 'does not exist'
+    }
+}
