@@ -81,6 +81,14 @@ Describe 'Invoke-OrgSync' {
         ($results.Inserted, $results.Failed) | Should -Be @(1, 1)
     }
 
+    It 'under -ErrorAction Stop stops at that row, and the journal says it failed because of it' {
+        { Invoke-OrgSync @mysql -Table Users -ErrorAction Stop } | Should -Throw
+
+        $status = Get-SyncStatus -Job Invoke-OrgSync -Target "*$org"
+        $status.LastStatus | Should -Be 'Failed'
+        $status.Reason | Should -BeLike "*$laas.users*"
+    }
+
     It 'stops with a categorised error naming what is missing' {
         $err = { Invoke-OrgSync @mysql -TargetDatabase "$($org)_absent" } | Should -Throw -PassThru
         $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'

@@ -2,6 +2,13 @@ using System.Collections.Concurrent;
 
 namespace SyncTools.Core.Jobs;
 
+/// <summary>Why a job's host stopped it, when not because the user did.</summary>
+public interface IJobStopCause
+{
+    /// <summary>The report that failed in the host (e.g. an error under -ErrorAction Stop); null when the user stopped the job.</summary>
+    string? StopCause { get; }
+}
+
 /// <summary>
 /// Runs an async job on the thread pool while the calling thread relays its reports to a host that
 /// may only be called from that thread (PowerShell's pipeline thread).
@@ -27,9 +34,11 @@ public static class ReportPump
                 report();
             }
         }
-        catch
+        catch (Exception e)
         {
-            // The host failed (e.g. the pipeline was stopped): stop the job and let it end before leaving.
+            // The host failed: the user stopped the pipeline, or a report was an error the user asked to stop at
+            // (-ErrorAction Stop), which is then the cause of the stop. Stop the job and let it end before leaving.
+            if (!cancellationToken.IsCancellationRequested) relay.StopCause ??= e.Message;
             cancel.Cancel();
             try { task.Wait(); } catch (AggregateException) { }
             throw;
@@ -38,8 +47,10 @@ public static class ReportPump
         return task.GetAwaiter().GetResult();
     }
 
-    private sealed class Relay(BlockingCollection<Action> queue, IJobReporter host, CancellationToken cancellationToken) : IJobReporter
+    private sealed class Relay(BlockingCollection<Action> queue, IJobReporter host, CancellationToken cancellationToken) : IJobReporter, IJobStopCause
     {
+        public string? StopCause { get; set; }
+
         private readonly Dictionary<string, DateTime> _lastProgress = new();
 
         public void Progress(JobProgress progress)
@@ -62,7 +73,34 @@ public static class ReportPump
 
         public void Warning(string message) => Post(() => host.Warning(message));
 
-        public void RecordError(JobRecordError error) => Post(() => host.RecordError(error));
+        /// <summary>Waits until the host has written the error: under -ErrorAction Stop the job stops at that record, with it as the cause.</summary>
+        public void RecordError(JobRecordError error)
+        {
+            var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var cause = $"Stopped at a record error, as asked (-ErrorAction Stop): {error.Message}";
+            Post(() =>
+            {
+                try
+                {
+                    host.RecordError(error);
+                    written.SetResult();
+                }
+                catch (Exception e)
+                {
+                    StopCause ??= cause;
+                    written.SetException(e);
+                    throw;
+                }
+            });
+            try
+            {
+                written.Task.Wait(cancellationToken);
+            }
+            catch (AggregateException e)
+            {
+                throw new SyncToolsException(cause, error.Category, error.ErrorId, error.Target, e.InnerException);
+            }
+        }
 
         public bool ShouldProcess(string target, string action)
         {

@@ -23,9 +23,15 @@ public static class Journaled
             if (result is not null) await Record(result.RunId, RunStatus.Succeeded, Counts(result), null).ConfigureAwait(false);
             return result;
         }
+        catch (OperationCanceledException) when ((reporter as IJobStopCause)?.StopCause is { } cause)
+        {
+            // Stopped at an error the user asked to stop at: a failure, with that error as its cause.
+            await Record(Guid.NewGuid(), RunStatus.Failed, [], cause).ConfigureAwait(false);
+            throw;
+        }
         catch (OperationCanceledException)
         {
-            await Record(Guid.NewGuid(), RunStatus.Aborted, [], "Stopped before it finished.").ConfigureAwait(false);
+            await Record(Guid.NewGuid(), RunStatus.Aborted, [], "Stopped by the user.").ConfigureAwait(false);
             throw;
         }
         catch (SyncToolsException e) when (e.Category == JobErrorCategory.InvalidArgument)

@@ -126,6 +126,41 @@ public class ReportPumpTests
         Assert.True(jobSawCancellation);
     }
 
+    [Fact]
+    public async Task A_record_error_the_host_stops_at_stops_the_job_there_and_is_journaled_as_the_cause()
+    {
+        var journal = new SyncTools.Core.Status.FileRunJournal(Path.Combine(Path.GetTempPath(), $"pump-{Guid.NewGuid():N}.jsonl"));
+        var wroteAfter = false;
+
+        // A host that stops at the first record error, as PowerShell does under -ErrorAction Stop.
+        Assert.Throws<InvalidOperationException>(() => ReportPump.Run((reporter, token) => SyncTools.Core.Status.Journaled.RunAsync(journal, "Fake", "s", "t", reporter, () =>
+        {
+            reporter.RecordError(new JobRecordError("row 4 is too long", JobErrorCategory.InvalidData, "RowFailed", "row 4"));
+            wroteAfter = true;
+            return Task.FromResult<FakeResult?>(new FakeResult(Guid.NewGuid()));
+        }, token), new StoppingHost(), CancellationToken.None));
+
+        var entry = Assert.Single(await journal.ReadAsync(new RecordingReporter(), CancellationToken.None).ToListAsync());
+        Assert.False(wroteAfter);
+        Assert.Equal(SyncTools.Core.Status.RunStatus.Failed, entry.Status);
+        Assert.Equal("Stopped at a record error, as asked (-ErrorAction Stop): row 4 is too long", entry.Error);
+        File.Delete(journal.Location);
+    }
+
+    private sealed record FakeResult(Guid RunId) : IJobResult
+    {
+        public string Job => "Fake";
+    }
+
+    private sealed class StoppingHost : IJobReporter
+    {
+        public void Progress(JobProgress progress) { }
+        public void Verbose(string message) { }
+        public void Warning(string message) { }
+        public void RecordError(JobRecordError error) => throw new InvalidOperationException("The pipeline has been stopped.");
+        public bool ShouldProcess(string target, string action) => true;
+    }
+
     private sealed class FailingHost : IJobReporter
     {
         public void Progress(JobProgress progress) { }

@@ -66,7 +66,7 @@ public sealed class SyncStatusQueryTests : IDisposable
     public async Task Filters_by_job_by_run_and_to_the_unhealthy()
     {
         var run = await Add("Sync-TowAndGoToMongo", "a.links", RunStatus.Succeeded, TimeSpan.FromHours(1));
-        await Add("Sync-TowAndGoToMongo", "b.links", RunStatus.Aborted, TimeSpan.FromHours(1), "Stopped before it finished.");
+        await Add("Sync-TowAndGoToMongo", "b.links", RunStatus.Aborted, TimeSpan.FromHours(1), "Stopped by the user.");
         await Add("Update-ClusterId", "t", RunStatus.Succeeded, TimeSpan.FromHours(1));
 
         Assert.Equal(2, (await Query(new SyncStatusOptions { Job = "sync-towandgotomongo" })).Count);
