@@ -17,6 +17,7 @@
         'Start-FullSync'
         'Start-ChangeSync'
         'Get-SyncStatus'
+        'Remove-SyncStatus'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
@@ -24,7 +25,7 @@
     PrivateData          = @{
         PSData = @{
             Tags         = @('sync', 'etl', 'S3', 'MongoDB', 'MySQL', 'MariaDB', 'PostgreSQL', 'replication', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
-            ReleaseNotes = 'Send-TowAndGoData, Sync-TowAndGoToMongo, Invoke-OrgSync, Update-ClusterId, Start-FullSync, Start-ChangeSync (new: change data capture from a pgoutput slot), Get-SyncStatus. Where a cmdlet reaches two kinds of server its database parameters say which: -MongoDatabase (Sync-TowAndGoToMongo, Start-FullSync) and -MySqlDatabase (Update-ClusterId); -Database stays as their alias, so no script breaks. -Bucket also binds as BucketName (AWS Tools). The engine (MongoDB.Driver, MySqlConnector, Npgsql, AWS SDK) loads in an isolated AssemblyLoadContext beside other modules. MIT licence.'
+            ReleaseNotes = 'Send-TowAndGoData, Sync-TowAndGoToMongo, Invoke-OrgSync, Update-ClusterId, Start-FullSync, Start-ChangeSync (new: change data capture from a pgoutput slot), Get-SyncStatus, Remove-SyncStatus (new: retire a target from the run journal). Where a cmdlet reaches two kinds of server its database parameters say which: -MongoDatabase (Sync-TowAndGoToMongo, Start-FullSync) and -MySqlDatabase (Update-ClusterId); -Database stays as their alias, so no script breaks. -Bucket also binds as BucketName (AWS Tools). The engine (MongoDB.Driver, MySqlConnector, Npgsql, AWS SDK) loads in an isolated AssemblyLoadContext beside other modules. MIT licence.'
         }
     }
 }

@@ -41,6 +41,10 @@ public sealed class CmdletContractTests : IClassFixture<CmdletMetadata>
         {
             ["__AllParameterSets"] = [],
         },
+        ["Remove-SyncStatus"] = new()
+        {
+            ["__AllParameterSets"] = ["Target"],
+        },
     };
 
     /// <summary>Cmdlets meant to chain: the upstream result's properties that bind by name to the downstream cmdlet.</summary>
@@ -54,6 +58,7 @@ public sealed class CmdletContractTests : IClassFixture<CmdletMetadata>
         { "Start-FullSync", "Get-SyncStatus", ["Job", "RunId"] },
         { "Start-ChangeSync", "Get-SyncStatus", ["Job", "RunId"] },
         { "Get-SyncStatus", "Get-SyncStatus", ["Job", "RunId"] },
+        { "Get-SyncStatus", "Remove-SyncStatus", ["Job", "Target"] },
     };
 
     /// <summary>Types a flat, Export-Csv-ready result may expose (and enums, which Export-Csv writes by name).</summary>

@@ -72,4 +72,16 @@ Describe 'Get-SyncStatus' {
 
         Get-SyncStatus -Target "$($database)_arguments.*" -WarningAction SilentlyContinue | Should -BeNullOrEmpty
     }
+
+    It 'retires a target with Remove-SyncStatus, asking first; -WhatIf removes nothing' {
+        { Sync-TowAndGoToMongo -Bucket $bucket -Key no/such.json -MongoDatabase "$($database)_retired" -MongoConnectionString $env:SYNCTOOLS_TEST_MONGO @S3 } | Should -Throw
+        Remove-SyncStatus -Target "$($database)_retired.*" -WhatIf | Should -BeNullOrEmpty
+        (Get-SyncStatus -Target "$($database)_retired.*").Health | Should -Be 'Unhealthy'
+
+        $removed = Get-SyncStatus -Target "$($database)_retired.*" | Remove-SyncStatus -Confirm:$false
+
+        $removed.Target | Should -Be "$($database)_retired.links"
+        Get-SyncStatus -Target "$($database)_retired.*" -WarningAction SilentlyContinue | Should -BeNullOrEmpty
+        (Get-SyncStatus -Target "$database.links").Runs | Should -BeGreaterThan 0
+    }
 }

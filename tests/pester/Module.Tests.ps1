@@ -28,7 +28,7 @@ AfterAll { Remove-TestMongoDatabase pester_isolation }
 
 Describe 'Get-Help' {
     It 'shows <_> with a synopsis, a description, examples and every parameter described' -ForEach @(
-        'Send-TowAndGoData', 'Sync-TowAndGoToMongo', 'Invoke-OrgSync', 'Update-ClusterId', 'Start-FullSync', 'Start-ChangeSync', 'Get-SyncStatus'
+        'Send-TowAndGoData', 'Sync-TowAndGoToMongo', 'Invoke-OrgSync', 'Update-ClusterId', 'Start-FullSync', 'Start-ChangeSync', 'Get-SyncStatus', 'Remove-SyncStatus'
     ) {
         $help = Get-Help $_ -Full
         $help.Synopsis | Should -Not -BeNullOrEmpty

@@ -33,22 +33,74 @@ public sealed class FileRunJournal(string path) : IRunJournal
         return System.IO.Path.Combine(state, "synctools", "journal.jsonl");
     }
 
+    /// <summary>Past this size the file is compacted to <see cref="RunJournal.Retention"/> when a run is appended.</summary>
+    public const long CompactAt = 1 << 20;
+
     public async Task AppendAsync(JournalEntry entry, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
         var line = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(entry, Json) + "\n");
+        await WithFileAsync(async file =>
+        {
+            file.Seek(0, SeekOrigin.End);
+            await file.WriteAsync(line, cancellationToken).ConfigureAwait(false);
+            if (file.Length > CompactAt) await RewriteAsync(file, entries => RunJournal.Retained(entries, DateTimeOffset.UtcNow), cancellationToken).ConfigureAwait(false);
+            return 0L;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task<long> RemoveAsync(IReadOnlyCollection<(string Job, string Target)> targets, CancellationToken cancellationToken) =>
+        File.Exists(Path)
+            ? WithFileAsync(file => RewriteAsync(file, entries => entries.Where(e => !targets.Contains((e.Job, e.Target))), cancellationToken), cancellationToken)
+            : Task.FromResult(0L);
+
+    /// <summary>The file opened for this process alone (another run that holds it is waited for).</summary>
+    private async Task<long> WithFileAsync(Func<FileStream, Task<long>> use, CancellationToken cancellationToken)
+    {
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                await using var file = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.None);
-                await file.WriteAsync(line, cancellationToken).ConfigureAwait(false);
-                return;
+                await using var file = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                return await use(file).ConfigureAwait(false);
             }
             catch (IOException) when (attempt < 200 && File.Exists(Path))
             {
                 await Task.Delay(Random.Shared.Next(5, 25), cancellationToken).ConfigureAwait(false); // another run holds it
             }
+        }
+    }
+
+    /// <summary>Rewrites the file with the entries <paramref name="keep"/> leaves (unreadable lines go too); returns how many went.</summary>
+    private static async Task<long> RewriteAsync(FileStream file, Func<IReadOnlyList<JournalEntry>, IEnumerable<JournalEntry>> keep, CancellationToken cancellationToken)
+    {
+        file.Seek(0, SeekOrigin.Begin);
+        var entries = new List<JournalEntry>();
+        using (var reader = new StreamReader(file, Encoding.UTF8, leaveOpen: true))
+        {
+            while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } text)
+            {
+                if (Parse(text) is { } entry) entries.Add(entry);
+            }
+        }
+
+        var kept = keep(entries).ToList();
+        var bytes = Encoding.UTF8.GetBytes(string.Concat(kept.Select(e => JsonSerializer.Serialize(e, Json) + "\n")));
+        file.SetLength(0);
+        await file.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+        return entries.Count - kept.Count;
+    }
+
+    private static JournalEntry? Parse(string line)
+    {
+        if (line.Length == 0) return null;
+        try
+        {
+            return JsonSerializer.Deserialize<JournalEntry>(line, Json) is { Job: not null, Counts: not null } entry ? entry : null;
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 
@@ -61,11 +113,7 @@ public sealed class FileRunJournal(string path) : IRunJournal
         {
             number++;
             if (line.Length == 0) continue;
-            JournalEntry? entry = null;
-            try { entry = JsonSerializer.Deserialize<JournalEntry>(line, Json); }
-            catch (JsonException) { }
-
-            if (entry is null || entry.Job is null || entry.Counts is null)
+            if (Parse(line) is not { } entry)
             {
                 reporter.Warning($"The run journal {Path} has an unreadable line {number}: skipped.");
                 continue;

@@ -25,6 +25,26 @@ public sealed class MongoRunJournal(MongoEndpoint endpoint, string database = "s
             };
             await Collection.ReplaceOneAsync(new BsonDocument("_id", entry.RunId.ToString()), document, new ReplaceOptions { IsUpsert = true }, cancellationToken)
                 .ConfigureAwait(false);
+            // Retention: this target's runs past it go, but never its last one (this run).
+            await Collection.DeleteManyAsync(new BsonDocument
+            {
+                { "job", entry.Job }, { "target", entry.Target },
+                { "finished", new BsonDocument("$lt", (entry.Finished - RunJournal.Retention).UtcDateTime) },
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is MongoException or TimeoutException)
+        {
+            throw endpoint.Translate(e, $"{database}.{collection}");
+        }
+    }
+
+    public async Task<long> RemoveAsync(IReadOnlyCollection<(string Job, string Target)> targets, CancellationToken cancellationToken)
+    {
+        if (targets.Count == 0) return 0;
+        try
+        {
+            var filter = new BsonDocument("$or", new BsonArray(targets.Select(t => new BsonDocument { { "job", t.Job }, { "target", t.Target } })));
+            return (await Collection.DeleteManyAsync(filter, cancellationToken).ConfigureAwait(false)).DeletedCount;
         }
         catch (Exception e) when (e is MongoException or TimeoutException)
         {

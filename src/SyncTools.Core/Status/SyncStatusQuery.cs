@@ -135,6 +135,19 @@ public static class SyncStatusQuery
         };
     }
 
+    /// <summary>
+    /// Retires the targets that <paramref name="job"/> and <paramref name="target"/> match (wildcards): their runs leave
+    /// the journal, so that Get-SyncStatus stops listing them. Each is asked about first.
+    /// </summary>
+    /// <returns>The statuses removed, as they were.</returns>
+    public static async Task<List<SyncStatus>> RemoveAsync(string? job, string? target, IRunJournal journal, IJobReporter reporter, CancellationToken cancellationToken)
+    {
+        var matching = await RunAsync(new SyncStatusOptions { Job = job, Target = target }, journal, reporter, cancellationToken).ConfigureAwait(false);
+        var retired = matching.Where(s => reporter.ShouldProcess(s.Target, $"Remove the {s.Runs:N0} recorded runs of {s.Job} from the journal {journal.Location}")).ToList();
+        if (retired.Count > 0) await journal.RemoveAsync(retired.Select(s => (s.Job, s.Target)).ToList(), cancellationToken).ConfigureAwait(false);
+        return retired;
+    }
+
     private static bool Matches(string? pattern, string name) =>
         pattern is null || System.IO.Enumeration.FileSystemName.MatchesSimpleExpression(pattern, name, ignoreCase: true);
 

@@ -75,6 +75,52 @@ public sealed class RunJournalTests : IAsyncLifetime
         Assert.Equal($"The run journal {_path} has an unreadable line 2: skipped.", Assert.Single(reporter.Warnings));
     }
 
+    private static JournalEntry Aged(string job, string target, int daysAgo) =>
+        new(Guid.NewGuid(), job, "s", target, DateTimeOffset.UtcNow.AddDays(-daysAgo).AddSeconds(-1), DateTimeOffset.UtcNow.AddDays(-daysAgo), RunStatus.Succeeded, new Dictionary<string, long>(), null);
+
+    public static TheoryData<string> Stores => new() { "file", "mongodb" };
+
+    private IRunJournal Store(string kind) => kind == "file" ? new FileRunJournal(_path) : new MongoRunJournal(_mongo.Endpoint, _mongo.Name);
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task A_retired_target_leaves_the_journal_and_the_others_stay(string kind)
+    {
+        var journal = Store(kind);
+        foreach (var entry in new[] { Aged("A", "x", 1), Aged("A", "y", 1), Aged("B", "x", 1), Aged("A", "x", 0) }) await journal.AppendAsync(entry, CancellationToken.None);
+
+        var removed = await journal.RemoveAsync([("A", "x")], CancellationToken.None);
+
+        Assert.Equal(2, removed);
+        Assert.Equal([("A", "y"), ("B", "x")], (await All(journal)).Select(e => (e.Job, e.Target)).Order());
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task Runs_past_the_retention_go_but_never_a_targets_last_run(string kind)
+    {
+        var journal = Store(kind);
+        var oldOnly = Aged("A", "old-only", 200);
+        var recent = Aged("A", "busy", 1);
+        if (kind == "file")
+        {
+            // Past the size at which the file compacts: many old runs of a busy target, written as the journal writes them.
+            await journal.AppendAsync(oldOnly, CancellationToken.None);
+            var line = await File.ReadAllTextAsync(_path);
+            await File.AppendAllTextAsync(_path, string.Concat(Enumerable.Repeat(line.Replace("old-only", "busy"), (int)(2 * FileRunJournal.CompactAt / line.Length))));
+        }
+        else
+        {
+            await journal.AppendAsync(oldOnly, CancellationToken.None);
+            foreach (var _ in Enumerable.Range(0, 3)) await journal.AppendAsync(Aged("A", "busy", 120), CancellationToken.None);
+        }
+
+        await journal.AppendAsync(recent, CancellationToken.None);
+
+        var entries = await All(journal);
+        Assert.Equal(new[] { oldOnly.RunId, recent.RunId }.Order(), entries.Select(e => e.RunId).Order());
+    }
+
     [Fact]
     public async Task The_MongoDB_store_round_trips()
     {
