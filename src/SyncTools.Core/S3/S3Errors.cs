@@ -23,10 +23,16 @@ public static class S3Errors
                 new($"S3 at {where} refused the credentials ({e.ErrorCode}) for {target}: check the access key, secret key or profile.", JobErrorCategory.AuthenticationError, "S3AuthenticationFailed", target, e),
             AmazonS3Exception { StatusCode: HttpStatusCode.Forbidden } e =>
                 new($"Access to {target} was denied at {where} ({e.ErrorCode}): the credentials lack permission.", JobErrorCategory.PermissionDenied, "S3AccessDenied", target, e),
+            AmazonS3Exception { StatusCode: HttpStatusCode.NotFound, ErrorCode: null or "" or "NotFound" } e when key is null => // HEAD has no body to name the error
+                new($"The S3 bucket '{bucket}' does not exist at {where}.", JobErrorCategory.ObjectNotFound, "S3BucketNotFound", target, e),
             AmazonS3Exception { StatusCode: HttpStatusCode.NotFound } e =>
                 new($"{target} was not found at {where} ({e.ErrorCode}).", JobErrorCategory.ObjectNotFound, "S3ObjectNotFound", target, e),
             AmazonS3Exception e =>
                 new($"S3 at {where} failed the request for {target}: {e.ErrorCode} {e.Message}", JobErrorCategory.WriteError, "S3RequestFailed", target, e),
+            AmazonClientException e when e.Message.Contains("RegionEndpoint", StringComparison.Ordinal) =>
+                new($"No S3 region or endpoint for {target}: set -Region (or $env:AWS_REGION), or -EndpointUrl (or $env:AWS_ENDPOINT_URL_S3) for an S3-compatible server.", JobErrorCategory.InvalidArgument, "S3RegionMissing", target, e),
+            AmazonClientException e when e.Message.Contains("resolve AWS credentials", StringComparison.OrdinalIgnoreCase) =>
+                new($"No S3 credentials for {target}: pass -Credential or -ProfileName, or set $env:AWS_ACCESS_KEY_ID and $env:AWS_SECRET_ACCESS_KEY (or $env:AWS_PROFILE).", JobErrorCategory.AuthenticationError, "S3CredentialsMissing", target, e),
             _ when IsUnreachable(exception) =>
                 new($"Cannot reach S3 at {where} for {target}: {Innermost(exception).Message}", JobErrorCategory.ConnectionError, "S3Unreachable", target, exception),
             SyncToolsException e => e,

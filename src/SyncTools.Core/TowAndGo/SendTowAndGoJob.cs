@@ -27,6 +27,7 @@ public static class SendTowAndGoJob
         var body = options.Compress ? Gzip(options.Snapshot.Json) : options.Snapshot.Json;
         var target = $"s3://{options.Bucket}/{key}";
         var action = $"Upload Tow-and-Go snapshot of {snapshot.Links.Count:N0} links taken {snapshot.SnapshotTime:u} ({body.Length:N0} bytes{(options.Compress ? ", gzip" : "")})";
+        await CheckBucketAsync(options, reporter, cancellationToken).ConfigureAwait(false);
         if (!reporter.ShouldProcess(target, action))
         {
             return null;
@@ -47,6 +48,25 @@ public static class SendTowAndGoJob
             SnapshotTime = snapshot.SnapshotTime,
             Duration = clock.Elapsed,
         };
+    }
+
+    /// <summary>
+    /// Before asking to upload (so -WhatIf checks it too): the bucket exists and the credentials reach it, as far as
+    /// S3 tells without writing. A bucket the credentials may write to but not look at is said in a warning.
+    /// </summary>
+    private static async Task CheckBucketAsync(TowAndGoUploadOptions options, IJobReporter reporter, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var client = options.Connection.CreateClient();
+            await client.HeadBucketAsync(new HeadBucketRequest { BucketName = options.Bucket }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var error = S3Errors.Translate(e, options.Connection, options.Bucket, null);
+            if (error.Category != JobErrorCategory.PermissionDenied) throw error;
+            reporter.Warning($"The bucket '{options.Bucket}' could not be checked before the upload: {error.Message}");
+        }
     }
 
     private static async Task<string> PutAsync(TowAndGoUploadOptions options, string key, byte[] body, IJobReporter reporter, CancellationToken cancellationToken)

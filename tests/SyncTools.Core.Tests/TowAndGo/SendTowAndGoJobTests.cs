@@ -122,6 +122,40 @@ public class SendTowAndGoJobTests : IAsyncLifetime
         Assert.Equal($"The S3 bucket 'no-such-bucket-here' does not exist at {TestServices.S3Endpoint}.", error.Message);
     }
 
+    [Fact]
+    public async Task WhatIf_checks_the_bucket_too()
+    {
+        var reporter = new RecordingReporter(approve: false);
+
+        var error = await Assert.ThrowsAsync<SyncToolsException>(() => SendTowAndGoJob.RunAsync(Options() with { Bucket = "no-such-bucket-here" }, reporter, CancellationToken.None));
+
+        Assert.Equal("S3BucketNotFound", error.ErrorId);
+        Assert.Empty(reporter.Questions);
+    }
+
+    [Fact]
+    public async Task No_region_and_no_endpoint_says_which_parameter_or_variable_to_set()
+    {
+        var saved = (Environment.GetEnvironmentVariable("AWS_REGION"), Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION"));
+        Environment.SetEnvironmentVariable("AWS_REGION", null);
+        Environment.SetEnvironmentVariable("AWS_DEFAULT_REGION", null);
+        try
+        {
+            var connection = new S3Connection { AccessKey = "a", SecretKey = "b" };
+
+            var error = await Assert.ThrowsAsync<SyncToolsException>(() => Run(Options() with { Connection = connection }));
+
+            Assert.Equal(("S3RegionMissing", JobErrorCategory.InvalidArgument), (error.ErrorId, error.Category));
+            Assert.Contains("-Region", error.Message);
+            Assert.Contains("-EndpointUrl", error.Message);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("AWS_REGION", saved.Item1);
+            Environment.SetEnvironmentVariable("AWS_DEFAULT_REGION", saved.Item2);
+        }
+    }
+
     [Theory]
     [InlineData("ab")]
     [InlineData("Upper-Case")]
@@ -159,7 +193,7 @@ public class SendTowAndGoJobTests : IAsyncLifetime
 
         Assert.Equal("S3Unreachable", error.ErrorId);
         Assert.Equal(JobErrorCategory.ConnectionError, error.Category);
-        Assert.StartsWith($"Cannot reach S3 at http://127.0.0.1:9 for s3://{_bucket.Name}/", error.Message);
+        Assert.StartsWith($"Cannot reach S3 at http://127.0.0.1:9 for s3://{_bucket.Name}", error.Message);
     }
 
     [Fact]
