@@ -8,7 +8,7 @@ namespace SyncTools.PowerShell;
 /// <summary>Copies the MySQL LAAS database into the organizations database: institutes, users, institute users, user auth.</summary>
 /// <remarks>
 /// <para>Copies the MySQL LAAS database (default laas) into the organizations database (default organizations): institutes, users, institute users and user auth, in foreign-key order so a row is written after those it refers to. Each table is read by key in batches of -BatchSize within one read-only snapshot of the source; only new or changed rows are written, each batch as one multi-row upsert, so a re-run changes nothing.</para>
-/// <para>The value rules: user_type TEACHER and INSTRUCTOR (any case) become the FACULTY role and anything else STUDENT; status ACTIVE (any case) is active and anything else, null included, is not; the display name is first and last name, trimmed, joined by one space. A row the target refuses is reported as a non-terminating error and left out, the rest of its batch still written; a transient failure (a lost connection, a deadlock, a lock wait timeout) retries the batch with backoff. Rows deleted in the source are not deleted in the target.</para>
+/// <para>The value rules: user_type TEACHER and INSTRUCTOR (any case) become the FACULTY role and anything else STUDENT; status ACTIVE (any case) is active and anything else, null included, is not; the display name is first and last name, trimmed, joined by one space. A row the target refuses is reported as a non-terminating error and left out, the rest of its batch still written (more than -MaxFailedRows such rows stop the run as failed); a transient failure (a lost connection, a deadlock, a lock wait timeout) retries the batch with backoff. Rows deleted in the source are not deleted in the target.</para>
 /// <para>-CreateTargetSchema creates the target database and its missing tables from the schema the module ships (sql/organizations.sql). -Incremental reads only rows changed since the last complete successful run in the run journal. Writes one result per table (Read, Inserted, Updated, Unchanged, Skipped, Failed, Duration); Job and RunId bind to Get-SyncStatus.</para>
 /// </remarks>
 /// <example title="Sync everything with the environment's server settings">
@@ -65,6 +65,11 @@ public sealed class InvokeOrgSyncCommand : MySqlCmdletBase
     [ValidateRange(1, OrgSyncOptions.MaxBatchSize)]
     public int BatchSize { get; set; } = OrgSyncOptions.DefaultBatchSize;
 
+    /// <summary>Failed rows the run tolerates, each reported as a non-terminating error; one more stops it as failed (what was written stays). Default 100.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int MaxFailedRows { get; set; } = OrgSyncOptions.DefaultMaxFailedRows;
+
     /// <summary>Only rows changed since the last complete successful run recorded in the journal (a full run when there is none).</summary>
     [Parameter]
     public SwitchParameter Incremental { get; set; }
@@ -84,6 +89,7 @@ public sealed class InvokeOrgSyncCommand : MySqlCmdletBase
             TargetDatabase = TargetDatabase,
             Tables = Table ?? [],
             BatchSize = BatchSize,
+            MaxFailedRows = MaxFailedRows,
             CreateTargetSchema = CreateTargetSchema,
         };
         var tables = string.Join(", ", (Table ?? Enum.GetValues<OrgSyncTable>()).Distinct().Order());

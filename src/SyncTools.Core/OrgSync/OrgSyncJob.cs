@@ -140,6 +140,10 @@ public static class OrgSyncJob
         }
     }
 
+    /// <summary>A run stopped for its failed rows: already said whole, not to be wrapped as a table's failure.</summary>
+    private sealed class TooManyFailedRowsException(string message, string target)
+        : SyncToolsException(message, JobErrorCategory.InvalidData, "OrgSyncTooManyFailedRows", target);
+
     /// <summary>One run's state: its options, reporter and id, and the per-table work.</summary>
     private sealed class OrgSyncRunner(OrgSyncOptions options, IJobReporter reporter, Guid runId)
     {
@@ -153,6 +157,9 @@ public static class OrgSyncJob
         private readonly Dictionary<ParentKey, HashSet<long>> _knownParents = [];
 
         private const int KnownParentsLimit = 50_000;
+
+        /// <summary>Rows failed so far in this run, all tables.</summary>
+        private long _failed;
 
         public Guid RunId => runId;
 
@@ -182,6 +189,14 @@ public static class OrgSyncJob
                         reporter.RecordError(new JobRecordError($"{targetName}: {sourceName} row id {key} was not written: {message}", JobErrorCategory.InvalidData, "OrgSyncRowFailed", $"{sourceName} id {key}"));
                     }
 
+                    _failed += batch.Failures.Count;
+                    if (_failed > options.MaxFailedRows)
+                    {
+                        throw new TooManyFailedRowsException(
+                            $"{targetName} from {sourceName}: {_failed:N0} rows failed in this run, more than -MaxFailedRows ({options.MaxFailedRows:N0}): stopped after {counts.Read:N0} rows, which stay. The errors name each row.",
+                            targetName);
+                    }
+
                     foreach (var (key, reason) in batch.SkippedRows.OrderBy(r => r.Key))
                     {
                         reporter.Verbose($"{targetName}: {sourceName} row id {key} skipped: {reason}.");
@@ -194,7 +209,7 @@ public static class OrgSyncJob
                     if (batch.Read < options.BatchSize) break;
                 }
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (e is not OperationCanceledException and not TooManyFailedRowsException)
             {
                 await reader.DropAsync().ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested(); // the driver's "query interrupted" when stopped is a stop, not a failure

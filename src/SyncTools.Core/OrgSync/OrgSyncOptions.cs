@@ -11,6 +11,9 @@ public sealed record OrgSyncOptions
     public const int DefaultBatchSize = 100;
     public const int MaxBatchSize = 10_000;
 
+    /// <summary>More failed rows than this in one run stop it as failed: past a few, something is wrong with the data as a whole.</summary>
+    public const int DefaultMaxFailedRows = 100;
+
     /// <summary>The LAAS server; its database is <see cref="SourceDatabase"/>.</summary>
     public required MySqlSource Source { get; init; }
 
@@ -31,6 +34,9 @@ public sealed record OrgSyncOptions
 
     /// <summary>Rows read, compared and written per statement.</summary>
     public int BatchSize { get; init; } = DefaultBatchSize;
+
+    /// <summary>Failed rows a run tolerates (each reported); one more stops it as failed, what was written staying.</summary>
+    public int MaxFailedRows { get; init; } = DefaultMaxFailedRows;
 
     /// <summary>Only rows whose updated_at is at or after this source-clock time (see <see cref="OrgSyncJob.IncrementalSinceAsync"/>); null: every row.</summary>
     public DateTime? ChangedSince { get; init; }

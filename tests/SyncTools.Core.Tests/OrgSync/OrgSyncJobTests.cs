@@ -194,6 +194,21 @@ public class OrgSyncJobTests : IAsyncLifetime
         Assert.All(reporter.Errors, e => Assert.Equal((JobErrorCategory.InvalidData, "OrgSyncRowFailed"), (e.Category, e.ErrorId)));
     }
 
+    [Fact]
+    public async Task More_failed_rows_than_MaxFailedRows_stop_the_run_as_failed_keeping_what_was_written()
+    {
+        await AddUsers(60);
+        await _laas.ExecuteAsync("UPDATE users SET email = CONCAT(REPEAT('x', 240), '@example.org') WHERE id IN (5, 25, 45)");
+        var reporter = new RecordingReporter();
+
+        var error = await Assert.ThrowsAnyAsync<SyncToolsException>(() => Run(Options with { BatchSize = 20, MaxFailedRows = 1, Tables = [OrgSyncTable.Users] }, reporter));
+
+        Assert.Equal(("OrgSyncTooManyFailedRows", JobErrorCategory.InvalidData), (error.ErrorId, error.Category));
+        Assert.Contains("more than -MaxFailedRows (1)", error.Message);
+        Assert.Equal(2, reporter.Errors.Count); // rows 5 and 25; the batch of 45 was never read
+        Assert.Equal(["38"], await Org("SELECT COUNT(*) FROM user")); // the two batches written stay
+    }
+
     [Theory]
     [InlineData("source")]
     [InlineData("target")]
