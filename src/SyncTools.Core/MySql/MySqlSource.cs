@@ -45,6 +45,9 @@ public sealed class MySqlSource
 
     public string Database => _builder.Database;
 
+    /// <summary>"server:port/database", the server in lower case: what the data is, whoever logs in (a job's target in the journal).</summary>
+    public string Location => $"{_builder.Server.ToLowerInvariant()}:{_builder.Port}/{_builder.Database}";
+
     /// <summary>"user@server:port/database", never the password.</summary>
     public override string ToString() => $"{_builder.UserID}@{_builder.Server}:{_builder.Port}/{_builder.Database}";
 

@@ -13,6 +13,6 @@ public sealed class OrgSyncLiveCount : ILiveCount
         return await OrgSyncJob.LiveCountsAsync(mysql, DatabaseOf(source), DatabaseOf(last.Target), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The database of "user@server:port/database" (how Invoke-OrgSync names its source and target).</summary>
+    /// <summary>The database of "server:port/database" (how Invoke-OrgSync names its source and target; older journals put "user@" first).</summary>
     private static string DatabaseOf(string name) => name[(name.LastIndexOf('/') + 1)..];
 }

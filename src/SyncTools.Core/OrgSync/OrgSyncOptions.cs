@@ -24,10 +24,10 @@ public sealed record OrgSyncOptions
 
     public string TargetDatabase { get; init; } = DefaultTargetDatabase;
 
-    /// <summary>"user@server:port/laas", as the journal and messages name the source; never the password.</summary>
-    public string SourceName => Source.WithDatabase(SourceDatabase).ToString();
+    /// <summary>"server:port/laas", as the journal and messages name the source: the server and database, not the login (a target is what it is, whoever reaches it).</summary>
+    public string SourceName => Source.WithDatabase(SourceDatabase).Location;
 
-    public string TargetName => Target.WithDatabase(TargetDatabase).ToString();
+    public string TargetName => Target.WithDatabase(TargetDatabase).Location;
 
     /// <summary>The tables to sync; they run in foreign-key order whatever the order given. Empty: all four.</summary>
     public IReadOnlyCollection<OrgSyncTable> Tables { get; init; } = [];

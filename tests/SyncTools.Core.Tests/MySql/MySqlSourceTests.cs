@@ -22,4 +22,15 @@ public sealed class MySqlSourceTests
         Assert.EndsWith(advice, error.Message);
         Assert.DoesNotContain("not-the-password", error.Message);
     }
+
+    [Fact]
+    public void A_target_is_named_by_server_and_database_whoever_logs_in()
+    {
+        var asSync = new SyncTools.Core.OrgSync.OrgSyncOptions { Source = new MySqlSource("Server=DB1.example.org;Port=3306", user: "sync"), Target = new MySqlSource("Server=db1.example.org;Port=3306", user: "sync") };
+        var asRoot = asSync with { Target = new MySqlSource("Server=db1.example.org;Port=3306", user: "root", password: "secret") };
+
+        Assert.Equal("db1.example.org:3306/organizations", asSync.TargetName);
+        Assert.Equal(asSync.TargetName, asRoot.TargetName);
+        Assert.Equal("db1.example.org:3306/laas", asSync.SourceName);
+    }
 }
