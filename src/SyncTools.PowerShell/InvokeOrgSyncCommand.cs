@@ -40,7 +40,7 @@ public sealed class InvokeOrgSyncCommand : MySqlCmdletBase
     [ValidateNotNullOrEmpty]
     public string? SourceConnectionString { get; set; }
 
-    /// <summary>The organizations server's connection string; parts not in it come from DB_HOST, DB_PORT, DB_USERNAME, DB_PASSWORD (-Server, -Port, -Credential are the source's). Default: the source server.</summary>
+    /// <summary>The organizations server's connection string; default the source server. A string naming a server other than $env:DB_HOST carries its own user and password: DB_USERNAME and DB_PASSWORD (and -Credential, the source's) are never sent to it.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? TargetConnectionString { get; set; }

@@ -15,6 +15,7 @@ namespace SyncTools.Core.MySql;
 public sealed class MySqlSource
 {
     private readonly MySqlConnectionStringBuilder _builder;
+    private readonly bool _credentialsWithheld;
 
     public MySqlSource(string? connectionString = null, string? server = null, uint? port = null, string? user = null, string? password = null, string? database = null)
     {
@@ -29,13 +30,17 @@ public sealed class MySqlSource
 
         // Each part: as given, else as written in the connection string (under any alias), else from the environment.
         var written = new DbConnectionStringBuilder { ConnectionString = connectionString ?? "" };
-        string? Part(string? value, string variable, params string[] aliases) =>
+        string? Part(string? value, string? variable, params string[] aliases) =>
             value ?? aliases.Select(a => written.TryGetValue(a, out var v) ? v?.ToString() : null).FirstOrDefault(v => !string.IsNullOrEmpty(v))
-                  ?? Environment.GetEnvironmentVariable(variable);
+                  ?? (variable is null ? null : Environment.GetEnvironmentVariable(variable));
         _builder.Server = Part(server, "DB_HOST", "server", "host", "data source", "datasource", "address") ?? "localhost";
         _builder.Port = uint.TryParse(Part(port?.ToString(), "DB_PORT", "port"), out var p) ? p : 3306;
-        _builder.UserID = Part(user, "DB_USERNAME", "user id", "uid", "username", "user name", "user", "userid") ?? "";
-        _builder.Password = Part(password, "DB_PASSWORD", "password", "pwd") ?? "";
+        // DB_USERNAME and DB_PASSWORD belong to DB_HOST's server: a connection string naming another server gets none of them.
+        var otherServer = server is null && OtherServer(written, Environment.GetEnvironmentVariable("DB_HOST"), "server", "host", "data source", "datasource", "address");
+        string? Credential(string? value, string variable, params string[] aliases) => Part(value, otherServer ? null : variable, aliases);
+        _builder.UserID = Credential(user, "DB_USERNAME", "user id", "uid", "username", "user name", "user", "userid") ?? "";
+        _builder.Password = Credential(password, "DB_PASSWORD", "password", "pwd") ?? "";
+        _credentialsWithheld = otherServer && string.IsNullOrEmpty(_builder.UserID) && user is null;
         _builder.Database = database ?? _builder.Database;
         _builder.UseAffectedRows = true; // an upsert that changes nothing reports 0 rows, not 1
         _builder.AllowUserVariables = false;
@@ -44,6 +49,11 @@ public sealed class MySqlSource
     }
 
     public string Database => _builder.Database;
+
+    /// <summary>Whether the connection string names a server other than the environment's, whose credentials then stay unused.</summary>
+    internal static bool OtherServer(System.Data.Common.DbConnectionStringBuilder written, string? environmentHost, params string[] aliases) =>
+        aliases.Select(a => written.TryGetValue(a, out var v) ? v?.ToString() : null).FirstOrDefault(v => !string.IsNullOrEmpty(v)) is { } named
+        && !string.Equals(named, environmentHost, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>"server:port/database", the server in lower case: what the data is, whoever logs in (a job's target in the journal).</summary>
     public string Location => $"{_builder.Server.ToLowerInvariant()}:{_builder.Port}/{_builder.Database}";
@@ -111,7 +121,8 @@ public sealed class MySqlSource
         SyncToolsException e => e,
         MySqlException { ErrorCode: MySqlErrorCode.AccessDenied } e => new(
             $"MySQL at {this} refused the credentials: {e.Message} "
-            + (string.IsNullOrEmpty(_builder.UserID) ? "No user was given: pass -Credential, or set DB_USERNAME and DB_PASSWORD." : "Check the user and password (-Credential, or DB_USERNAME and DB_PASSWORD)."),
+            + (_credentialsWithheld ? "The connection string names this server: give its user and password in it (User ID=...;Password=...); DB_USERNAME and DB_PASSWORD belong to DB_HOST's server."
+               : string.IsNullOrEmpty(_builder.UserID) ? "No user was given: pass -Credential, or set DB_USERNAME and DB_PASSWORD." : "Check the user and password (-Credential, or DB_USERNAME and DB_PASSWORD)."),
             JobErrorCategory.AuthenticationError, "MySqlAuthenticationFailed", target, e),
         MySqlException { ErrorCode: MySqlErrorCode.DatabaseAccessDenied or MySqlErrorCode.TableAccessDenied or MySqlErrorCode.ColumnAccessDenied } e =>
             new($"MySQL at {this} denied {target}: {e.Message}", JobErrorCategory.PermissionDenied, "MySqlAccessDenied", target, e),

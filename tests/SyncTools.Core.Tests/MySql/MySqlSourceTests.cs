@@ -33,4 +33,32 @@ public sealed class MySqlSourceTests
         Assert.Equal(asSync.TargetName, asRoot.TargetName);
         Assert.Equal("db1.example.org:3306/laas", asSync.SourceName);
     }
+
+    [Fact]
+    public async Task A_connection_string_naming_another_server_gets_no_credentials_from_DB_USERNAME_and_DB_PASSWORD()
+    {
+        // The environment's credentials are valid on this server, but belong to DB_HOST's (another one): they must not be used.
+        var saved = (Environment.GetEnvironmentVariable("DB_HOST"), Environment.GetEnvironmentVariable("DB_USERNAME"), Environment.GetEnvironmentVariable("DB_PASSWORD"));
+        Environment.SetEnvironmentVariable("DB_HOST", "laas-db.example.org");
+        Environment.SetEnvironmentVariable("DB_USERNAME", Server.UserID);
+        Environment.SetEnvironmentVariable("DB_PASSWORD", Server.Password);
+        try
+        {
+            var other = new MySqlSource($"Server={Server.Server};Port={Server.Port}");
+            var same = new MySqlSource($"Server=LAAS-DB.example.org;Port={Server.Port}");
+
+            var error = await Assert.ThrowsAsync<SyncToolsException>(async () => await other.OpenAsync(CancellationToken.None));
+
+            Assert.Equal("MySqlAuthenticationFailed", error.ErrorId);
+            Assert.Contains("give its user and password in it", error.Message);
+            Assert.StartsWith("@", other.ToString()); // no user taken
+            Assert.StartsWith($"{Server.UserID}@", same.ToString()); // DB_HOST's own server keeps them
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("DB_HOST", saved.Item1);
+            Environment.SetEnvironmentVariable("DB_USERNAME", saved.Item2);
+            Environment.SetEnvironmentVariable("DB_PASSWORD", saved.Item3);
+        }
+    }
 }
