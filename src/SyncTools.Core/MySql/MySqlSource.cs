@@ -36,7 +36,7 @@ public sealed class MySqlSource
         _builder.Server = Part(server, "DB_HOST", "server", "host", "data source", "datasource", "address") ?? "localhost";
         _builder.Port = uint.TryParse(Part(port?.ToString(), "DB_PORT", "port"), out var p) ? p : 3306;
         // DB_USERNAME and DB_PASSWORD belong to DB_HOST's server: a connection string naming another server gets none of them.
-        var otherServer = server is null && OtherServer(written, Environment.GetEnvironmentVariable("DB_HOST"), "server", "host", "data source", "datasource", "address");
+        var otherServer = server is null && Redaction.NamesOtherServer(written, Environment.GetEnvironmentVariable("DB_HOST"), "server", "host", "data source", "datasource", "address");
         string? Credential(string? value, string variable, params string[] aliases) => Part(value, otherServer ? null : variable, aliases);
         _builder.UserID = Credential(user, "DB_USERNAME", "user id", "uid", "username", "user name", "user", "userid") ?? "";
         _builder.Password = Credential(password, "DB_PASSWORD", "password", "pwd") ?? "";
@@ -50,10 +50,6 @@ public sealed class MySqlSource
 
     public string Database => _builder.Database;
 
-    /// <summary>Whether the connection string names a server other than the environment's, whose credentials then stay unused.</summary>
-    internal static bool OtherServer(System.Data.Common.DbConnectionStringBuilder written, string? environmentHost, params string[] aliases) =>
-        aliases.Select(a => written.TryGetValue(a, out var v) ? v?.ToString() : null).FirstOrDefault(v => !string.IsNullOrEmpty(v)) is { } named
-        && !string.Equals(named, environmentHost, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>"server:port/database", the server in lower case: what the data is, whoever logs in (a job's target in the journal).</summary>
     public string Location => $"{_builder.Server.ToLowerInvariant()}:{_builder.Port}/{_builder.Database}";
