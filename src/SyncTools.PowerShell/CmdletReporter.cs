@@ -25,9 +25,25 @@ internal sealed class CmdletReporter(Cmdlet cmdlet) : IJobReporter
         });
     }
 
-    public void Verbose(string message) => cmdlet.WriteVerbose(message);
+    public void Verbose(string message) => WithoutPrompt(() => cmdlet.WriteVerbose(message), () => cmdlet.CommandRuntime.Host?.UI.WriteVerboseLine(message));
 
-    public void Warning(string message) => cmdlet.WriteWarning(message);
+    public void Warning(string message) => WithoutPrompt(() => cmdlet.WriteWarning(message), () => cmdlet.CommandRuntime.Host?.UI.WriteWarningLine(message));
+
+    /// <summary>
+    /// Writes a message; where -Debug turned it into a question (PowerShell's Inquire) that a non-interactive session
+    /// (pwsh -NonInteractive, a scheduled task) cannot ask, the message goes to the host's output as it is.
+    /// </summary>
+    private static void WithoutPrompt(Action write, Action writeToHost)
+    {
+        try
+        {
+            write();
+        }
+        catch (Exception e) when (e is PSInvalidOperationException or System.Management.Automation.Host.HostException)
+        {
+            writeToHost();
+        }
+    }
 
     public void RecordError(JobRecordError error) =>
         cmdlet.WriteError(new ErrorRecord(error.Exception ?? new SyncToolsException(error.Message, error.Category, error.ErrorId, error.Target), error.ErrorId, Map(error.Category), error.Target)

@@ -199,13 +199,13 @@ Import-Module '$unpacked/SyncTools.psd1'
 }
 
 Describe 'Table views' {
-    It 'fit an 80-column terminal: every column has a width, and <_> adds up to 80 at most' -ForEach @(
+    It 'fit an 80-column terminal: every column has a width, and <_> adds up to 79 at most (PowerShell keeps the last column free)' -ForEach @(
         ([xml](Get-Content -Raw (Join-Path $PSScriptRoot '../../module/SyncTools.format.ps1xml'))).Configuration.ViewDefinitions.View.Name
     ) {
         $view = ([xml](Get-Content -Raw (Join-Path $PSScriptRoot '../../module/SyncTools.format.ps1xml'))).Configuration.ViewDefinitions.View | Where-Object Name -EQ $_
         $widths = @($view.TableControl.TableHeaders.TableColumnHeader | ForEach-Object { [int]$_.Width })
         $widths | Should -Not -Contain 0
-        ($widths | Measure-Object -Sum).Sum + $widths.Count - 1 | Should -BeLessOrEqual 80
+        ($widths | Measure-Object -Sum).Sum + $widths.Count - 1 | Should -BeLessOrEqual 79
     }
 
     It 'shows a status in 80 columns without wrapping a header' {

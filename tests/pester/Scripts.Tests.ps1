@@ -83,6 +83,17 @@ Send-TowAndGoData -Json '$TwoLinks' -Bucket $bucket @s3 | Sync-TowAndGoToMongo -
         $run.ExitCode | Should -Be 0
         $run.Output.Trim() | Should -Be '2'
     }
+
+    It 'runs with -Debug in a non-interactive session: messages are written, not asked about' {
+        $run = Invoke-JobScript @"
+$settings
+`$ErrorActionPreference = 'Stop'
+Send-TowAndGoData -Json '$TwoLinks' -Bucket $bucket @s3 -Debug | Sync-TowAndGoToMongo -MongoConnectionString '$env:SYNCTOOLS_TEST_MONGO' -MongoDatabase $database @s3 -Debug | Select-Object -ExpandProperty Links
+"@
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        $run.Output | Should -Match 'VERBOSE: '
+        $run.Output | Should -Not -Match 'NonInteractive'
+    }
 }
 
 Describe 'The scheduled-task script of about_SyncTools' {
