@@ -17,6 +17,16 @@ public sealed record ParameterHelp(
 
     public bool IsSwitch => TypeName == SwitchTypeName;
 
+    /// <summary>
+    /// The default the description states ("...; default 5000, at most 100000." gives "5000"), for Get-Help's
+    /// "Default value": property initialisers are not in the metadata, so the documentation comment is the source.
+    /// A switch is False; a parameter whose description names no default has none ("None").
+    /// </summary>
+    public string DefaultValue =>
+        IsSwitch ? "False"
+        : System.Text.RegularExpressions.Regex.Match(Description, @"(?:^|[;(.] )[Dd]efault (?:is )?(?<value>.+?)(?:[,;]| \(|\.(?: |$)|$)") is { Success: true } m ? m.Groups["value"].Value
+        : "None";
+
     /// <summary>The type's own name, as syntax lines show it: String[], Int32, SwitchParameter.</summary>
     public string ShortTypeName => TypeName[(TypeName.LastIndexOf('.') + 1)..];
 

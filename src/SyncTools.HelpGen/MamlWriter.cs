@@ -52,8 +52,7 @@ public static class MamlWriter
             inSyntax ? null : Description([parameter.Description]),
             parameter.IsSwitch ? null : new XElement(Command + "parameterValue", new XAttribute("required", "true"), parameter.ShortTypeName),
             inSyntax ? null : new XElement(Dev + "type", new XElement(Maml + "name", parameter.TypeName)),
-            // Defaults are in the descriptions: property initialisers are not in the metadata.
-            inSyntax || !parameter.IsSwitch ? null : new XElement(Dev + "defaultValue", "False"));
+            inSyntax ? null : new XElement(Dev + "defaultValue", parameter.DefaultValue));
 
     private static IEnumerable<XElement[]> Types(IReadOnlyList<TypeHelp> types) =>
         (types.Count > 0 ? types : [new TypeHelp("None", "")]).Select(t => new[]

@@ -81,7 +81,7 @@ public abstract class PgToMongoCmdletBase : SyncToolsCmdlet
     [Parameter]
     public SwitchParameter CreatePublication { get; set; }
 
-    /// <summary>The job statistics document's _id; default "fullsync:database.collection" for Start-FullSync, "changesync:database.collection" for Start-ChangeSync.</summary>
+    /// <summary>The job statistics document's _id; default "fullsync:database.collection" or "changesync:database.collection", after the cmdlet.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? JobName { get; set; }

@@ -45,6 +45,19 @@ Describe 'Get-Help' {
         ($help | Out-String -Width 300) | Should -Not -Match 'source design'
     }
 
+    It 'shows each parameter''s real default under Default value: -<Parameter> of <Name> is <Default>' -ForEach @(
+        @{ Name = 'Start-FullSync'; Parameter = 'PageSize'; Default = '5000' }
+        @{ Name = 'Start-ChangeSync'; Parameter = 'BatchSize'; Default = '5000' }
+        @{ Name = 'Invoke-OrgSync'; Parameter = 'TargetDatabase'; Default = 'organizations' }
+        @{ Name = 'Sync-TowAndGoToMongo'; Parameter = 'MongoDatabase'; Default = 'towandgo' }
+        @{ Name = 'Get-SyncStatus'; Parameter = 'MaxAge'; Default = '26 hours' }
+        @{ Name = 'Update-ClusterId'; Parameter = 'Collection'; Default = 'cluster_trips' }
+        @{ Name = 'Start-ChangeSync'; Parameter = 'Follow'; Default = 'False' }
+        @{ Name = 'Start-ChangeSync'; Parameter = 'Table'; Default = 'None' }
+    ) {
+        (Get-Help $Name -Parameter $Parameter).defaultValue | Should -Be $Default
+    }
+
     It 'opens about_SyncTools' {
         Get-Help about_SyncTools | Out-String | Should -Match 'ENVIRONMENT VARIABLES'
     }
