@@ -67,7 +67,7 @@ public sealed class ReplicationSlot
     public async Task<string> LatestLsnAsync(NpgsqlConnection connection, string schema, string table, string publication, CancellationToken cancellationToken)
     {
         var sql = Plugin == PgOutputPlugin
-            ? $"SELECT max(lsn)::text FROM {PgOutputPeek("NULL")} WHERE get_byte(data, 0) IN (73, 85, 68) AND {OfTable}"
+            ? $"SELECT max(lsn)::text FROM {PgOutputPeek("NULL")}, {TableOid} WHERE get_byte(data, 0) IN (73, 85, 68) AND {OfTable}"
             : $"SELECT max(lsn)::text FROM pg_logical_slot_peek_changes($1, NULL, NULL) WHERE {TableFilter}";
         await using var command = new NpgsqlCommand(sql, connection);
         AddParameters(command, schema, table);
@@ -87,7 +87,7 @@ public sealed class ReplicationSlot
                    count(*) FILTER (WHERE kind = 84), COALESCE(bool_or(peeked >= $5), false)
             FROM (SELECT kind, mine, peeked, max(lsn) FILTER (WHERE kind = 67) OVER (PARTITION BY xid::text) AS commit_lsn
                   FROM (SELECT get_byte(data, 0) AS kind, lsn, xid, {OfTable} AS mine, count(*) OVER () AS peeked
-                        FROM {PgOutputPeek("$5")}) AS messages) AS changes
+                        FROM {PgOutputPeek("$5")}, {TableOid}) AS messages) AS changes
             -- A transaction streams after an LSN when its commit ('C') does.
             WHERE commit_lsn >= $6::pg_lsn
             """, connection);
@@ -103,7 +103,10 @@ public sealed class ReplicationSlot
     private static string PgOutputPeek(string limit) => $"pg_logical_slot_peek_binary_changes($1, NULL, {limit}, 'proto_version', '1', 'publication_names', quote_ident($4))";
 
     // pgoutput's insert, update and delete messages ('I', 'U', 'D') name their table by OID in bytes 2 to 5.
-    private const string OfTable = "substring(data FROM 2 FOR 4) = int4send((quote_ident($2) || '.' || quote_ident($3))::regclass::oid::int4)";
+    private const string OfTable = "substring(data FROM 2 FOR 4) = relation.oid";
+
+    // The table's OID as those 4 bytes, looked up once per query rather than per decoded message.
+    private const string TableOid = "(SELECT int4send((quote_ident($2) || '.' || quote_ident($3))::regclass::oid::int4) AS oid) AS relation";
 
     /// <summary>The pending changes to the table after <paramref name="lsn"/>, with the key column's value of each.</summary>
     public async Task<IReadOnlyList<SlotChange>> ChangesAfterAsync(NpgsqlConnection connection, string schema, string table, string key, string lsn, CancellationToken cancellationToken)
