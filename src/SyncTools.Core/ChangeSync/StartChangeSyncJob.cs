@@ -98,7 +98,7 @@ public static class StartChangeSyncJob
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            throw Translate(options, e, source);
+            throw Translate(options, e, source).OfRun(runId);
         }
     }
 

@@ -61,7 +61,7 @@ public static class StartFullSyncJob
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            throw Translate(options, e, source);
+            throw Translate(options, e, source).OfRun(runId);
         }
     }
 
@@ -350,12 +350,12 @@ public static class StartFullSyncJob
             await lease.RenewAsync(cancellationToken).ConfigureAwait(false);
             if (abortRequested)
             {
-                throw new JobAbortedException($"{_job} was asked to stop (abortRequested) after {copied:N0} rows; {target} is untouched. Continue with -Resume.", "FullSyncAbortRequested", target);
+                throw new JobAbortedException($"{_job} was asked to stop (abortRequested) after {copied:N0} rows; {target} is untouched. Continue with -Resume.", "FullSyncAbortRequested", target).OfRun(runId);
             }
 
             if (clock.Elapsed > options.MaxDuration)
             {
-                throw new JobAbortedException($"{_job} reached its time limit ({options.MaxDuration}) after {copied:N0} rows; {target} is untouched. Continue with -Resume.", "FullSyncTimeLimit", target);
+                throw new JobAbortedException($"{_job} reached its time limit ({options.MaxDuration}) after {copied:N0} rows; {target} is untouched. Continue with -Resume.", "FullSyncTimeLimit", target).OfRun(runId);
             }
         }
 

@@ -17,4 +17,14 @@ public class SyncToolsException(
     public string ErrorId { get; } = errorId;
 
     public object? Target { get; } = target;
+
+    /// <summary>The run that failed, when the job had one: the journal records the failure under it, the id its statistics and messages use.</summary>
+    public Guid? RunId { get; set; }
+
+    /// <summary>This error, under <paramref name="runId"/> unless it already names a run.</summary>
+    public SyncToolsException OfRun(Guid runId)
+    {
+        RunId ??= runId;
+        return this;
+    }
 }

@@ -40,12 +40,12 @@ public static class Journaled
         }
         catch (JobAbortedException e)
         {
-            await Record(Guid.NewGuid(), RunStatus.Aborted, [], e.Message).ConfigureAwait(false);
+            await Record(e.RunId ?? Guid.NewGuid(), RunStatus.Aborted, [], e.Message).ConfigureAwait(false);
             throw;
         }
         catch (SyncToolsException e)
         {
-            await Record(Guid.NewGuid(), RunStatus.Failed, [], e.Message).ConfigureAwait(false);
+            await Record(e.RunId ?? Guid.NewGuid(), RunStatus.Failed, [], e.Message).ConfigureAwait(false);
             throw;
         }
         catch (Exception e)

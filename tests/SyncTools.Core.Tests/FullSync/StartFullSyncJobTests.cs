@@ -284,6 +284,25 @@ public sealed class StartFullSyncJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_run_stopped_at_its_time_limit_has_one_id_in_the_journal_the_statistics_and_the_resume()
+    {
+        var journal = new SyncTools.Core.Status.FileRunJournal(Path.Combine(Path.GetTempPath(), $"fullsync-{Guid.NewGuid():N}.jsonl"));
+        var reporter = new RecordingReporter();
+
+        await Assert.ThrowsAsync<JobAbortedException>(() => SyncTools.Core.Status.Journaled.RunAsync(journal, StartFullSyncJob.Name, "s", "t", reporter,
+            () => Run(Options() with { MaxDuration = TimeSpan.Zero }), CancellationToken.None));
+        var stopped = (await Statistics())!["runId"].AsString;
+        await Run(Options() with { Resume = true }, reporter);
+
+        var entry = Assert.Single(await journal.ReadAsync(reporter, CancellationToken.None).ToListAsync());
+        Assert.Equal(SyncTools.Core.Status.RunStatus.Aborted, entry.Status);
+        Assert.Equal(stopped, entry.RunId.ToString());
+        Assert.Equal(stopped, (await Statistics())!["resumedFrom"].AsString);
+        Assert.Contains(reporter.Verboses, v => v.StartsWith($"Resuming run {stopped}", StringComparison.Ordinal));
+        File.Delete(journal.Location);
+    }
+
+    [Fact]
     public async Task A_MongoDB_server_that_dies_mid_copy_fails_at_once_with_one_warning()
     {
         using var server = await PrivateMongoServer.StartAsync();
