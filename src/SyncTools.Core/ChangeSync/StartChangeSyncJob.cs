@@ -93,26 +93,12 @@ public static class StartChangeSyncJob
             }
             finally
             {
-                if (!unreachable) await ReleaseAsync(lease, options, target, reporter).ConfigureAwait(false);
+                if (!unreachable) await options.Mongo.CleanUpAsync(lease.ReleaseAsync, $"Could not release the lock on {target}; it expires by itself", target, reporter).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             throw Translate(options, e, source).OfRun(runId);
-        }
-    }
-
-    /// <summary>Gives the lock up even when the run was cancelled; a failure to is only a warning (the lease expires).</summary>
-    private static async Task ReleaseAsync(TargetLease lease, ChangeSyncOptions options, string target, IJobReporter reporter)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        try
-        {
-            await lease.ReleaseAsync(timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is MongoException or TimeoutException or OperationCanceledException)
-        {
-            reporter.Warning($"Could not release the lock on {target}; it expires by itself: {options.Mongo.Translate(e, target).Message}");
         }
     }
 
@@ -172,16 +158,8 @@ public static class StartChangeSyncJob
             throw new SyncToolsException($"The batch size must be 1 to {ChangeSyncOptions.MaxBatchSize:N0}.", JobErrorCategory.InvalidArgument, "BatchSizeInvalid", options.BatchSize);
         }
 
-        foreach (var collection in new[] { options.Collection, options.StatisticsCollection, options.LsnCollection })
-        {
-            if (string.IsNullOrEmpty(collection) || collection.Contains('\0') || collection.Contains('$') || collection.StartsWith("system.", StringComparison.Ordinal))
-            {
-                throw new SyncToolsException($"'{collection}' is not a MongoDB collection name a sync may write: non-empty, no '$' or NUL, not system.*.", JobErrorCategory.InvalidArgument, "MongoCollectionInvalid", collection);
-            }
-        }
-
-        return ReplicationSlot.ValidateName(options.SlotName ?? (Environment.GetEnvironmentVariable(FullSyncOptions.SlotNameVariable) is { Length: > 0 } slot ? slot
-            : throw new SyncToolsException($"Name the replication slot: -SlotName, or ${FullSyncOptions.SlotNameVariable}.", JobErrorCategory.InvalidArgument, "PgSlotMissing")));
+        MongoEndpoint.ValidateWritableCollections(options.Collection, options.StatisticsCollection, options.LsnCollection);
+        return ReplicationSlot.ResolveName(options.SlotName);
     }
 
     /// <summary>An update or delete names its row by the replica identity: it must hold the key column.</summary>
@@ -231,6 +209,7 @@ public static class StartChangeSyncJob
         private readonly JobStatistics _statistics = new(database.GetCollection<BsonDocument>(options.StatisticsCollection), options.JobName ?? $"changesync:{target}", runId);
         private readonly List<Change> _changes = [];
         private readonly int _keyIndex = pager.Columns.ToList().FindIndex(c => c.Name == pager.Key);
+        private readonly long _from = (long)(ulong)NpgsqlLogSequenceNumber.Parse(fromLsn);
 
         // Commits whose changes are all in _changes: (changes before the commit's end, the transaction's end LSN, commit time).
         private readonly List<(int Changes, NpgsqlLogSequenceNumber End, DateTime At)> _commits = [];
@@ -278,16 +257,8 @@ public static class StartChangeSyncJob
             {
                 var stopped = e is OperationCanceledException;
                 var message = stopped ? "Stopped by the user." : Translate(options, e, source).Message;
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-                try
-                {
-                    await _statistics.UpdateAsync(Counters().Add("status", stopped ? FullSyncStatus.Aborted : FullSyncStatus.Failed).Add("error", message).Add("finishedAt", DateTime.UtcNow), timeout.Token).ConfigureAwait(false);
-                }
-                catch (Exception recording) when (recording is MongoException or TimeoutException or OperationCanceledException)
-                {
-                    reporter.Warning($"Could not record the end of the run in {database.DatabaseNamespace}: {options.Mongo.Translate(recording, target).Message}");
-                }
-
+                var fields = Counters().Add("status", stopped ? FullSyncStatus.Aborted : FullSyncStatus.Failed).Add("error", message).Add("finishedAt", DateTime.UtcNow);
+                await options.Mongo.CleanUpAsync(token => _statistics.UpdateAsync(fields, token), $"Could not record the end of the run in {database.DatabaseNamespace}", target, reporter).ConfigureAwait(false);
                 throw;
             }
         }
@@ -359,8 +330,7 @@ public static class StartChangeSyncJob
             var status = $"{_transactions:N0} transactions, LSN {_published}, {lagBytes:N0} bytes behind";
             reporter.Progress(options.Follow
                 ? new JobProgress(activity, _transactions, null, status)
-                : new JobProgress(activity, Math.Min((long)(ulong)_replication.LastReceivedLsn, (long)(ulong)serverEnd) - (long)(ulong)NpgsqlLogSequenceNumber.Parse(fromLsn),
-                    Math.Max(1, (long)(ulong)serverEnd - (long)(ulong)NpgsqlLogSequenceNumber.Parse(fromLsn)), status));
+                : new JobProgress(activity, Math.Min((long)(ulong)_replication.LastReceivedLsn, (long)(ulong)serverEnd) - _from, Math.Max(1, (long)(ulong)serverEnd - _from), status));
             if (abortRequested) reporter.Verbose($"{target}: stopping, as asked (abortRequested).");
             else if (clock.Elapsed > options.MaxDuration) reporter.Verbose($"{target}: stopping at the time limit ({options.MaxDuration}).");
             return caughtUp || abortRequested || clock.Elapsed > options.MaxDuration;
@@ -497,7 +467,8 @@ public static class StartChangeSyncJob
             if (change.Kind == ChangeKind.Delete) return new DeleteOneModel<RawBsonDocument>(filter);
             if (change.Unchanged is null) return Replace(document, id);
             // The WAL left unchanged TOAST values out: set the columns it carried, keep the stored ones.
-            var fields = new BsonDocument(document.Where(e => e.Name != "_id" && pager.Columns.ToList().FindIndex(c => c.Name == e.Name) is var at && (at < 0 || !change.Unchanged[at])));
+            var left = pager.Columns.Where((_, at) => change.Unchanged[at]).Select(c => c.Name).ToHashSet();
+            var fields = new BsonDocument(document.Where(e => e.Name != "_id" && !left.Contains(e.Name)));
             return new UpdateOneModel<RawBsonDocument>(filter, new BsonDocument("$set", fields)) { IsUpsert = true };
         }
 

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Diagnostics;
 using System.Text;
 using SyncTools.Core.Jobs;
+using SyncTools.Core.MongoDb;
 using SyncTools.Core.MySql;
 using MongoDB.Bson;
 using MongoDB.Driver;
@@ -104,7 +105,7 @@ public static class UpdateClusterIdJob
         {
             var database = options.Mongo.Client.GetDatabase(databaseName);
             // A mistyped database or collection reads as empty: say so rather than report 0 ids as a healthy run.
-            if (!await (await database.ListCollectionNamesAsync(new ListCollectionNamesOptions { Filter = new BsonDocument("name", options.Collection) }, cancellationToken).ConfigureAwait(false)).AnyAsync(cancellationToken).ConfigureAwait(false))
+            if (!await MongoEndpoint.CollectionExistsAsync(database, options.Collection, cancellationToken).ConfigureAwait(false))
             {
                 throw new SyncToolsException($"MongoDB database '{databaseName}' has no collection '{options.Collection}': check -MongoDatabase and -Collection.", JobErrorCategory.ObjectNotFound, "MongoCollectionNotFound", source);
             }

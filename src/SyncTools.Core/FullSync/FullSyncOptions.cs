@@ -10,9 +10,6 @@ public sealed record FullSyncOptions
     public const int DefaultPageSize = 5_000;
     public const int MaxPageSize = 100_000;
 
-    /// <summary>The environment variable that names the replication slot when none is given (as in the source design).</summary>
-    public const string SlotNameVariable = "SLOTNAME";
-
     public const string DefaultStatisticsCollection = "sync_job_stats";
     public const string DefaultLsnCollection = "cdc_lsn";
     public const string DefaultRefresherCollection = "refresher_jobs";

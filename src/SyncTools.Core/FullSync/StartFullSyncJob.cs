@@ -72,16 +72,8 @@ public static class StartFullSyncJob
             throw new SyncToolsException($"The page size must be 1 to {FullSyncOptions.MaxPageSize:N0}.", JobErrorCategory.InvalidArgument, "PageSizeInvalid", options.PageSize);
         }
 
-        foreach (var collection in new[] { options.Collection, options.StatisticsCollection, options.LsnCollection, options.RefresherCollection })
-        {
-            if (string.IsNullOrEmpty(collection) || collection.Contains('\0') || collection.Contains('$') || collection.StartsWith("system.", StringComparison.Ordinal))
-            {
-                throw new SyncToolsException($"'{collection}' is not a MongoDB collection name a sync may write: non-empty, no '$' or NUL, not system.*.", JobErrorCategory.InvalidArgument, "MongoCollectionInvalid", collection);
-            }
-        }
-
-        return ReplicationSlot.ValidateName(options.SlotName ?? (Environment.GetEnvironmentVariable(FullSyncOptions.SlotNameVariable) is { Length: > 0 } slot ? slot
-            : throw new SyncToolsException($"Name the replication slot: -SlotName, or ${FullSyncOptions.SlotNameVariable}.", JobErrorCategory.InvalidArgument, "PgSlotMissing")));
+        MongoEndpoint.ValidateWritableCollections(options.Collection, options.StatisticsCollection, options.LsnCollection, options.RefresherCollection);
+        return ReplicationSlot.ResolveName(options.SlotName);
     }
 
     /// <summary>
@@ -225,18 +217,8 @@ public static class StartFullSyncJob
         }
 
         /// <summary>A clean-up step that must run even when the run was cancelled; its own failure is only a warning.</summary>
-        private async Task Finally(Func<CancellationToken, Task> step)
-        {
-            try
-            {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-                await step(timeout.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is MongoException or TimeoutException or OperationCanceledException)
-            {
-                reporter.Warning($"Could not record the end of the run in {database.DatabaseNamespace}: {options.Mongo.Translate(e, database.DatabaseNamespace.DatabaseName).Message}");
-            }
-        }
+        private Task Finally(Func<CancellationToken, Task> step) =>
+            options.Mongo.CleanUpAsync(step, $"Could not record the end of the run in {database.DatabaseNamespace}", database.DatabaseNamespace.DatabaseName, reporter);
 
         private async Task<StartPoint> StartCleanAsync(string lsn, CancellationToken cancellationToken)
         {
@@ -257,7 +239,7 @@ public static class StartFullSyncJob
             string? Text(string field) => last?.GetValue(field, BsonNull.Value) is BsonString text ? text.Value : null;
             // RUNNING is resumable too: its process died (the lease it held has expired, or this run could not have taken it).
             if (last is null || Text("status") == FullSyncStatus.Finished || Text("source") != source || Text("lsn") is null
-                || !await (await database.ListCollectionNamesAsync(new ListCollectionNamesOptions { Filter = new BsonDocument("name", _temp) }, cancellationToken).ConfigureAwait(false)).AnyAsync(cancellationToken).ConfigureAwait(false))
+                || !await MongoEndpoint.CollectionExistsAsync(database, _temp, cancellationToken).ConfigureAwait(false))
             {
                 throw new SyncToolsException(
                     $"Nothing to resume for {_job}: its last run {(last is null ? "is unknown" : $"({Text("status")}) copied from {Text("source")}")}, or {database.DatabaseNamespace}.{_temp} is gone. Run without -Resume to start over.",

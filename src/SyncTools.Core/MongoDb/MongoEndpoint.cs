@@ -65,6 +65,41 @@ public sealed class MongoEndpoint
     /// </summary>
     public static bool IsDuplicateKey(int code, string? message) => code == 11000 || message?.Contains("E11000", StringComparison.Ordinal) == true;
 
+    /// <summary>Refuses a collection name a sync must not write: empty, holding '$' or NUL, or system.*.</summary>
+    /// <exception cref="SyncToolsException">Naming the first such collection.</exception>
+    public static void ValidateWritableCollections(params string[] collections)
+    {
+        foreach (var collection in collections)
+        {
+            if (string.IsNullOrEmpty(collection) || collection.Contains('\0') || collection.Contains('$') || collection.StartsWith("system.", StringComparison.Ordinal))
+            {
+                throw new SyncToolsException($"'{collection}' is not a MongoDB collection name a sync may write: non-empty, no '$' or NUL, not system.*.", JobErrorCategory.InvalidArgument, "MongoCollectionInvalid", collection);
+            }
+        }
+    }
+
+    /// <summary>Whether the database holds the collection.</summary>
+    public static async Task<bool> CollectionExistsAsync(IMongoDatabase database, string collection, CancellationToken cancellationToken) =>
+        await (await database.ListCollectionNamesAsync(new ListCollectionNamesOptions { Filter = new MongoDB.Bson.BsonDocument("name", collection) }, cancellationToken).ConfigureAwait(false))
+            .AnyAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// A clean-up write that must run even when the job was cancelled (recording its end, giving a lock up): it has
+    /// 30 s of its own, and its failure is only a warning, "<paramref name="failed"/>: why".
+    /// </summary>
+    public async Task CleanUpAsync(Func<CancellationToken, Task> step, string failed, string target, IJobReporter reporter)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await step(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is MongoException or TimeoutException or OperationCanceledException)
+        {
+            reporter.Warning($"{failed}: {Translate(e, target).Message}");
+        }
+    }
+
     /// <summary>
     /// The server could not be reached or stopped answering: a clean-up write to it now would only wait out another
     /// timeout, so jobs skip recording their end there (and say so once).

@@ -32,6 +32,15 @@ public sealed class ReplicationSlot
     /// <summary>pgoutput or test_decoding.</summary>
     public string Plugin { get; }
 
+    /// <summary>The environment variable that names the slot when none is given (as in the source design).</summary>
+    public const string NameVariable = "SLOTNAME";
+
+    /// <summary>The slot given, else $env:SLOTNAME, checked by <see cref="ValidateName"/>.</summary>
+    /// <exception cref="SyncToolsException">Neither, or a name PostgreSQL would refuse.</exception>
+    public static string ResolveName(string? given) =>
+        ValidateName(given ?? (Environment.GetEnvironmentVariable(NameVariable) is { Length: > 0 } slot ? slot
+            : throw new SyncToolsException($"Name the replication slot: -SlotName, or ${NameVariable}.", JobErrorCategory.InvalidArgument, "PgSlotMissing")));
+
     /// <summary>The name, checked: PostgreSQL allows 1 to 63 lower-case letters, digits and underscores.</summary>
     /// <exception cref="SyncToolsException">Any other name.</exception>
     public static string ValidateName(string name) =>
