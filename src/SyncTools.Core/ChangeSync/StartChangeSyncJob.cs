@@ -236,6 +236,8 @@ public static class StartChangeSyncJob
                     await StreamAsync(serverEnd, clock, cancellationToken).ConfigureAwait(false);
                 }
 
+                await ConfirmPublishedAsync(cancellationToken).ConfigureAwait(false);
+
                 var lagBytes = await LagBytesAsync(cancellationToken).ConfigureAwait(false);
                 var caughtUp = lagBytes == 0 || _replication.LastReceivedLsn >= serverEnd;
                 var lag = caughtUp || _lastApplied is null ? TimeSpan.Zero : DateTime.UtcNow - _lastApplied.Value;
@@ -519,6 +521,30 @@ public static class StartChangeSyncJob
             _published = lsn;
             _replication.SetReplicationStatus(lsn);
             await _replication.SendStatusUpdate(cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// The stream ends by cancellation, which can drop the last acknowledgement still on its way to the server: once
+        /// the slot is free, move its confirmed position to the LSN published (never backwards).
+        /// </summary>
+        private async Task ConfirmPublishedAsync(CancellationToken cancellationToken)
+        {
+            for (var attempt = 0; ; attempt++)
+            {
+                await using var command = new NpgsqlCommand(
+                    "SELECT pg_replication_slot_advance(slot_name, $2::pg_lsn) FROM pg_replication_slots WHERE slot_name = $1 AND confirmed_flush_lsn < $2::pg_lsn", pg);
+                command.Parameters.Add(new() { Value = slot });
+                command.Parameters.Add(new() { Value = _published.ToString() });
+                try
+                {
+                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+                catch (PostgresException e) when (e.SqlState == "55006" && attempt < 50)
+                {
+                    await Task.Delay(100, cancellationToken).ConfigureAwait(false); // the stream's server process is still leaving
+                }
+            }
         }
 
         private async Task<NpgsqlLogSequenceNumber> CurrentWalAsync(CancellationToken cancellationToken)
