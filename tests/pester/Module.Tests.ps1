@@ -140,6 +140,22 @@ $upload
     }
 }
 
+Describe 'Precompiled code' {
+    # A linux-x64 build precompiles the engine for .NET 10 (PowerShell 7.6); elsewhere the IL alone ships.
+    It 'is in every engine assembly, beside its IL' -Skip:(-not ($IsLinux -and [Runtime.InteropServices.RuntimeInformation]::OSArchitecture -eq 'X64')) {
+        $engine = Get-ChildItem (Join-Path $manifest.Directory 'dependencies') -Filter *.dll
+        $engine.Name | Should -Contain 'MongoDB.Driver.dll'
+        foreach ($file in $engine) {
+            $stream = [IO.File]::OpenRead($file.FullName)
+            try {
+                $headers = [Reflection.PortableExecutable.PEReader]::new($stream).PEHeaders
+                "$($file.Name) $($headers.CorHeader.ManagedNativeHeaderDirectory.Size -gt 0) $($headers.CorHeader.MetadataDirectory.Size -gt 0)" |
+                    Should -Be "$($file.Name) True True"
+            } finally { $stream.Dispose() }
+        }
+    }
+}
+
 Describe 'The package' {
     BeforeAll {
         $package = Get-ChildItem (Join-Path $PSScriptRoot '../../out/packages/SyncTools.*.nupkg') | Sort-Object LastWriteTime | Select-Object -Last 1

@@ -75,7 +75,8 @@ public static class SyncTowAndGoJob
                 new CreateIndexModel<BsonDocument>(new BsonDocument("link_id", 1), new CreateIndexOptions { Unique = true }),
                 new CreateIndexModel<BsonDocument>(new BsonDocument("segment_id", 1)),
             ], cancellationToken).ConfigureAwait(false);
-            var written = await WriteAsync(links, diff, snapshot, options, reporter, cancellationToken).ConfigureAwait(false);
+            var origin = new LinkSource(snapshot.SnapshotTime, snapshot.LastModified, options.Bucket, options.Key, DateTime.UtcNow);
+            var written = await WriteAsync(links, diff, origin, options.BatchSize, reporter, cancellationToken).ConfigureAwait(false);
             await state.UpdateOneAsync(new BsonDocument("_id", options.Collection), new BsonDocument("$set", new BsonDocument
             {
                 { "job", Name },
@@ -137,24 +138,24 @@ public static class SyncTowAndGoJob
         return new Diff(wanted.Select(w => new TowAndGoLink(w.Key, w.Value)).ToList(), updates, removals, unchanged);
     }
 
-    private static async Task<BulkCounts> WriteAsync(IMongoCollection<BsonDocument> links, Diff diff, TowAndGoSnapshot snapshot, TowAndGoSyncOptions options, IJobReporter reporter, CancellationToken cancellationToken)
+    private static async Task<BulkCounts> WriteAsync(IMongoCollection<BsonDocument> links, Diff diff, LinkSource source, int batchSize, IJobReporter reporter, CancellationToken cancellationToken)
     {
-        var syncedAt = DateTime.UtcNow;
+        var documents = links.Database.GetCollection<LinkDocument>(links.CollectionNamespace.CollectionName);
         var total = diff.Inserts.Count + diff.Updates.Count + diff.Removals.Count;
         var activity = $"Writing {links.CollectionNamespace}";
         long done = 0, inserted = 0, updated = 0, removed = 0;
         var unordered = new BulkWriteOptions { IsOrdered = false };
-        foreach (var batch in diff.Inserts.Chunk(options.BatchSize))
+        foreach (var batch in diff.Inserts.Chunk(batchSize))
         {
             try
             {
-                inserted += (await links.BulkWriteAsync(batch.Select(link => (WriteModel<BsonDocument>)new InsertOneModel<BsonDocument>(Document(link, snapshot, options, syncedAt))), unordered, cancellationToken).ConfigureAwait(false)).InsertedCount;
+                inserted += (await documents.BulkWriteAsync(batch.Select(link => new InsertOneModel<LinkDocument>(new LinkDocument(link, source))), unordered, cancellationToken).ConfigureAwait(false)).InsertedCount;
             }
-            catch (MongoBulkWriteException<BsonDocument> e) when (e.WriteConcernError is null && e.WriteErrors.All(w => MongoEndpoint.IsDuplicateKey(w.Code, w.Message)))
+            catch (MongoBulkWriteException<LinkDocument> e) when (e.WriteConcernError is null && e.WriteErrors.All(w => MongoEndpoint.IsDuplicateKey(w.Code, w.Message)))
             {
                 // A concurrent run inserted some of these links first: apply ours to them as updates.
                 inserted += e.Result.InsertedCount;
-                var raced = await links.BulkWriteAsync(e.WriteErrors.Select(w => Upsert(batch[w.Index], snapshot, options, syncedAt)), unordered, cancellationToken).ConfigureAwait(false);
+                var raced = await documents.BulkWriteAsync(e.WriteErrors.Select(w => Upsert(batch[w.Index], source)), unordered, cancellationToken).ConfigureAwait(false);
                 updated += raced.ModifiedCount;
                 inserted += raced.Upserts.Count;
             }
@@ -163,16 +164,16 @@ public static class SyncTowAndGoJob
             reporter.Progress(new JobProgress(activity, done, total, $"{done:N0} of {total:N0} writes"));
         }
 
-        foreach (var batch in diff.Updates.Chunk(options.BatchSize))
+        foreach (var batch in diff.Updates.Chunk(batchSize))
         {
-            var result = await links.BulkWriteAsync(batch.Select(link => Upsert(link, snapshot, options, syncedAt)), unordered, cancellationToken).ConfigureAwait(false);
+            var result = await documents.BulkWriteAsync(batch.Select(link => Upsert(link, source)), unordered, cancellationToken).ConfigureAwait(false);
             inserted += result.Upserts.Count;
             updated += result.ModifiedCount;
             done += batch.Length;
             reporter.Progress(new JobProgress(activity, done, total, $"{done:N0} of {total:N0} writes"));
         }
 
-        foreach (var batch in diff.Removals.Chunk(options.BatchSize))
+        foreach (var batch in diff.Removals.Chunk(batchSize))
         {
             var filter = new BsonDocument("_id", new BsonDocument("$in", new BsonArray(batch.Select(id => (BsonValue)id))));
             removed += (await links.DeleteManyAsync(filter, cancellationToken).ConfigureAwait(false)).DeletedCount;
@@ -183,22 +184,6 @@ public static class SyncTowAndGoJob
         return new BulkCounts(inserted, updated, removed);
     }
 
-    private static BsonDocument Document(TowAndGoLink link, TowAndGoSnapshot snapshot, TowAndGoSyncOptions options, DateTime syncedAt) => new()
-    {
-        { "_id", link.LinkId },
-        { "link_id", link.LinkId },
-        { "segment_id", link.SegmentId is { } segment ? segment : BsonNull.Value },
-        { "snapshot_time", snapshot.SnapshotTime.UtcDateTime },
-        { "last_modified", snapshot.LastModified },
-        { "source_bucket", options.Bucket },
-        { "source_key", options.Key },
-        { "synced_at", syncedAt },
-    };
-
-    private static UpdateOneModel<BsonDocument> Upsert(TowAndGoLink link, TowAndGoSnapshot snapshot, TowAndGoSyncOptions options, DateTime syncedAt)
-    {
-        var fields = Document(link, snapshot, options, syncedAt);
-        fields.Remove("_id");
-        return new UpdateOneModel<BsonDocument>(new BsonDocument("_id", link.LinkId), new BsonDocument("$set", fields)) { IsUpsert = true };
-    }
+    private static UpdateOneModel<LinkDocument> Upsert(TowAndGoLink link, LinkSource source) =>
+        new(new BsonDocument("_id", link.LinkId), new BsonDocument("$set", new LinkDocument(link, source).Fields)) { IsUpsert = true };
 }
