@@ -87,6 +87,39 @@ public static class MySqlIdentifiers
         }
     }
 
+    /// <summary>
+    /// The columns a table can be paged by, in index order: its primary key, else its first unique key whose columns are
+    /// all NOT NULL; refused with a clear error when it has neither.
+    /// </summary>
+    public static async Task<string[]> PagingKeyAsync(DbConnection connection, string database, string table, CancellationToken cancellationToken)
+    {
+        var keys = new Dictionary<string, List<(string Column, bool Nullable)>>(StringComparer.Ordinal);
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = """
+                SELECT s.INDEX_NAME, s.COLUMN_NAME, c.IS_NULLABLE = 'YES'
+                FROM information_schema.STATISTICS s
+                JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = s.TABLE_SCHEMA AND c.TABLE_NAME = s.TABLE_NAME AND c.COLUMN_NAME = s.COLUMN_NAME
+                WHERE s.TABLE_SCHEMA = @database AND s.TABLE_NAME = @table AND s.NON_UNIQUE = 0 AND s.SUB_PART IS NULL
+                ORDER BY s.INDEX_NAME <> 'PRIMARY', s.INDEX_NAME, s.SEQ_IN_INDEX
+                """;
+            Add(command, "@database", database);
+            Add(command, "@table", table);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var index = reader.GetString(0);
+                if (!keys.TryGetValue(index, out var columns)) keys[index] = columns = [];
+                columns.Add((reader.GetString(1), Convert.ToBoolean(reader.GetValue(2))));
+            }
+        }
+
+        return keys.Values.FirstOrDefault(columns => columns.All(c => !c.Nullable))?.Select(c => c.Column).ToArray()
+            ?? throw new SyncToolsException(
+                $"MySQL table {Quote(database)}.{Quote(table)} has no primary key, nor a unique key of NOT NULL columns, to read it by in batches: add one.",
+                JobErrorCategory.InvalidData, "MySqlTableHasNoKey", $"{database}.{table}");
+    }
+
     public static void Add(DbCommand command, string name, object? value)
     {
         var parameter = command.CreateParameter();

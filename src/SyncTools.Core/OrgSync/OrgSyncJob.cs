@@ -43,6 +43,13 @@ public static class OrgSyncJob
             plans.Select(p => (p.SourceTable, (IEnumerable<string>)p.SourceColumns)), "", cancellationToken)).ConfigureAwait(false);
         await Checked(options.Target, options.TargetName, () => MySqlIdentifiers.RequireColumnsAsync(target, options.TargetDatabase,
             plans.Select(p => (p.TargetTable, (IEnumerable<string>)p.TargetColumns)), " Create it with -CreateTargetSchema, or apply sql/organizations.sql from the module folder.", cancellationToken)).ConfigureAwait(false);
+        var pagingKeys = new Dictionary<OrgSyncTable, string[]>();
+        foreach (var plan in plans)
+        {
+            pagingKeys[plan.Table] = await Checked(options.Source, options.SourceName,
+                () => MySqlIdentifiers.PagingKeyAsync(source, options.SourceDatabase, plan.SourceTable, cancellationToken)).ConfigureAwait(false);
+        }
+
         var sourceClock = await Checked(options.Source, options.SourceName, async () =>
         {
             await using var command = source.CreateCommand();
@@ -55,7 +62,7 @@ public static class OrgSyncJob
         foreach (var plan in plans)
         {
             reporter.Progress(new JobProgress(Name, results.Count, plans.Count, $"{plan.Table}: table {results.Count + 1} of {plans.Count}"));
-            var result = await run.SyncTableAsync(plan, connections, cancellationToken).ConfigureAwait(false);
+            var result = await run.SyncTableAsync(new SourceTable(plan, pagingKeys[plan.Table]), connections, cancellationToken).ConfigureAwait(false);
             results.Add(result);
             if (!options.Preview) tableDone?.Invoke(result);
         }
@@ -98,7 +105,8 @@ public static class OrgSyncJob
 
     /// <summary>
     /// Live counts for Get-SyncStatus, over the four tables: the source rows the sync would write (institutes, active users
-    /// twice for user and user_auth, institute users whose institute and user are synced) and the target's rows.
+    /// twice for user and user_auth, the institute and user pairs of institute users whose institute and user are synced)
+    /// and the target's rows.
     /// </summary>
     public static async Task<(long Source, long Target)> LiveCountsAsync(MySqlSource server, string sourceDatabase, string targetDatabase, CancellationToken cancellationToken)
     {
@@ -110,8 +118,9 @@ public static class OrgSyncJob
             command.CommandText = $"""
                 SELECT (SELECT COUNT(*) FROM {source}.`institutes`)
                      + 2 * (SELECT COUNT(*) FROM {source}.`users` s WHERE {TablePlan.ActiveUsers})
-                     + (SELECT COUNT(*) FROM {source}.`institute_user` l JOIN {source}.`institutes` i ON i.`id` = l.`institute_id`
-                                                                        JOIN {source}.`users` s ON s.`id` = l.`user_id` AND {TablePlan.ActiveUsers}),
+                     + (SELECT COUNT(*) FROM (SELECT DISTINCT l.`institute_id`, l.`user_id` FROM {source}.`institute_user` l
+                                                JOIN {source}.`institutes` i ON i.`id` = l.`institute_id`
+                                                JOIN {source}.`users` s ON s.`id` = l.`user_id` AND {TablePlan.ActiveUsers}) pairs),
                        (SELECT COUNT(*) FROM {target}.`institute`) + (SELECT COUNT(*) FROM {target}.`user`)
                      + (SELECT COUNT(*) FROM {target}.`institute_users`) + (SELECT COUNT(*) FROM {target}.`user_auth`)
                 """;
@@ -163,22 +172,29 @@ public static class OrgSyncJob
 
         public Guid RunId => runId;
 
-        public async Task<OrgSyncTableResult> SyncTableAsync(TablePlan plan, OrgSyncConnections connections, CancellationToken cancellationToken)
+        public async Task<OrgSyncTableResult> SyncTableAsync(SourceTable table, OrgSyncConnections connections, CancellationToken cancellationToken)
         {
             var clock = Stopwatch.StartNew();
+            var plan = table.Plan;
             var (sourceName, targetName) = ($"{options.SourceDatabase}.{plan.SourceTable}", $"{options.TargetDatabase}.{plan.TargetTable}");
-            var reader = new ReadAhead(async (after, token) => await ReadBatchAsync(plan, after, await connections.SourceAsync(token).ConfigureAwait(false), token).ConfigureAwait(false), options.BatchSize);
+            var reader = new ReadAhead(async (after, token) => await ReadBatchAsync(table, after, await connections.SourceAsync(token).ConfigureAwait(false), token).ConfigureAwait(false), options.BatchSize);
             var retry = options.Retry.Build(MySqlSource.IsTransient, reporter, targetName, async () =>
             {
                 await reader.DropAsync().ConfigureAwait(false);
                 await connections.ResetAsync().ConfigureAwait(false);
             });
             var counts = new BatchOutcome();
-            var skippedKeys = new List<long>();
+            var skippedKeys = new List<SourceKey>();
             try
             {
-                var total = await retry.ExecuteAsync(async token => await CountAsync(plan, await connections.SourceAsync(token).ConfigureAwait(false), token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-                var after = long.MinValue;
+                var (total, duplicates) = await retry.ExecuteAsync(async token => await CountAsync(table, await connections.SourceAsync(token).ConfigureAwait(false), token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                counts.Duplicates = duplicates;
+                if (duplicates > 0)
+                {
+                    reporter.Warning($"{duplicates:N0} rows of {sourceName} repeat the {string.Join(", ", plan.TargetKeySource)} of another row: of each such set only the row with the latest updated_at, then the highest {string.Join(", ", table.PagingKey)}, is synced into {targetName}.");
+                }
+
+                SourceKey? after = null;
                 while (true)
                 {
                     var batch = await retry.ExecuteAsync(async token => await SyncBatchAsync(plan, await reader.ReadAsync(after, token).ConfigureAwait(false), after, connections, token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
@@ -186,7 +202,7 @@ public static class OrgSyncJob
                     counts.Add(batch);
                     foreach (var (key, message) in batch.Failures)
                     {
-                        reporter.RecordError(new JobRecordError($"{targetName}: {sourceName} row id {key} was not written: {message}", JobErrorCategory.InvalidData, "OrgSyncRowFailed", $"{sourceName} id {key}"));
+                        reporter.RecordError(new JobRecordError($"{targetName}: {sourceName} row {key} was not written: {message}", JobErrorCategory.InvalidData, "OrgSyncRowFailed", $"{sourceName} {key}"));
                     }
 
                     _failed += batch.Failures.Count;
@@ -199,7 +215,7 @@ public static class OrgSyncJob
 
                     foreach (var (key, reason) in batch.SkippedRows.OrderBy(r => r.Key))
                     {
-                        reporter.Verbose($"{targetName}: {sourceName} row id {key} skipped: {reason}.");
+                        reporter.Verbose($"{targetName}: {sourceName} row {key} skipped: {reason}.");
                         if (skippedKeys.Count < 5) skippedKeys.Add(key);
                     }
 
@@ -221,7 +237,7 @@ public static class OrgSyncJob
 
             if (counts.Skipped > 0)
             {
-                reporter.Warning($"{counts.Skipped:N0} rows of {sourceName} were skipped, their institute or user not being in {options.TargetDatabase} (ids {string.Join(", ", skippedKeys)}{(counts.Skipped > skippedKeys.Count ? ", ..." : "")}; -Verbose lists all).");
+                reporter.Warning($"{counts.Skipped:N0} rows of {sourceName} were skipped, their institute or user not being in {options.TargetDatabase} ({string.Join("; ", skippedKeys)}{(counts.Skipped > skippedKeys.Count ? "; ..." : "")}; -Verbose lists all).");
             }
 
             if (options.Preview)
@@ -241,6 +257,7 @@ public static class OrgSyncJob
                 Unchanged = counts.Unchanged,
                 Skipped = counts.Skipped,
                 Failed = counts.Failed,
+                Duplicates = counts.Duplicates,
                 Duration = clock.Elapsed,
             };
         }
@@ -248,30 +265,55 @@ public static class OrgSyncJob
         private string Where(TablePlan plan) =>
             string.Join(" AND ", new[] { plan.Filter, options.ChangedSince is null ? null : plan.ChangedSince(_sourceDatabase) }.Where(c => c is not null));
 
+        /// <summary>
+        /// The condition (over s) that a row is the one synced of those sharing its target key: no other row has a later
+        /// updated_at (a NULL one counting as earliest), or the same one and a higher paging key. Null when the paging key
+        /// makes the target key unique by itself.
+        /// </summary>
+        private string? Latest(SourceTable table)
+        {
+            if (table.PagingKey.All(column => table.Plan.TargetKeySource.Contains(column, StringComparer.OrdinalIgnoreCase))) return null;
+            var same = string.Join(" AND ", table.Plan.TargetKeySource.Select(MySqlIdentifiers.Quote).Select(c => $"d.{c} = s.{c}"));
+            var quoted = table.PagingKey.Select(MySqlIdentifiers.Quote).ToList();
+            return $"NOT EXISTS (SELECT 1 FROM {_sourceDatabase}.{MySqlIdentifiers.Quote(table.Plan.SourceTable)} d WHERE {same}" +
+                   " AND (d.`updated_at` > s.`updated_at` OR (s.`updated_at` IS NULL AND d.`updated_at` IS NOT NULL)" +
+                   $" OR (d.`updated_at` <=> s.`updated_at` AND {After(quoted.Select(c => "d." + c).ToList(), quoted.Select(c => "s." + c).ToList())})))";
+        }
+
+        /// <summary>Keyset order: the row of <paramref name="left"/> comes after <paramref name="right"/>, written so that the index on the first column serves it.</summary>
+        private static string After(IReadOnlyList<string> left, IReadOnlyList<string> right, int from = 0) => from == left.Count - 1
+            ? $"{left[from]} > {right[from]}"
+            : $"{left[from]} >= {right[from]} AND ({left[from]} > {right[from]} OR {After(left, right, from + 1)})";
+
         private void AddSince(DbCommand command)
         {
             if (options.ChangedSince is { } since) MySqlIdentifiers.Add(command, "@since", since);
         }
 
-        private async Task<long> CountAsync(TablePlan plan, DbConnection source, CancellationToken cancellationToken)
+        /// <summary>The rows the table's batches will read, and the rows left out as repeating another's target key.</summary>
+        private async Task<(long Rows, long Duplicates)> CountAsync(SourceTable table, DbConnection source, CancellationToken cancellationToken)
         {
             await using var command = source.CreateCommand();
-            var where = Where(plan);
-            command.CommandText = $"SELECT COUNT(*) FROM {_sourceDatabase}.{MySqlIdentifiers.Quote(plan.SourceTable)} s{(where.Length > 0 ? " WHERE " + where : "")}";
+            var where = Where(table.Plan);
+            command.CommandText = $"SELECT COUNT(*), {(Latest(table) is { } latest ? $"COALESCE(SUM({latest}), 0)" : "COUNT(*)")}" +
+                                  $" FROM {_sourceDatabase}.{MySqlIdentifiers.Quote(table.Plan.SourceTable)} s{(where.Length > 0 ? " WHERE " + where : "")}";
             AddSince(command);
-            return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var (all, synced) = (Convert.ToInt64(reader.GetValue(0)), Convert.ToInt64(reader.GetValue(1)));
+            return (synced, all - synced);
         }
 
         /// <summary>Compares a batch read after <paramref name="after"/> with the target and writes what differs.</summary>
-        private async Task<BatchOutcome> SyncBatchAsync(TablePlan plan, List<MappedRow> rows, long after, OrgSyncConnections connections, CancellationToken cancellationToken)
+        private async Task<BatchOutcome> SyncBatchAsync(TablePlan plan, List<MappedRow> rows, SourceKey? after, OrgSyncConnections connections, CancellationToken cancellationToken)
         {
-            var outcome = new BatchOutcome { Read = rows.Count, LastKey = rows.Count > 0 ? rows[^1].SourceKey : after };
+            var outcome = new BatchOutcome { Read = rows.Count, LastKey = rows.Count > 0 ? rows[^1].Key : after };
             if (rows.Count == 0) return outcome;
             var target = await connections.TargetAsync(cancellationToken).ConfigureAwait(false);
             var candidates = new List<MappedRow>(rows.Count);
             foreach (var row in rows)
             {
-                if (row.Error is not null) outcome.Failures.Add((row.SourceKey, row.Error));
+                if (row.Error is not null) outcome.Failures.Add((row.Key, row.Error));
                 else candidates.Add(row);
             }
 
@@ -281,7 +323,7 @@ public static class OrgSyncJob
                 candidates.RemoveAll(r =>
                 {
                     if (present.Contains(Convert.ToInt64(r.Values![parent.Column]))) return false;
-                    outcome.SkippedRows.Add((r.SourceKey, $"{parent.KeyColumn} {r.Values[parent.Column]} is not in {options.TargetDatabase}.{parent.Table}"));
+                    outcome.SkippedRows.Add((r.Key, $"{parent.KeyColumn} {r.Values[parent.Column]} is not in {options.TargetDatabase}.{parent.Table}"));
                     return true;
                 });
             }
@@ -300,18 +342,34 @@ public static class OrgSyncJob
             return outcome;
         }
 
-        private async Task<List<MappedRow>> ReadBatchAsync(TablePlan plan, long after, DbConnection source, CancellationToken cancellationToken)
+        /// <summary>The next batch after <paramref name="after"/> in paging-key order: the plan's columns, then the key's.</summary>
+        private async Task<List<MappedRow>> ReadBatchAsync(SourceTable table, SourceKey? after, DbConnection source, CancellationToken cancellationToken)
         {
+            var plan = table.Plan;
             await using var command = source.CreateCommand();
-            var where = Where(plan);
-            command.CommandText = $"SELECT {string.Join(", ", plan.SourceColumns.Select(c => "s." + MySqlIdentifiers.Quote(c)))}" +
+            var key = table.PagingKey.Select(c => "s." + MySqlIdentifiers.Quote(c)).ToList();
+            var conditions = new List<string?> { Where(plan), Latest(table) };
+            if (after is not null)
+            {
+                conditions.Add(After(key, key.Select((_, i) => $"@after{i}").ToList()));
+                for (var i = 0; i < key.Count; i++) MySqlIdentifiers.Add(command, $"@after{i}", after.Values[i]);
+            }
+
+            var where = string.Join(" AND ", conditions.Where(c => !string.IsNullOrEmpty(c)));
+            command.CommandText = $"SELECT {string.Join(", ", plan.SourceColumns.Select(c => "s." + MySqlIdentifiers.Quote(c)).Concat(key))}" +
                                   $" FROM {_sourceDatabase}.{MySqlIdentifiers.Quote(plan.SourceTable)} s" +
-                                  $" WHERE s.`id` > @after{(where.Length > 0 ? " AND " + where : "")} ORDER BY s.`id` LIMIT {options.BatchSize}";
-            MySqlIdentifiers.Add(command, "@after", after);
+                                  $"{(where.Length > 0 ? " WHERE " + where : "")} ORDER BY {string.Join(", ", key)} LIMIT {options.BatchSize}";
             AddSince(command);
             var rows = new List<MappedRow>(options.BatchSize);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) rows.Add(plan.Map(reader));
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var mapped = plan.Map(reader);
+                var keyValues = new object[key.Count];
+                for (var i = 0; i < keyValues.Length; i++) keyValues[i] = reader.GetValue(plan.SourceColumns.Length + i);
+                rows.Add(new MappedRow(new SourceKey(table.PagingKey, keyValues), mapped.Values, mapped.Error));
+            }
+
             return rows;
         }
 
@@ -381,7 +439,7 @@ public static class OrgSyncJob
             {
                 if (changes.Count == 1)
                 {
-                    outcome.Failures.Add((changes[0].Row.SourceKey, e.Message));
+                    outcome.Failures.Add((changes[0].Row.Key, e.Message));
                     return;
                 }
 
@@ -417,17 +475,17 @@ public static class OrgSyncJob
     /// Reads a table's batches one ahead: when a batch is full, the next is read from the source (on the thread pool, the
     /// driver's async calls being synchronous) while the current one is compared and written on the target connection.
     /// </summary>
-    private sealed class ReadAhead(Func<long, CancellationToken, Task<List<MappedRow>>> read, int batchSize)
+    private sealed class ReadAhead(Func<SourceKey?, CancellationToken, Task<List<MappedRow>>> read, int batchSize)
     {
-        private (long After, Task<List<MappedRow>> Rows)? _next;
+        private (SourceKey? After, Task<List<MappedRow>> Rows)? _next;
 
-        public async Task<List<MappedRow>> ReadAsync(long after, CancellationToken cancellationToken)
+        public async Task<List<MappedRow>> ReadAsync(SourceKey? after, CancellationToken cancellationToken)
         {
-            var rows = _next is { } next && next.After == after ? await next.Rows.ConfigureAwait(false) : await read(after, cancellationToken).ConfigureAwait(false);
+            var rows = _next is { } next && ReferenceEquals(next.After, after) ? await next.Rows.ConfigureAwait(false) : await read(after, cancellationToken).ConfigureAwait(false);
             _next = null;
             if (rows.Count == batchSize)
             {
-                var last = rows[^1].SourceKey;
+                var last = rows[^1].Key;
                 _next = (last, Task.Run(() => read(last, cancellationToken), cancellationToken));
             }
 
@@ -450,12 +508,15 @@ public static class OrgSyncJob
         }
     }
 
+    /// <summary>A source table as this run reads it: its plan and the key it is paged by.</summary>
+    private sealed record SourceTable(TablePlan Plan, string[] PagingKey);
+
     /// <summary>What one batch did; also the running total of a table.</summary>
     private sealed class BatchOutcome
     {
         public long Read { get; set; }
 
-        public long LastKey { get; init; }
+        public SourceKey? LastKey { get; init; }
 
         public long Inserted { get; private set; }
 
@@ -467,9 +528,11 @@ public static class OrgSyncJob
 
         public long Failed { get; private set; }
 
-        public List<(long Key, string Message)> Failures { get; } = [];
+        public long Duplicates { get; set; }
 
-        public List<(long Key, string Reason)> SkippedRows { get; } = [];
+        public List<(SourceKey Key, string Message)> Failures { get; } = [];
+
+        public List<(SourceKey Key, string Reason)> SkippedRows { get; } = [];
 
         public void Count(List<(MappedRow Row, bool IsNew)> written)
         {

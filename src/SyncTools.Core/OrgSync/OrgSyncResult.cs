@@ -33,6 +33,12 @@ public sealed class OrgSyncTableResult : IJobResult
     /// <summary>Rows with bad data (no valid date, a value the target column refuses), each reported as an error.</summary>
     public required long Failed { get; init; }
 
+    /// <summary>
+    /// Source rows left out for repeating the target key of another row (an institute user's institute and user): of
+    /// each such set only the row with the latest updated_at, then the highest key, is synced.
+    /// </summary>
+    public long Duplicates { get; init; }
+
     public required TimeSpan Duration { get; init; }
 }
 
@@ -56,6 +62,8 @@ public sealed class OrgSyncRun : IJobResult
     public long Skipped => Tables.Sum(t => t.Skipped);
 
     public long Failed => Tables.Sum(t => t.Failed);
+
+    public long Duplicates => Tables.Sum(t => t.Duplicates);
 
     /// <summary>
     /// The source server's clock when the run began reading, in Unix seconds of its wall time; 0 when the run did not

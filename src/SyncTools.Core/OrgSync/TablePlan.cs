@@ -2,15 +2,32 @@ using System.Data;
 
 namespace SyncTools.Core.OrgSync;
 
-/// <summary>A source row turned into the target's values, or the reason it cannot be.</summary>
-internal readonly record struct MappedRow(long SourceKey, object?[]? Values, string? Error);
+/// <summary>A source row's target values, or the reason it has none.</summary>
+internal readonly record struct Mapped(object?[]? Values, string? Error);
+
+/// <summary>A source row turned into the target's values, or the reason it cannot be; with the key it was read by.</summary>
+internal readonly record struct MappedRow(SourceKey Key, object?[]? Values, string? Error);
+
+/// <summary>The key a source row is paged by (its table's primary or unique key), as messages name it: "id 5".</summary>
+internal sealed class SourceKey(IReadOnlyList<string> columns, object[] values) : IComparable<SourceKey>
+{
+    public IReadOnlyList<string> Columns { get; } = columns;
+
+    public object[] Values { get; } = values;
+
+    public int CompareTo(SourceKey? other) => other is null ? 1
+        : Values.Zip(other.Values, Comparer<object>.Default.Compare).FirstOrDefault(c => c != 0);
+
+    public override string ToString() => string.Join(", ", Columns.Zip(Values, (column, value) => $"{column} {value}"));
+}
 
 /// <summary>A target column whose value must exist as a key of a parent table the sync wrote first.</summary>
 internal sealed record ParentKey(int Column, string Table, string KeyColumn);
 
 /// <summary>
-/// How one source table becomes one target table: the columns read (the first is the integer key the table is paged
-/// by), the source filter, the target columns (the first <see cref="KeyColumns"/> are its key) and the row mapping.
+/// How one source table becomes one target table: the columns read, the source filter, the target columns (the first
+/// <see cref="KeyColumns"/> are its key, read from the source columns <see cref="TargetKeySource"/>) and the row mapping.
+/// The table is paged by its own primary key, whatever its columns (see <c>MySqlIdentifiers.PagingKeyAsync</c>).
 /// The target's current rows for a batch are looked up by the indexed key column <see cref="LookupColumn"/> alone
 /// (servers answer a one-column IN from an index several times faster than a row-constructor IN over two columns).
 /// </summary>
@@ -22,7 +39,8 @@ internal sealed record TablePlan(
     string TargetTable,
     string[] TargetColumns,
     int KeyColumns,
-    Func<IDataRecord, MappedRow> Map,
+    string[] TargetKeySource,
+    Func<IDataRecord, Mapped> Map,
     ParentKey[] Parents,
     int LookupColumn = 0)
 {
@@ -41,33 +59,36 @@ internal sealed record TablePlan(
     public static IReadOnlyList<TablePlan> All { get; } =
     [
         new(OrgSyncTable.Institutes, "institutes", ["id", "name", "imageUrl", "created_at", "updated_at"], null,
-            "institute", ["instituteId", "name", "imageUrl", "createdAt", "updatedAt"], 1,
-            r => Row(r, 3, key => [key, Text(r, 1), Text(r, 2)]), []),
+            "institute", ["instituteId", "name", "imageUrl", "createdAt", "updatedAt"], 1, ["id"],
+            r => Row(r, 3, id => [id, Text(r, 1), Text(r, 2)]), []),
         new(OrgSyncTable.Users, "users", ["id", "first_name", "last_name", "email", "password", "created_at", "updated_at", "is_active"], ActiveUsers,
-            "user", ["userId", "name", "email", "password", "createdAt", "updatedAt"], 1,
-            r => Row(r, 5, key => [key, OrgMappings.Name(Text(r, 1), Text(r, 2)), Text(r, 3), Text(r, 4)]), []),
-        new(OrgSyncTable.InstituteUsers, "institute_user", ["id", "institute_id", "user_id", "user_type", "status", "created_at", "updated_at"], null,
-            "institute_users", ["instituteId", "userId", "role", "isActive", "createdAt", "updatedAt"], 2,
-            r => Row(r, 5, _ => [Id(r, 1), Id(r, 2), OrgMappings.Role(Text(r, 3)), OrgMappings.IsActive(Text(r, 4))]),
+            "user", ["userId", "name", "email", "password", "createdAt", "updatedAt"], 1, ["id"],
+            r => Row(r, 5, id => [id, OrgMappings.Name(Text(r, 1), Text(r, 2)), Text(r, 3), Text(r, 4)]), []),
+        new(OrgSyncTable.InstituteUsers, "institute_user", ["institute_id", "user_id", "user_type", "status", "created_at", "updated_at"], null,
+            "institute_users", ["instituteId", "userId", "role", "isActive", "createdAt", "updatedAt"], 2, ["institute_id", "user_id"],
+            r => Row(r, 4, instituteId => [instituteId, Id(r, 1), OrgMappings.Role(Text(r, 2)), OrgMappings.IsActive(Text(r, 3))]),
             [new(0, "institute", "instituteId"), new(1, "user", "userId")], LookupColumn: 1), // userId: indexed, few institutes per user
         new(OrgSyncTable.UserAuth, "users", ["id", "password", "created_at", "updated_at", "is_active", "email"], ActiveUsers,
-            "user_auth", ["userId", "password", "createdAt", "updatedAt"], 1,
-            r => Row(r, 2, key => [key, Text(r, 1)]), [new(0, "user", "userId")]),
+            "user_auth", ["userId", "password", "createdAt", "updatedAt"], 1, ["id"],
+            r => Row(r, 2, id => [id, Text(r, 1)]), [new(0, "user", "userId")]),
     ];
 
-    /// <summary>The mapped values, then created and updated times read from columns <paramref name="createdAt"/> and the one after it.</summary>
-    private static MappedRow Row(IDataRecord record, int createdAt, Func<long, object?[]> values)
+    /// <summary>
+    /// The mapped values (given the first column's integer), then created and updated times read from columns
+    /// <paramref name="createdAt"/> and the one after it.
+    /// </summary>
+    private static Mapped Row(IDataRecord record, int createdAt, Func<long, object?[]> values)
     {
-        var key = Id(record, 0);
+        var first = Id(record, 0);
         var created = Date(record, createdAt);
         var updated = Date(record, createdAt + 1);
         if (created is null || updated is null)
         {
             var column = record.GetName(created is null ? createdAt : createdAt + 1);
-            return new(key, null, $"{column} holds no valid date ({(record.IsDBNull(created is null ? createdAt : createdAt + 1) ? "NULL" : "0000-00-00")})");
+            return new(null, $"{column} holds no valid date ({(record.IsDBNull(created is null ? createdAt : createdAt + 1) ? "NULL" : "0000-00-00")})");
         }
 
-        return new(key, [.. values(key), created, updated], null);
+        return new([.. values(first), created, updated], null);
     }
 
     private static long Id(IDataRecord record, int column) => Convert.ToInt64(record.GetValue(column));

@@ -95,8 +95,77 @@ public class OrgSyncJobTests : IAsyncLifetime
         var links = run.Tables.Single(t => t.Table == OrgSyncTable.InstituteUsers);
         Assert.Equal((3L, 1L, 2L, 0L), (links.Read, links.Inserted, links.Skipped, links.Failed));
         var warning = Assert.Single(reporter.Warnings);
-        Assert.True(warning.Contains("2 rows", StringComparison.Ordinal) && warning.Contains("(ids 101, 102;", StringComparison.Ordinal), warning);
+        Assert.True(warning.Contains("2 rows", StringComparison.Ordinal) && warning.Contains("(id 101; id 102;", StringComparison.Ordinal), warning);
         Assert.Contains(reporter.Verboses, v => v.Contains("row id 102 skipped: instituteId 99 is not in", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Pages_a_link_table_by_its_own_composite_key_when_it_has_no_id()
+    {
+        await _laas.ExecuteAsync($"""
+            DROP TABLE institute_user;
+            CREATE TABLE institute_user (institute_id BIGINT NOT NULL, user_id BIGINT NOT NULL, user_type VARCHAR(32) NULL, status VARCHAR(32) NULL,
+              created_at DATETIME NULL, updated_at DATETIME NULL, PRIMARY KEY (institute_id, user_id));
+            INSERT INTO institutes VALUES (10, 'North', NULL, {Old}, {Old}), (11, 'South', NULL, {Old}, {Old});
+            INSERT INTO institute_user VALUES (11, 1, 'STAFF', 'ACTIVE', {Old}, {Old}), (10, 3, 'ADMIN', 'ACTIVE', {Old}, {Old}), (10, 1, 'TEACHER', 'ACTIVE', {Old}, {Old}),
+              (11, 2, NULL, NULL, {Old}, {Old}), (10, 2, 'STUDENT', 'ACTIVE', {Old}, {Old}), (99, 1, 'STUDENT', 'ACTIVE', {Old}, {Old});
+            """);
+        await AddUsers(3);
+        var reporter = new RecordingReporter();
+
+        var first = await Run(Options with { BatchSize = 2 }, reporter);
+        var second = await Run(Options with { BatchSize = 2 });
+
+        var links = first.Tables.Single(t => t.Table == OrgSyncTable.InstituteUsers);
+        Assert.Equal((6L, 5L, 1L, 0L), (links.Read, links.Inserted, links.Skipped, links.Duplicates));
+        Assert.Equal(["10|1|FACULTY", "10|2|STUDENT", "10|3|ADMIN", "11|1|STAFF", "11|2|STUDENT"],
+            await Org("SELECT CONCAT_WS('|', instituteId, userId, role) FROM institute_users ORDER BY instituteId, userId"));
+        Assert.Contains(reporter.Verboses, v => v.Contains("row institute_id 99, user_id 1 skipped", StringComparison.Ordinal));
+        Assert.Equal((0L, 0L, 13L), (second.Inserted, second.Updated, second.Unchanged));
+    }
+
+    [Fact]
+    public async Task Of_link_rows_repeating_an_institute_and_user_the_latest_is_synced_and_the_rest_counted_as_duplicates()
+    {
+        await _laas.ExecuteAsync($"""
+            INSERT INTO institutes VALUES (10, 'North', NULL, {Old}, {Old});
+            INSERT INTO institute_user (id, institute_id, user_id, user_type, status, created_at, updated_at) VALUES
+              (1, 10, 1, 'STUDENT', 'ACTIVE', {Old}, {Old}), (2, 10, 1, 'ADMIN', 'ACTIVE', {Old}, '2021-06-07 08:09:10'), (3, 10, 1, 'STAFF', 'ACTIVE', {Old}, NULL),
+              (4, 10, 2, 'DIRECTOR', 'ACTIVE', {Old}, {Old}), (5, 10, 2, 'STAFF', 'INACTIVE', {Old}, {Old}), (6, 10, 3, 'STAFF', 'ACTIVE', {Old}, {Old});
+            """);
+        await AddUsers(3);
+        var reporter = new RecordingReporter();
+
+        var first = await Run(Options with { BatchSize = 1 }, reporter);
+        var second = await Run(Options with { BatchSize = 1 }, new RecordingReporter());
+
+        var links = first.Tables.Single(t => t.Table == OrgSyncTable.InstituteUsers);
+        Assert.Equal((3L, 3L, 3L), (links.Read, links.Inserted, links.Duplicates));
+        Assert.Equal(["10|1|ADMIN|1", "10|2|STAFF|0", "10|3|STAFF|1"],
+            await Org("SELECT CONCAT_WS('|', instituteId, userId, role, isActive) FROM institute_users ORDER BY userId"));
+        var warning = Assert.Single(reporter.Warnings);
+        Assert.Contains("3 rows of", warning, StringComparison.Ordinal);
+        Assert.Contains("latest updated_at, then the highest id", warning, StringComparison.Ordinal);
+        Assert.Equal((0L, 0L, 3L), (second.Inserted, second.Updated, second.Duplicates));
+        var (source, target) = await OrgSyncJob.LiveCountsAsync(new MySqlSource(TestServices.MySql), _laas.Name, _org.Name, CancellationToken.None);
+        Assert.Equal(source, target);
+    }
+
+    [Fact]
+    public async Task Refuses_a_source_table_with_no_key_to_page_by_before_writing_anything()
+    {
+        await _laas.ExecuteAsync($"""
+            DROP TABLE institute_user;
+            CREATE TABLE institute_user (institute_id BIGINT NOT NULL, user_id BIGINT NULL, user_type VARCHAR(32) NULL, status VARCHAR(32) NULL,
+              created_at DATETIME NULL, updated_at DATETIME NULL, UNIQUE KEY (institute_id, user_id));
+            INSERT INTO institutes VALUES (10, 'North', NULL, {Old}, {Old});
+            """);
+
+        var error = await Assert.ThrowsAsync<SyncToolsException>(() => Run(Options));
+
+        Assert.Equal((JobErrorCategory.InvalidData, "MySqlTableHasNoKey"), (error.Category, error.ErrorId));
+        Assert.Contains($"`{_laas.Name}`.`institute_user` has no primary key, nor a unique key of NOT NULL columns", error.Message, StringComparison.Ordinal);
+        Assert.Equal(["0"], await Org("SELECT COUNT(*) FROM institute"));
     }
 
     [Fact]
