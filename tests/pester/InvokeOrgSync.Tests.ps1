@@ -45,6 +45,20 @@ Describe 'Invoke-OrgSync' {
         "SELECT COUNT(*) FROM $org.user" | & mariadb --no-defaults -h $parts.Server -P $parts.Port -u $parts.'User ID' "-p$($parts.Password)" -N | Should -Be '0'
     }
 
+    It 'previews -CreateTargetSchema -WhatIf into a database that does not exist yet: what it would create, then each table' {
+        $fresh = "pester_orgnew_$suffix"
+        $command = "Import-Module '$($manifest.FullName)'; `$c = [pscredential]::new('$($parts.'User ID')', (ConvertTo-SecureString '$($parts.Password)' -AsPlainText -Force));" +
+            " Invoke-OrgSync -Server $($parts.Server) -Port $($parts.Port) -Credential `$c -SourceDatabase $laas -TargetDatabase $fresh -CreateTargetSchema -WhatIf"
+
+        $text = Invoke-FreshSession $command
+
+        $text | Should -Match "What if: Performing the operation `"Create the database ``$fresh`` and the organizations tables institute, user, institute_users, user_auth`""
+        $text | Should -Match "Insert 2 and update 0 rows from $laas.users"
+        $text | Should -Match "Insert 2 and update 0 rows from $laas.institute_user"
+        $text | Should -Not -Match 'MySqlDatabaseNotFound|Exception'
+        "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '$fresh'" | & mariadb --no-defaults -h $parts.Server -P $parts.Port -u $parts.'User ID' "-p$($parts.Password)" -N | Should -Be '0'
+    }
+
     It 'syncs every table in order; results go to CSV and into Get-SyncStatus' {
         $csv = Join-Path $TestDrive 'orgsync.csv'
 

@@ -29,20 +29,27 @@ public static class OrgSyncJob
             throw new SyncToolsException($"The batch size must be from 1 to {OrgSyncOptions.MaxBatchSize:N0}.", JobErrorCategory.InvalidArgument, "BatchSizeInvalid", options.BatchSize);
         }
 
-        var run = new OrgSyncRunner(options, reporter, Guid.NewGuid());
         var plans = TablePlan.All.Where(p => options.Tables.Count == 0 || options.Tables.Contains(p.Table)).ToList();
-        if (options.CreateTargetSchema && !options.Preview)
+        IReadOnlySet<string> absent = new HashSet<string>();
+        if (options.CreateTargetSchema)
         {
-            await TargetSchema.ApplyAsync(options.Target, options.TargetDatabase, reporter, cancellationToken).ConfigureAwait(false);
+            if (options.Preview) absent = await TargetSchema.PreviewAsync(options.Target, options.TargetDatabase, reporter, cancellationToken).ConfigureAwait(false);
+            else await TargetSchema.ApplyAsync(options.Target, options.TargetDatabase, reporter, cancellationToken).ConfigureAwait(false);
         }
 
+        var run = new OrgSyncRunner(options, reporter, Guid.NewGuid(), absent);
         await using var connections = new OrgSyncConnections(options);
         var source = await connections.SourceAsync(cancellationToken).ConfigureAwait(false);
-        var target = await connections.TargetAsync(cancellationToken).ConfigureAwait(false);
         await Checked(options.Source, options.SourceName, () => MySqlIdentifiers.RequireColumnsAsync(source, options.SourceDatabase,
             plans.Select(p => (p.SourceTable, (IEnumerable<string>)p.SourceColumns)), "", cancellationToken)).ConfigureAwait(false);
-        await Checked(options.Target, options.TargetName, () => MySqlIdentifiers.RequireColumnsAsync(target, options.TargetDatabase,
-            plans.Select(p => (p.TargetTable, (IEnumerable<string>)p.TargetColumns)), " Create it with -CreateTargetSchema, or apply sql/organizations.sql from the module folder.", cancellationToken)).ConfigureAwait(false);
+        var targetTables = plans.Where(p => !absent.Contains(p.TargetTable)).ToList();
+        if (targetTables.Count > 0)
+        {
+            var target = await connections.TargetAsync(cancellationToken).ConfigureAwait(false);
+            await Checked(options.Target, options.TargetName, () => MySqlIdentifiers.RequireColumnsAsync(target, options.TargetDatabase,
+                targetTables.Select(p => (p.TargetTable, (IEnumerable<string>)p.TargetColumns)), " Create it with -CreateTargetSchema, or apply sql/organizations.sql from the module folder.", cancellationToken)).ConfigureAwait(false);
+        }
+
         var pagingKeys = new Dictionary<OrgSyncTable, string[]>();
         foreach (var plan in plans)
         {
@@ -153,8 +160,11 @@ public static class OrgSyncJob
     private sealed class TooManyFailedRowsException(string message, string target)
         : SyncToolsException(message, JobErrorCategory.InvalidData, "OrgSyncTooManyFailedRows", target);
 
-    /// <summary>One run's state: its options, reporter and id, and the per-table work.</summary>
-    private sealed class OrgSyncRunner(OrgSyncOptions options, IJobReporter reporter, Guid runId)
+    /// <summary>
+    /// One run's state: its options, reporter and id, and the per-table work. A preview (-WhatIf -CreateTargetSchema)
+    /// reads the target tables in <paramref name="absent"/> as empty: they would be created.
+    /// </summary>
+    private sealed class OrgSyncRunner(OrgSyncOptions options, IJobReporter reporter, Guid runId, IReadOnlySet<string> absent)
     {
         private readonly string _sourceDatabase = MySqlIdentifiers.Quote(options.SourceDatabase);
         private readonly string _targetDatabase = MySqlIdentifiers.Quote(options.TargetDatabase);
@@ -166,6 +176,9 @@ public static class OrgSyncJob
         private readonly Dictionary<ParentKey, HashSet<long>> _knownParents = [];
 
         private const int KnownParentsLimit = 50_000;
+
+        /// <summary>In a preview, the keys of the rows it would insert into each parent table, which later tables then find.</summary>
+        private readonly Dictionary<string, HashSet<long>> _wouldInsert = [];
 
         /// <summary>Rows failed so far in this run, all tables.</summary>
         private long _failed;
@@ -309,7 +322,9 @@ public static class OrgSyncJob
         {
             var outcome = new BatchOutcome { Read = rows.Count, LastKey = rows.Count > 0 ? rows[^1].Key : after };
             if (rows.Count == 0) return outcome;
-            var target = await connections.TargetAsync(cancellationToken).ConfigureAwait(false);
+            var target = new[] { plan.TargetTable }.Concat(plan.Parents.Select(p => p.Table)).All(absent.Contains)
+                ? null // a preview into a database still to be created
+                : await connections.TargetAsync(cancellationToken).ConfigureAwait(false);
             var candidates = new List<MappedRow>(rows.Count);
             foreach (var row in rows)
             {
@@ -337,8 +352,20 @@ public static class OrgSyncJob
                 else outcome.Unchanged++;
             }
 
-            if (options.Preview) outcome.Count(changes);
-            else await UpsertAsync(target, plan, changes, outcome, cancellationToken).ConfigureAwait(false);
+            if (options.Preview)
+            {
+                outcome.Count(changes);
+                if (TablePlan.All.Any(p => p.Parents.Any(parent => parent.Table == plan.TargetTable)))
+                {
+                    if (!_wouldInsert.TryGetValue(plan.TargetTable, out var keys)) _wouldInsert[plan.TargetTable] = keys = [];
+                    keys.UnionWith(changes.Where(c => c.IsNew).Select(c => Convert.ToInt64(c.Row.Values![0])));
+                }
+            }
+            else
+            {
+                await UpsertAsync(target!, plan, changes, outcome, cancellationToken).ConfigureAwait(false);
+            }
+
             return outcome;
         }
 
@@ -373,20 +400,24 @@ public static class OrgSyncJob
             return rows;
         }
 
-        /// <summary>Which of the keys the parent table holds: those found earlier in this run, and the rest asked of the target.</summary>
-        private async Task<HashSet<long>> PresentKeysAsync(DbConnection target, ParentKey parent, IEnumerable<object?> keys, CancellationToken cancellationToken)
+        /// <summary>
+        /// Which of the keys the parent table holds: those found earlier in this run, those a preview would have inserted,
+        /// and the rest asked of the target.
+        /// </summary>
+        private async Task<HashSet<long>> PresentKeysAsync(DbConnection? target, ParentKey parent, IEnumerable<object?> keys, CancellationToken cancellationToken)
         {
             if (!_knownParents.TryGetValue(parent, out var known)) _knownParents[parent] = known = [];
+            var wouldInsert = _wouldInsert.GetValueOrDefault(parent.Table);
             var present = new HashSet<long>();
             var unknown = new List<long>();
             foreach (var key in keys.Select(Convert.ToInt64).Distinct())
             {
-                if (known.Contains(key)) present.Add(key);
+                if (known.Contains(key) || wouldInsert?.Contains(key) == true) present.Add(key);
                 else unknown.Add(key);
             }
 
-            if (unknown.Count == 0) return present;
-            await using var command = target.CreateCommand();
+            if (unknown.Count == 0 || absent.Contains(parent.Table)) return present;
+            await using var command = target!.CreateCommand(); // present unless the table is absent
             var column = MySqlIdentifiers.Quote(parent.KeyColumn);
             command.CommandText = $"SELECT {column} FROM {_targetDatabase}.{MySqlIdentifiers.Quote(parent.Table)} WHERE {column} IN ({Parameters(command, "k", unknown.Cast<object?>())})";
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -401,11 +432,11 @@ public static class OrgSyncJob
         }
 
         /// <summary>The target's current values for the rows' keys, by key (with other rows of the same lookup values, never asked for).</summary>
-        private async Task<Dictionary<string, object?[]>> ReadTargetAsync(DbConnection target, TablePlan plan, List<MappedRow> rows, CancellationToken cancellationToken)
+        private async Task<Dictionary<string, object?[]>> ReadTargetAsync(DbConnection? target, TablePlan plan, List<MappedRow> rows, CancellationToken cancellationToken)
         {
             var held = new Dictionary<string, object?[]>(StringComparer.Ordinal);
-            if (rows.Count == 0) return held;
-            await using var command = target.CreateCommand();
+            if (rows.Count == 0 || absent.Contains(plan.TargetTable)) return held;
+            await using var command = target!.CreateCommand(); // present unless the table is absent
             var keys = Parameters(command, "k", rows.Select(r => r.Values![plan.LookupColumn]).Distinct());
             command.CommandText = $"SELECT {string.Join(", ", plan.TargetColumns.Select(MySqlIdentifiers.Quote))} FROM {_targetDatabase}.{MySqlIdentifiers.Quote(plan.TargetTable)}" +
                                   $" WHERE {MySqlIdentifiers.Quote(plan.TargetColumns[plan.LookupColumn])} IN ({keys})";

@@ -355,6 +355,40 @@ public class OrgSyncJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Preview_counts_what_the_run_would_do_in_table_order_into_an_empty_target()
+    {
+        await _laas.ExecuteAsync($"INSERT INTO institutes VALUES (10, 'North', NULL, {Old}, {Old}); INSERT INTO institute_user (institute_id, user_id, user_type, status, created_at, updated_at) VALUES (10, 2, 'STAFF', 'ACTIVE', {Old}, {Old});");
+        await AddUsers(3);
+        var reporter = new RecordingReporter(approve: false);
+
+        await OrgSyncJob.RunAsync(Options with { Preview = true, Tables = [OrgSyncTable.Users, OrgSyncTable.InstituteUsers, OrgSyncTable.UserAuth] }, reporter, null, CancellationToken.None);
+        var run = await Run(Options with { Tables = [OrgSyncTable.Users, OrgSyncTable.InstituteUsers, OrgSyncTable.UserAuth] });
+
+        Assert.Equal(run.Tables.Select(t => $"Insert {t.Inserted} and update {t.Updated} rows from {t.Source}"), reporter.Questions.Select(q => q.Action[..q.Action.IndexOf(" (", StringComparison.Ordinal)]));
+        Assert.Equal([3L, 0L, 3L], run.Tables.Select(t => t.Inserted)); // the link's institute is not in the target: skipped by both
+    }
+
+    [Fact]
+    public async Task Preview_with_create_target_schema_says_what_it_would_create_and_previews_against_an_empty_target()
+    {
+        var fresh = $"{_org.Name}_later";
+        await _laas.ExecuteAsync($"INSERT INTO institutes VALUES (10, 'North', NULL, {Old}, {Old}); INSERT INTO institute_user (institute_id, user_id, user_type, status, created_at, updated_at) VALUES (10, 2, 'STAFF', 'ACTIVE', {Old}, {Old}), (11, 2, 'STAFF', 'ACTIVE', {Old}, {Old});");
+        await AddUsers(2);
+        var reporter = new RecordingReporter(approve: false);
+
+        var run = await OrgSyncJob.RunAsync(Options with { Preview = true, TargetDatabase = fresh, CreateTargetSchema = true }, reporter, null, CancellationToken.None);
+
+        Assert.Null(run);
+        Assert.Equal([
+            $"Create the database `{fresh}` and the organizations tables institute, user, institute_users, user_auth",
+            $"Insert 1 and update 0 rows from {_laas.Name}.institutes (0 unchanged, 0 skipped, 0 failed of 1 read)",
+            $"Insert 2 and update 0 rows from {_laas.Name}.users (0 unchanged, 0 skipped, 0 failed of 2 read)",
+            $"Insert 1 and update 0 rows from {_laas.Name}.institute_user (0 unchanged, 1 skipped, 0 failed of 2 read)",
+            $"Insert 2 and update 0 rows from {_laas.Name}.users (0 unchanged, 0 skipped, 0 failed of 2 read)"], reporter.Questions.Select(q => q.Action));
+        Assert.Empty(await _org.ColumnAsync($"SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{fresh}'"));
+    }
+
+    [Fact]
     public async Task Create_target_schema_makes_a_new_database_ready()
     {
         var fresh = $"{_org.Name}_new";
