@@ -167,10 +167,9 @@ public static class StartFullSyncJob
                 var copyClock = Stopwatch.StartNew();
                 var copied = await CopyAsync(start, lease, clock, copyClock, cancellationToken).ConfigureAwait(false);
                 var copiedThisRun = copied - start.Copied;
-                var targetRows = await SwapAsync(copied, lease, cancellationToken).ConfigureAwait(false);
+                var (targetRows, sourceRows) = await SwapAsync(copied, start.Lsn, lease, cancellationToken).ConfigureAwait(false);
                 await PublishLsnAsync(start.Lsn, cancellationToken).ConfigureAwait(false);
                 var refresherJobs = options.CreateRefresherJobs ? await CreateRefresherJobsAsync(start.Lsn, cancellationToken).ConfigureAwait(false) : 0;
-                var sourceRows = await pager.CountAsync(pg, cancellationToken).ConfigureAwait(false);
                 await _statistics.UpdateAsync(new BsonDocument
                 {
                     { "status", FullSyncStatus.Finished }, { "finishedAt", DateTime.UtcNow },
@@ -341,14 +340,31 @@ public static class StartFullSyncJob
             }
         }
 
-        /// <returns>The documents now live.</returns>
-        private async Task<long> SwapAsync(long copied, TargetLease lease, CancellationToken cancellationToken)
+        /// <summary>
+        /// Replaces the live collection with the copy, after checking the copy against what this run copied and against
+        /// the source under the run's filter: a difference in rows must be one the changes in the slot since
+        /// <paramref name="lsn"/> can explain (they reach the collection through change capture).
+        /// </summary>
+        /// <returns>The documents now live, and the source's rows under the filter.</returns>
+        private async Task<(long Documents, long SourceRows)> SwapAsync(long copied, string lsn, TargetLease lease, CancellationToken cancellationToken)
         {
             var temp = database.GetCollection<BsonDocument>(_temp);
             var count = await temp.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty, cancellationToken: cancellationToken).ConfigureAwait(false);
             if (count != copied)
             {
                 throw new SyncToolsException($"{database.DatabaseNamespace}.{_temp} holds {count:N0} documents where {copied:N0} rows were copied: {target} is not replaced.", JobErrorCategory.InvalidData, "FullSyncCountMismatch", target);
+            }
+
+            var sourceRows = await pager.CountAsync(pg, cancellationToken).ConfigureAwait(false);
+            if (sourceRows != count
+                && Math.Abs(sourceRows - count) is var difference
+                && await slot.ChangeCountAfterAsync(pg, options.Schema, options.Table, options.Publication ?? slot.Name, lsn, cancellationToken).ConfigureAwait(false) is var changes
+                && difference > changes)
+            {
+                throw new SyncToolsException(
+                    $"{database.DatabaseNamespace}.{_temp} holds {count:N0} documents and {source} {sourceRows:N0} rows{(string.IsNullOrWhiteSpace(options.Where) ? "" : $" where {options.Where}")}: " +
+                    $"{difference:N0} more than the {changes:N0} changes to {source} that change capture shows since LSN {lsn} can explain. {target} is not replaced; run again without -Resume.",
+                    JobErrorCategory.InvalidData, "FullSyncSourceMismatch", target);
             }
 
             if (pager.Key != "_id")
@@ -358,7 +374,7 @@ public static class StartFullSyncJob
 
             await lease.RenewAsync(cancellationToken).ConfigureAwait(false);
             await database.RenameCollectionAsync(_temp, options.Collection, new RenameCollectionOptions { DropTarget = true }, cancellationToken).ConfigureAwait(false);
-            return count;
+            return (count, sourceRows);
         }
 
         /// <summary>After the swap (never before: a failed copy must not move change capture past what the live collection has).</summary>

@@ -109,6 +109,22 @@ public sealed class ReplicationSlot
         return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetBoolean(4));
     }
 
+    /// <summary>How many changes to the table (row inserts, updates and deletes, and truncates) the slot holds after <paramref name="lsn"/>.</summary>
+    /// <param name="publication">For a pgoutput slot, the publication it decodes with.</param>
+    public async Task<long> ChangeCountAfterAsync(NpgsqlConnection connection, string schema, string table, string publication, string lsn, CancellationToken cancellationToken)
+    {
+        if (Plugin == PgOutputPlugin)
+        {
+            var (inserts, updates, deletes, truncates, _) = await PendingAsync(connection, schema, table, publication, lsn, int.MaxValue, cancellationToken).ConfigureAwait(false);
+            return inserts + updates + deletes + truncates;
+        }
+
+        await using var command = new NpgsqlCommand($"SELECT count(*) FROM pg_logical_slot_peek_changes($1, NULL, NULL) WHERE {TableFilter} AND lsn > $4::pg_lsn", connection);
+        AddParameters(command, schema, table);
+        command.Parameters.Add(new() { Value = lsn });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
     private static string PgOutputPeek(string limit) => $"pg_logical_slot_peek_binary_changes($1, NULL, {limit}, 'proto_version', '1', 'publication_names', quote_ident($4))";
 
     // pgoutput's insert, update and delete messages ('I', 'U', 'D') name their table by OID in bytes 2 to 5.

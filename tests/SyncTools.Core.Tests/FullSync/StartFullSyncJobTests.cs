@@ -272,6 +272,28 @@ public sealed class StartFullSyncJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_copy_that_no_longer_matches_its_source_under_the_filter_is_not_swapped_in()
+    {
+        // A filter whose rows change without a change to the table (here: through another table) is what the slot cannot show.
+        await Execute($"CREATE TABLE {_schema}.excluded (id integer PRIMARY KEY)");
+        await SeedLive();
+        var before = await _mongo.AllAsync(Live);
+        var reporter = new RecordingReporter(onProgress: p =>
+        {
+            if (p.Done == 200) Execute($"INSERT INTO {_schema}.excluded VALUES (3), (6), (9)").GetAwaiter().GetResult();
+        });
+
+        var refused = await Assert.ThrowsAsync<SyncToolsException>(() => Run(Options() with { Where = $"id NOT IN (SELECT id FROM {_schema}.excluded)" }, reporter));
+
+        Assert.Equal(("FullSyncSourceMismatch", JobErrorCategory.InvalidData), (refused.ErrorId, refused.Category));
+        Assert.Contains("holds 1,000 documents and", refused.Message);
+        Assert.Contains("997 rows where id NOT IN", refused.Message);
+        Assert.Contains("3 more than the 0 changes", refused.Message);
+        Assert.Equal(before, await _mongo.AllAsync(Live));
+        Assert.Null(await Collection(FullSyncOptions.DefaultLsnCollection).Find(new BsonDocument("lsn", new BsonDocument("$exists", true))).FirstOrDefaultAsync());
+    }
+
+    [Fact]
     public async Task WhatIf_validates_and_counts_but_writes_nothing()
     {
         var reporter = new RecordingReporter(approve: false);
