@@ -30,7 +30,7 @@ public sealed class PackageTests(AssembledModule module, CmdletMetadata metadata
     [Fact]
     public void The_module_folder_holds_only_what_the_module_loads()
     {
-        var loaded = new Regex(@"^(LICENSE|SyncTools\.(dll|psd1|format\.ps1xml)|en-US/(SyncTools\.dll-Help\.xml|about_SyncTools\.help\.txt)|sql/\w+\.sql|dependencies/([\w./-]+/)?[\w.]+\.dll)$");
+        var loaded = new Regex(@"^(LICENSE|SyncTools\.(dll|psd1|format\.ps1xml)|en-US/(SyncTools\.dll-Help\.xml|about_SyncTools(_Jobs)?\.help\.txt)|sql/\w+\.sql|dependencies/([\w./-]+/)?[\w.]+\.dll)$");
 
         Assert.All(module.Files, f => Assert.Matches(loaded, f));
     }
@@ -67,6 +67,7 @@ public sealed class PackageTests(AssembledModule module, CmdletMetadata metadata
         Assert.Contains("SyncTools.format.ps1xml", module.Files);
         Assert.Contains($"en-US/{Value("RootModule")}-Help.xml", module.Files);
         Assert.Contains("en-US/about_SyncTools.help.txt", module.Files);
+        Assert.Contains("en-US/about_SyncTools_Jobs.help.txt", module.Files);
         // RequiredAssemblies would load the engine's libraries into the default context, beside other modules' copies.
         Assert.DoesNotContain("RequiredAssemblies", Manifest);
     }

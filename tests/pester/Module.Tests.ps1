@@ -60,6 +60,7 @@ Describe 'Get-Help' {
 
     It 'opens about_SyncTools' {
         Get-Help about_SyncTools | Out-String | Should -Match 'ENVIRONMENT VARIABLES'
+        Get-Help about_SyncTools_Jobs | Out-String | Should -Match 'TYPE MAPPING \(POSTGRESQL TO BSON\)'
     }
 }
 
