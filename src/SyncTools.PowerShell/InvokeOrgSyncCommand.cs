@@ -8,8 +8,8 @@ namespace SyncTools.PowerShell;
 /// <summary>Copies the MySQL LAAS database into the organizations database: institutes, users, institute users, user auth.</summary>
 /// <remarks>
 /// <para>Copies the MySQL LAAS database (default laas) into the organizations database (default organizations): institutes, users, institute users and user auth, in foreign-key order so a row is written after those it refers to. Each table is read in batches of -BatchSize by its own primary key (any number of columns; else a unique key of NOT NULL columns; a table with neither is refused) within one read-only snapshot of the source; only new or changed rows are written, each batch as one multi-row upsert, so a re-run changes nothing. Institute users repeating an institute and user: only the one with the latest updated_at, then the highest key, is synced; the rest are counted as Duplicates.</para>
-/// <para>The value rules: user_type TEACHER and INSTRUCTOR (any case) become the FACULTY role and anything else STUDENT; status ACTIVE (any case) is active and anything else, null included, is not; the display name is first and last name, trimmed, joined by one space. A row the target refuses is reported as a non-terminating error and left out, the rest of its batch still written (more than -MaxFailedRows such rows stop the run as failed); a transient failure (a lost connection, a deadlock, a lock wait timeout) retries the batch with backoff. Rows deleted in the source are not deleted in the target.</para>
-/// <para>-CreateTargetSchema creates the target database and its missing tables from the schema the module ships (sql/organizations.sql). With -WhatIf it says per table what it would write, counting the rows it would insert into earlier tables as present, and, with -CreateTargetSchema, what it would create first. -Incremental reads only rows changed since the last complete successful run in the run journal. Writes one result per table (Read, Inserted, Updated, Unchanged, Skipped, Failed, Duplicates, Duration); Job and RunId bind to Get-SyncStatus.</para>
+/// <para>The value rules: user_type TEACHER and INSTRUCTOR (any case) become the FACULTY role and anything else STUDENT; status ACTIVE (any case) is active and anything else, null included, is not; the display name is first and last name, trimmed, joined by one space. A row the target refuses is reported as a non-terminating error and left out, the rest of its batch still written (more than -MaxFailedRows such rows stop the run as failed); a transient failure (a lost connection, a deadlock, a lock wait timeout) retries the batch with backoff. Rows deleted or deactivated in the source stay in the target unless -RemoveMissing (a warning counts them, and Get-SyncStatus shows the target Degraded): every run compares the keys of both sides (every key read once per table, source and target), so -Incremental sees deletions and deactivations too. institute_users.isActive keeps mirroring the membership's own LAAS status; a membership whose user or institute left the source is removed, not flagged, since the flag does not describe the user.</para>
+/// <para>-CreateTargetSchema creates the target database and its missing tables from the schema the module ships (sql/organizations.sql). With -WhatIf it says per table what it would write, counting the rows it would insert into earlier tables as present, and, with -CreateTargetSchema, what it would create first. -Incremental reads only rows changed since the last complete successful run in the run journal. Writes one result per table (Read, Inserted, Updated, Unchanged, Skipped, Failed, Duplicates, Removed, Stale, Duration); Job and RunId bind to Get-SyncStatus.</para>
 /// </remarks>
 /// <example title="Sync everything with the environment's server settings">
 /// <code>
@@ -78,6 +78,19 @@ public sealed class InvokeOrgSyncCommand : MySqlCmdletBase
     [Parameter]
     public SwitchParameter CreateTargetSchema { get; set; }
 
+    /// <summary>Remove the target rows whose source rows are gone or no longer pass the filter (deleted or deactivated users with their memberships and password hashes; institutes gone), user auth and institute users first, before syncing the rest; counted in Removed. Without it such rows stay, counted in Stale, with a warning. The target's ON DELETE CASCADE also removes the memberships and auth of a user removed from a -Table subset.</summary>
+    [Parameter]
+    public SwitchParameter RemoveMissing { get; set; }
+
+    /// <summary>The most -RemoveMissing removes from a table, as a percentage of its rows, unless -Force: a source that reads as empty (a wrong database, a truncated table) must not empty the target. Default 10.</summary>
+    [Parameter]
+    [ValidateRange(0, 100)]
+    public double MaxRemove { get; set; } = OrgSyncOptions.DefaultMaxRemovePercent;
+
+    /// <summary>Let -RemoveMissing remove more than -MaxRemove of a table, even all of it.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     protected override void ProcessInput()
     {
         var source = MySqlSource(SourceConnectionString);
@@ -91,9 +104,12 @@ public sealed class InvokeOrgSyncCommand : MySqlCmdletBase
             BatchSize = BatchSize,
             MaxFailedRows = MaxFailedRows,
             CreateTargetSchema = CreateTargetSchema,
+            RemoveMissing = RemoveMissing,
+            MaxRemovePercent = MaxRemove,
+            Force = Force,
         };
         var tables = string.Join(", ", (Table ?? Enum.GetValues<OrgSyncTable>()).Distinct().Order());
-        var action = $"Synchronize {tables} from {options.SourceName}";
+        var action = $"Synchronize {tables} from {options.SourceName}{(RemoveMissing ? ", removing rows whose source rows are gone or inactive" : "")}";
         if (!ShouldProcess($"Performing the operation \"{action}\" on target \"{options.TargetName}\".", $"{action} into {options.TargetName}?", "Confirm", out var reason))
         {
             if (reason != ShouldProcessReason.WhatIf) return;

@@ -103,6 +103,21 @@ Describe 'Invoke-OrgSync' {
         $status.Reason | Should -BeLike "*$laas.users*"
     }
 
+    It 'warns about a user deactivated in the source and shows the target degraded; -RemoveMissing removes the user, counted' {
+        Invoke-MariaDb "UPDATE $laas.users SET is_active = 0 WHERE id = 2"
+
+        $kept = Invoke-OrgSync @mysql -WarningVariable warnings -WarningAction SilentlyContinue -ErrorAction SilentlyContinue
+        $status = $kept | Get-SyncStatus
+        $removed = Invoke-OrgSync @mysql -RemoveMissing -MaxRemove 100 -ErrorAction SilentlyContinue
+
+        @($warnings | Where-Object { "$_" -like '*gone or inactive*-RemoveMissing*' }) | Should -HaveCount 1
+        ($kept | Where-Object Table -EQ 'UserAuth').Stale | Should -Be 1
+        $status.Health | Should -Be 'Degraded'
+        $status.Reason | Should -BeLike '*rows whose source rows are gone or inactive*-RemoveMissing*'
+        $removed.Removed | Should -Be @(0, 1, 1, 1)
+        "SELECT COUNT(*) FROM $org.user_auth WHERE userId = 2" | & mariadb --no-defaults -h $parts.Server -P $parts.Port -u $parts.'User ID' "-p$($parts.Password)" -N | Should -Be '0'
+    }
+
     It 'stops with a categorised error naming what is missing' {
         $err = { Invoke-OrgSync @mysql -TargetDatabase "$($org)_absent" } | Should -Throw -PassThru
         $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'

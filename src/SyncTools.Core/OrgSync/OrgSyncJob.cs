@@ -65,11 +65,16 @@ public static class OrgSyncJob
         }).ConfigureAwait(false);
         if (options.ChangedSince is { } since) reporter.Verbose($"Incremental: rows of {options.SourceName} changed since {since:yyyy-MM-dd HH:mm:ss} (source clock).");
 
+        var missing = new MissingRows(options, reporter, absent);
+        reporter.Progress(new JobProgress(Name, 0, plans.Count, "Comparing the keys of both sides"));
+        var stale = await Checked(options.Target, options.TargetName, () => missing.FindAsync(plans, connections, cancellationToken)).ConfigureAwait(false);
+        var removed = await Checked(options.Target, options.TargetName, () => missing.ApplyAsync(stale, connections, cancellationToken)).ConfigureAwait(false);
         var results = new List<OrgSyncTableResult>();
         foreach (var plan in plans)
         {
             reporter.Progress(new JobProgress(Name, results.Count, plans.Count, $"{plan.Table}: table {results.Count + 1} of {plans.Count}"));
-            var result = await run.SyncTableAsync(new SourceTable(plan, pagingKeys[plan.Table]), connections, cancellationToken).ConfigureAwait(false);
+            var left = options.RemoveMissing ? 0 : stale.FirstOrDefault(r => r.Plan == plan)?.Keys.Count ?? 0;
+            var result = await run.SyncTableAsync(new SourceTable(plan, pagingKeys[plan.Table]), (removed.GetValueOrDefault(plan.Table), left), connections, cancellationToken).ConfigureAwait(false);
             results.Add(result);
             if (!options.Preview) tableDone?.Invoke(result);
         }
@@ -185,7 +190,8 @@ public static class OrgSyncJob
 
         public Guid RunId => runId;
 
-        public async Task<OrgSyncTableResult> SyncTableAsync(SourceTable table, OrgSyncConnections connections, CancellationToken cancellationToken)
+        /// <param name="missing">The table's target rows without a source row: removed by this run, and left.</param>
+        public async Task<OrgSyncTableResult> SyncTableAsync(SourceTable table, (long Removed, long Stale) missing, OrgSyncConnections connections, CancellationToken cancellationToken)
         {
             var clock = Stopwatch.StartNew();
             var plan = table.Plan;
@@ -271,6 +277,8 @@ public static class OrgSyncJob
                 Skipped = counts.Skipped,
                 Failed = counts.Failed,
                 Duplicates = counts.Duplicates,
+                Removed = missing.Removed,
+                Stale = missing.Stale,
                 Duration = clock.Elapsed,
             };
         }

@@ -47,6 +47,20 @@ public sealed record OrgSyncOptions
     /// <summary>Create the target database and any missing table from module/sql/organizations.sql first.</summary>
     public bool CreateTargetSchema { get; init; }
 
+    /// <summary>
+    /// Remove the target rows whose source rows are gone or no longer pass the filter (deleted or deactivated users,
+    /// their memberships and auth), children first. Without it they are left, with a warning.
+    /// </summary>
+    public bool RemoveMissing { get; init; }
+
+    /// <summary>The most -RemoveMissing removes from a table without <see cref="Force"/>, as a percentage of its rows: a source that reads as empty must not empty the target.</summary>
+    public double MaxRemovePercent { get; init; } = DefaultMaxRemovePercent;
+
+    public const double DefaultMaxRemovePercent = 10;
+
+    /// <summary>Remove beyond <see cref="MaxRemovePercent"/>, even a whole table.</summary>
+    public bool Force { get; init; }
+
     /// <summary>How transient failures (connection dropped, deadlock, lock wait timeout) are retried.</summary>
     public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
 }

@@ -39,6 +39,12 @@ public sealed class OrgSyncTableResult : IJobResult
     /// </summary>
     public long Duplicates { get; init; }
 
+    /// <summary>Target rows removed by -RemoveMissing: their source rows are gone or no longer pass the filter.</summary>
+    public long Removed { get; init; }
+
+    /// <summary>Target rows whose source rows are gone or no longer pass the filter, left in place (without -RemoveMissing).</summary>
+    public long Stale { get; init; }
+
     public required TimeSpan Duration { get; init; }
 }
 
@@ -64,6 +70,10 @@ public sealed class OrgSyncRun : IJobResult
     public long Failed => Tables.Sum(t => t.Failed);
 
     public long Duplicates => Tables.Sum(t => t.Duplicates);
+
+    public long Removed => Tables.Sum(t => t.Removed);
+
+    public long Stale => Tables.Sum(t => t.Stale);
 
     /// <summary>
     /// The source server's clock when the run began reading, in Unix seconds of its wall time; 0 when the run did not

@@ -95,7 +95,7 @@ public static class SyncStatusQuery
         var lag = slot is { Exists: true, LagBytes: > 0 } ? options.Now - (slot.AppliedAt ?? last.Finished.UtcDateTime) : (TimeSpan?)(slot is null ? null : TimeSpan.Zero);
         var lastSuccess = runs.LastOrDefault(r => r.Status == RunStatus.Succeeded);
         long Count(string name) => last.Status == RunStatus.Succeeded && last.Counts.TryGetValue(name, out var n) ? n : 0;
-        var (failed, skipped) = (Count("Failed"), Count("Skipped"));
+        var (failed, skipped, stale) = (Count("Failed"), Count("Skipped"), Count("Stale"));
         var reason = last.Status != RunStatus.Succeeded
             ? $"The last run {last.Status.ToString().ToLowerInvariant()} at {last.Finished:u}: {last.Error}"
             : lastSuccess is not null && options.Now - lastSuccess.Finished > options.MaxAge
@@ -109,10 +109,16 @@ public static class SyncStatusQuery
                 : counts is { Source: { } source, Target: { } target } && target + skipped < source
                     ? $"The target holds {target:N0}, fewer than the source's {source:N0}{(skipped > 0 ? $" less the {skipped:N0} the last run skipped" : "")}: run the job, and look for records it skips."
                     : "";
-        // Degraded: nothing is wrong but that the last run left rows out, which someone should look at.
-        var degraded = reason.Length == 0 && (failed > 0 || skipped > 0)
-            ? $"The last run succeeded with {failed:N0} failed and {skipped:N0} skipped rows{(counts.Source is { } s && counts.Target is { } t && t < s ? $" (so the target holds {t:N0} of the source's {s:N0})" : "")}: see the run's errors."
-            : "";
+        // Degraded: nothing is wrong but that the last run left rows out, or left rows the source no longer has, which someone should look at.
+        var degraded = reason.Length > 0 ? "" : string.Join(" ", new[]
+        {
+            failed > 0 || skipped > 0
+                ? $"The last run succeeded with {failed:N0} failed and {skipped:N0} skipped rows{(counts.Source is { } s && counts.Target is { } t && t < s ? $" (so the target holds {t:N0} of the source's {s:N0})" : "")}: see the run's errors."
+                : "",
+            stale > 0
+                ? $"The target holds {stale:N0} rows whose source rows are gone or inactive, with whatever access they give: run the job with -RemoveMissing."
+                : "",
+        }.Where(part => part.Length > 0));
         return new SyncStatus
         {
             Job = last.Job,

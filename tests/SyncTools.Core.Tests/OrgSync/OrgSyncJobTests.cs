@@ -169,6 +169,51 @@ public class OrgSyncJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Deleted_and_deactivated_users_are_reported_and_with_RemoveMissing_removed_with_their_memberships_and_auth()
+    {
+        await _laas.ExecuteAsync($"INSERT INTO institutes VALUES (10, 'North', NULL, {Old}, {Old}), (11, 'South', NULL, {Old}, {Old}); INSERT INTO institute_user (institute_id, user_id, user_type, status, created_at, updated_at) VALUES (10, 1, 'STAFF', 'ACTIVE', {Old}, {Old}), (10, 2, 'STAFF', 'ACTIVE', {Old}, {Old}), (11, 3, 'STAFF', 'ACTIVE', {Old}, {Old});");
+        await AddUsers(4);
+        await Run(Options);
+        await _laas.ExecuteAsync("UPDATE users SET is_active = 0 WHERE id = 2; DELETE FROM users WHERE id = 3");
+        var warned = new RecordingReporter();
+        var preview = new RecordingReporter(approve: false);
+
+        var kept = await Run(Options with { ChangedSince = DateTime.UtcNow.AddDays(1) }, warned);
+        await OrgSyncJob.RunAsync(Options with { RemoveMissing = true, MaxRemovePercent = 70, Preview = true }, preview, null, CancellationToken.None);
+        var removed = await Run(Options with { RemoveMissing = true, MaxRemovePercent = 70 });
+        var again = await Run(Options with { RemoveMissing = true, MaxRemovePercent = 70 });
+
+        Assert.Equal([0L, 2L, 2L, 2L], kept.Tables.Select(t => t.Stale));
+        Assert.Contains(warned.Warnings, w => w.Contains("are gone or inactive (2 in user, 2 in institute_users, 2 in user_auth)", StringComparison.Ordinal) && w.Contains("-RemoveMissing", StringComparison.Ordinal));
+        Assert.Equal([$"{_org.Name}.user_auth", $"{_org.Name}.institute_users", $"{_org.Name}.user"], preview.Questions.Take(3).Select(q => q.Target));
+        Assert.StartsWith("Remove 2 rows whose source rows in", preview.Questions.First().Action);
+        Assert.Equal([0L, 2L, 2L, 2L], removed.Tables.Select(t => t.Removed));
+        Assert.Equal(["1", "4"], await Org("SELECT userId FROM user ORDER BY userId"));
+        Assert.Equal(["1", "4"], await Org("SELECT userId FROM user_auth ORDER BY userId"));
+        Assert.Equal(["10|1"], await Org("SELECT CONCAT_WS('|', instituteId, userId) FROM institute_users"));
+        Assert.Equal((0L, 0L, 0L, 0L), (again.Removed, again.Stale, again.Inserted, again.Updated));
+    }
+
+    [Fact]
+    public async Task A_source_that_reads_as_empty_does_not_empty_the_target_without_Force()
+    {
+        await _laas.ExecuteAsync($"INSERT INTO institutes VALUES (10, 'North', NULL, {Old}, {Old})");
+        await AddUsers(30);
+        await Run(Options);
+        await _laas.ExecuteAsync("DELETE FROM users WHERE id > 1");
+
+        var refused = await Assert.ThrowsAsync<SyncToolsException>(() => Run(Options with { RemoveMissing = true }));
+        Assert.Equal(["30", "30"], [.. await Org("SELECT COUNT(*) FROM user"), .. await Org("SELECT COUNT(*) FROM user_auth")]);
+        var forced = await Run(Options with { RemoveMissing = true, Force = true });
+
+        Assert.Equal(("OrgSyncRemoveBeyondBound", JobErrorCategory.InvalidOperation), (refused.ErrorId, refused.Category));
+        Assert.Contains("would remove 29 of the 30 rows of", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("more than -MaxRemove (10%)", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(58L, forced.Removed);
+        Assert.Equal(["1"], await Org("SELECT userId FROM user"));
+    }
+
+    [Fact]
     public async Task A_second_run_changes_nothing_and_a_changed_row_is_updated()
     {
         await _laas.ExecuteAsync($"INSERT INTO institutes VALUES (10, 'North', NULL, {Old}, {Old}); INSERT INTO institute_user (institute_id, user_id, user_type, status, created_at, updated_at) VALUES (10, 2, 'STAFF', 'ACTIVE', {Old}, {Old});");

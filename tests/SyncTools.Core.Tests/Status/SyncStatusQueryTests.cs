@@ -94,6 +94,17 @@ public sealed class SyncStatusQueryTests : IDisposable
     }
 
     [Fact]
+    public async Task A_target_left_holding_rows_its_source_no_longer_has_is_degraded()
+    {
+        await Add("Invoke-OrgSync", "org", RunStatus.Succeeded, TimeSpan.FromHours(1), counts: new() { ["Inserted"] = 0, ["Stale"] = 4 });
+
+        var status = Assert.Single(await Query());
+
+        Assert.Equal(SyncHealth.Degraded, status.Health);
+        Assert.Equal("The target holds 4 rows whose source rows are gone or inactive, with whatever access they give: run the job with -RemoveMissing.", status.Reason);
+    }
+
+    [Fact]
     public async Task An_empty_journal_has_no_statuses()
     {
         Assert.Empty(await Query());

@@ -1,0 +1,131 @@
+using System.Data.Common;
+using SyncTools.Core.Jobs;
+using SyncTools.Core.MySql;
+
+namespace SyncTools.Core.OrgSync;
+
+/// <summary>A target table's rows whose source row is gone or no longer passes the filter: their keys, of the table's rows.</summary>
+internal sealed record StaleRows(TablePlan Plan, List<(long, long)> Keys, long TargetRows);
+
+/// <summary>
+/// Finds the target rows that no source row would give any more (deleted, deactivated, or whose user or institute is no
+/// longer synced) by comparing every key of both sides, the source's within the run's snapshot; then reports them, or,
+/// with -RemoveMissing, removes them in reverse foreign-key order within the bound of -MaxRemove.
+/// </summary>
+internal sealed class MissingRows(OrgSyncOptions options, IJobReporter reporter, IReadOnlySet<string> absent)
+{
+    private readonly string _sourceDatabase = MySqlIdentifiers.Quote(options.SourceDatabase);
+    private readonly string _targetDatabase = MySqlIdentifiers.Quote(options.TargetDatabase);
+
+    /// <summary>The stale rows of each of <paramref name="plans"/> whose target table exists.</summary>
+    public async Task<List<StaleRows>> FindAsync(IReadOnlyList<TablePlan> plans, OrgSyncConnections connections, CancellationToken cancellationToken)
+    {
+        // The source keys each target table should hold, parents first (TablePlan.All is in foreign-key order).
+        var needed = plans.SelectMany(p => p.Parents.Select(parent => parent.Table).Append(p.TargetTable)).ToHashSet();
+        var wanted = new Dictionary<string, HashSet<(long, long)>>();
+        var source = await connections.SourceAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var plan in TablePlan.All.Where(p => needed.Contains(p.TargetTable)))
+        {
+            var columns = string.Join(", ", plan.TargetKeySource.Select(c => "s." + MySqlIdentifiers.Quote(c)));
+            var keys = new HashSet<(long, long)>();
+            var sql = $"SELECT {columns} FROM {_sourceDatabase}.{MySqlIdentifiers.Quote(plan.SourceTable)} s{(plan.Filter is null ? "" : " WHERE " + plan.Filter)}";
+            await foreach (var key in KeysAsync(source, sql, plan.TargetKeySource.Length, cancellationToken).ConfigureAwait(false))
+            {
+                if (plan.Parents.All(parent => wanted[parent.Table].Contains((parent.Column == 0 ? key.Item1 : key.Item2, 0)))) keys.Add(key);
+            }
+
+            wanted[plan.TargetTable] = keys;
+        }
+
+        var stale = new List<StaleRows>();
+        foreach (var plan in plans.Where(p => !absent.Contains(p.TargetTable)))
+        {
+            var target = await connections.TargetAsync(cancellationToken).ConfigureAwait(false);
+            var columns = string.Join(", ", plan.TargetColumns.Take(plan.KeyColumns).Select(MySqlIdentifiers.Quote));
+            var rows = new StaleRows(plan, [], 0);
+            long count = 0;
+            await foreach (var key in KeysAsync(target, $"SELECT {columns} FROM {_targetDatabase}.{MySqlIdentifiers.Quote(plan.TargetTable)}", plan.KeyColumns, cancellationToken).ConfigureAwait(false))
+            {
+                count++;
+                if (!wanted[plan.TargetTable].Contains(key)) rows.Keys.Add(key);
+            }
+
+            stale.Add(rows with { TargetRows = count });
+        }
+
+        return stale;
+    }
+
+    /// <summary>
+    /// Without -RemoveMissing, one warning; with it, the rows removed, children first. More than -MaxRemove percent of a
+    /// table (or all of it) is refused, before anything is removed, unless -Force. A preview only says what it would remove.
+    /// </summary>
+    /// <returns>The rows removed per table.</returns>
+    public async Task<Dictionary<OrgSyncTable, long>> ApplyAsync(List<StaleRows> stale, OrgSyncConnections connections, CancellationToken cancellationToken)
+    {
+        var removed = new Dictionary<OrgSyncTable, long>();
+        var found = stale.Where(s => s.Keys.Count > 0).ToList();
+        if (found.Count == 0) return removed;
+        var listing = string.Join(", ", found.Select(s => $"{s.Keys.Count:N0} in {s.Plan.TargetTable}"));
+        if (!options.RemoveMissing)
+        {
+            reporter.Warning($"{options.TargetName} holds rows whose source rows in {options.SourceName} are gone or inactive ({listing}): they keep whatever access they give until removed. -RemoveMissing removes them.");
+            return removed;
+        }
+
+        var beyond = found.Where(s => s.Keys.Count == s.TargetRows || s.Keys.Count > s.TargetRows * options.MaxRemovePercent / 100).ToList();
+        if (beyond.Count > 0 && !options.Force)
+        {
+            throw new SyncToolsException(
+                $"-RemoveMissing would remove {string.Join(", ", beyond.Select(s => $"{s.Keys.Count:N0} of the {s.TargetRows:N0} rows of {options.TargetDatabase}.{s.Plan.TargetTable}"))}: more than -MaxRemove ({options.MaxRemovePercent}%) of a table, or all of it. " +
+                $"Nothing was written. Check that {options.SourceName} is the right source and holds its rows; -Force removes them anyway.",
+                JobErrorCategory.InvalidOperation, "OrgSyncRemoveBeyondBound", options.TargetName);
+        }
+
+        foreach (var rows in found.AsEnumerable().Reverse())
+        {
+            var table = $"{options.TargetDatabase}.{rows.Plan.TargetTable}";
+            var action = $"Remove {rows.Keys.Count:N0} rows whose source rows in {options.SourceDatabase}.{rows.Plan.SourceTable} are gone or inactive";
+            if (options.Preview)
+            {
+                reporter.ShouldProcess(table, action);
+                continue;
+            }
+
+            var target = await connections.TargetAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var batch in rows.Keys.Chunk(options.BatchSize))
+            {
+                removed[rows.Plan.Table] = removed.GetValueOrDefault(rows.Plan.Table) + await DeleteAsync(target, rows.Plan, batch, cancellationToken).ConfigureAwait(false);
+            }
+
+            reporter.Verbose($"{table}: {action}: {removed.GetValueOrDefault(rows.Plan.Table):N0} removed.");
+        }
+
+        return removed;
+    }
+
+    private async Task<int> DeleteAsync(DbConnection target, TablePlan plan, (long, long)[] keys, CancellationToken cancellationToken)
+    {
+        await using var command = target.CreateCommand();
+        var columns = plan.TargetColumns.Take(plan.KeyColumns).Select(MySqlIdentifiers.Quote).ToList();
+        var tuples = keys.Select((key, i) => "(" + string.Join(", ", new[] { key.Item1, key.Item2 }.Take(plan.KeyColumns).Select((value, j) =>
+        {
+            MySqlIdentifiers.Add(command, $"@k{i}_{j}", value);
+            return $"@k{i}_{j}";
+        })) + ")");
+        command.CommandText = $"DELETE FROM {_targetDatabase}.{MySqlIdentifiers.Quote(plan.TargetTable)} WHERE ({string.Join(", ", columns)}) IN ({string.Join(", ", tuples)})";
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The keys a query reads: one or two integer columns (every key of the four tables), the second 0 when there is one.</summary>
+    private static async IAsyncEnumerable<(long, long)> KeysAsync(DbConnection connection, string sql, int columns, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return (Convert.ToInt64(reader.GetValue(0)), columns > 1 ? Convert.ToInt64(reader.GetValue(1)) : 0);
+        }
+    }
+}
