@@ -16,7 +16,7 @@ public abstract class MySqlCmdletBase : SyncToolsCmdlet
     [ValidateRange(1, 65535)]
     public int? Port { get; set; }
 
-    /// <summary>The MySQL user and password; default $env:DB_USERNAME and $env:DB_PASSWORD.</summary>
+    /// <summary>The MySQL user and password; default $env:DB_USERNAME and $env:DB_PASSWORD, for DB_HOST's own server only (another server named by -Server or a connection string gets neither).</summary>
     [Parameter]
     [Credential]
     public PSCredential? Credential { get; set; }

@@ -21,7 +21,7 @@ public abstract class PgToMongoCmdletBase : SyncToolsCmdlet
     [ValidateRange(1, 65535)]
     public int? Port { get; set; }
 
-    /// <summary>The PostgreSQL user and password; default $env:PGUSER and $env:PGPASSWORD.</summary>
+    /// <summary>The PostgreSQL user and password; default $env:PGUSER and $env:PGPASSWORD, for PGHOST's own server only (another server named by -Server or the connection string gets neither).</summary>
     [Parameter]
     [Credential]
     public PSCredential? Credential { get; set; }

@@ -35,8 +35,8 @@ public sealed class MySqlSource
                   ?? (variable is null ? null : Environment.GetEnvironmentVariable(variable));
         _builder.Server = Part(server, "DB_HOST", "server", "host", "data source", "datasource", "address") ?? "localhost";
         _builder.Port = uint.TryParse(Part(port?.ToString(), "DB_PORT", "port"), out var p) ? p : 3306;
-        // DB_USERNAME and DB_PASSWORD belong to DB_HOST's server: a connection string naming another server gets none of them.
-        var otherServer = server is null && Redaction.NamesOtherServer(written, Environment.GetEnvironmentVariable("DB_HOST"), "server", "host", "data source", "datasource", "address");
+        // DB_USERNAME and DB_PASSWORD belong to DB_HOST's server: another server, named by -Server or the connection string, gets none of them.
+        var otherServer = Redaction.IsOtherServer(_builder.Server, Environment.GetEnvironmentVariable("DB_HOST"));
         string? Credential(string? value, string variable, params string[] aliases) => Part(value, otherServer ? null : variable, aliases);
         _builder.UserID = Credential(user, "DB_USERNAME", "user id", "uid", "username", "user name", "user", "userid") ?? "";
         _builder.Password = Credential(password, "DB_PASSWORD", "password", "pwd") ?? "";
@@ -117,7 +117,7 @@ public sealed class MySqlSource
         SyncToolsException e => e,
         MySqlException { ErrorCode: MySqlErrorCode.AccessDenied } e => new(
             $"MySQL at {this} refused the credentials: {e.Message} "
-            + (_credentialsWithheld ? "The connection string names this server: give its user and password in it (User ID=...;Password=...); DB_USERNAME and DB_PASSWORD belong to DB_HOST's server."
+            + (_credentialsWithheld ? "This is not DB_HOST's server: give its user and password with -Credential or in the connection string (User ID=...;Password=...); DB_USERNAME and DB_PASSWORD belong to DB_HOST's server."
                : string.IsNullOrEmpty(_builder.UserID) ? "No user was given: pass -Credential, or set DB_USERNAME and DB_PASSWORD." : "Check the user and password (-Credential, or DB_USERNAME and DB_PASSWORD)."),
             JobErrorCategory.AuthenticationError, "MySqlAuthenticationFailed", target, e),
         MySqlException { ErrorCode: MySqlErrorCode.DatabaseAccessDenied or MySqlErrorCode.TableAccessDenied or MySqlErrorCode.ColumnAccessDenied } e =>

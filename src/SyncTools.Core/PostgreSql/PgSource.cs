@@ -9,11 +9,15 @@ namespace SyncTools.Core.PostgreSql;
 /// <summary>Where and as whom to reach a PostgreSQL server; <see cref="ToString"/> never shows the password.</summary>
 /// <remarks>
 /// Parts not given come from the connection string, then from libpq's environment variables PGHOST, PGPORT,
-/// PGDATABASE, PGUSER and PGPASSWORD, then localhost, 5432, the user's name as the database.
+/// PGDATABASE, PGUSER and PGPASSWORD, then localhost, 5432, the user's name as the database. PGUSER and PGPASSWORD
+/// belong to PGHOST's server (libpq's default, localhost, when it is unset): a server named otherwise gets neither.
 /// </remarks>
 public sealed class PgSource
 {
     private readonly NpgsqlConnectionStringBuilder _builder;
+
+    /// <summary>Another server than PGHOST's, with no password of its own while PGPASSWORD is set, which Npgsql would send it.</summary>
+    private readonly bool _environmentPasswordWouldGoElsewhere;
 
     public PgSource(string? connectionString = null, string? host = null, int? port = null, string? user = null, string? password = null, string? database = null)
     {
@@ -28,13 +32,15 @@ public sealed class PgSource
 
         var written = new DbConnectionStringBuilder { ConnectionString = connectionString ?? "" };
         // Each part: as given, else as written in the connection string (under any alias), else from the environment.
-        string? Part(string? value, string variable, params string[] aliases) =>
+        string? Part(string? value, string? variable, params string[] aliases) =>
             value ?? aliases.Select(a => written.TryGetValue(a, out var v) ? v?.ToString() : null).FirstOrDefault(v => !string.IsNullOrEmpty(v))
-                  ?? (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null);
+                  ?? (variable is not null && Environment.GetEnvironmentVariable(variable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null);
         _builder.Host = Part(host, "PGHOST", "host", "server") ?? "localhost";
+        var otherServer = Redaction.IsOtherServer(_builder.Host, Environment.GetEnvironmentVariable("PGHOST"));
         _builder.Port = int.TryParse(Part(port?.ToString(), "PGPORT", "port"), out var p) ? p : 5432;
-        _builder.Username = Part(user, "PGUSER", "username", "user name", "user id", "userid", "user") ?? Environment.UserName;
-        _builder.Password = Part(password, "PGPASSWORD", "password", "pwd", "psw");
+        _builder.Username = Part(user, otherServer ? null : "PGUSER", "username", "user name", "user id", "userid", "user") ?? Environment.UserName;
+        _builder.Password = Part(password, otherServer ? null : "PGPASSWORD", "password", "pwd", "psw");
+        _environmentPasswordWouldGoElsewhere = otherServer && _builder.Password is null && Part(null, "PGPASSWORD") is not null;
         _builder.Database = Part(database, "PGDATABASE", "database", "db") ?? _builder.Username;
         _builder.ArrayNullabilityMode = ArrayNullabilityMode.PerInstance; // int[] with NULLs reads as int?[], not an error
         if (!written.ContainsKey("timeout")) _builder.Timeout = 10;
@@ -44,6 +50,16 @@ public sealed class PgSource
 
     public string Database => _builder.Database!;
 
+    /// <summary>Npgsql reads PGPASSWORD itself for a connection without a password: stop before it is sent to a server it does not belong to.</summary>
+    private void RefuseEnvironmentPassword()
+    {
+        if (!_environmentPasswordWouldGoElsewhere) return;
+        throw new SyncToolsException(
+            $"PostgreSQL at {this} is not $env:PGHOST's server, and no password was given for it: PGPASSWORD belongs to PGHOST's server and is not sent to another. " +
+            "Give this server's user and password with -Credential or in -PostgresConnectionString.",
+            JobErrorCategory.InvalidArgument, "PgCredentialsNotGiven", ToString());
+    }
+
     /// <summary>This source pointed at another database on the same server.</summary>
     public PgSource WithDatabase(string database) => new(_builder.ConnectionString, database: database);
 
@@ -52,6 +68,7 @@ public sealed class PgSource
 
     public async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
     {
+        RefuseEnvironmentPassword();
         var connection = new NpgsqlConnection(_builder.ConnectionString);
         try
         {
@@ -68,6 +85,7 @@ public sealed class PgSource
     /// <summary>A connection in logical replication mode, to stream a slot's changes.</summary>
     public async Task<LogicalReplicationConnection> OpenReplicationAsync(CancellationToken cancellationToken)
     {
+        RefuseEnvironmentPassword();
         var connection = new LogicalReplicationConnection(_builder.ConnectionString);
         try
         {

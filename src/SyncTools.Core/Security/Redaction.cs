@@ -4,12 +4,11 @@ namespace SyncTools.Core;
 public static class Redaction
 {
     /// <summary>
-    /// Whether a connection string names a server other than the environment's: then the environment's credentials,
-    /// which belong to that server, must not be sent (the string carries its own).
+    /// Whether <paramref name="server"/> is another server than the environment's (<paramref name="environmentHost"/>,
+    /// localhost when unset): then the environment's credentials, which belong to that server, must not be sent to it.
     /// </summary>
-    public static bool NamesOtherServer(System.Data.Common.DbConnectionStringBuilder written, string? environmentHost, params string[] aliases) =>
-        aliases.Select(a => written.TryGetValue(a, out var v) ? v?.ToString() : null).FirstOrDefault(v => !string.IsNullOrEmpty(v)) is { } named
-        && !string.Equals(named, environmentHost, StringComparison.OrdinalIgnoreCase);
+    public static bool IsOtherServer(string server, string? environmentHost) =>
+        !string.Equals(server, string.IsNullOrEmpty(environmentHost) ? "localhost" : environmentHost, StringComparison.OrdinalIgnoreCase);
 
     public const string Mask = "*****";
 

@@ -45,13 +45,15 @@ public sealed class MySqlSourceTests
         try
         {
             var other = new MySqlSource($"Server={Server.Server};Port={Server.Port}");
+            var named = new MySqlSource(server: Server.Server, port: Server.Port); // -Server names it as well as a connection string does
             var same = new MySqlSource($"Server=LAAS-DB.example.org;Port={Server.Port}");
 
             var error = await Assert.ThrowsAsync<SyncToolsException>(async () => await other.OpenAsync(CancellationToken.None));
 
             Assert.Equal("MySqlAuthenticationFailed", error.ErrorId);
-            Assert.Contains("give its user and password in it", error.Message);
+            Assert.Contains("give its user and password with -Credential or in the connection string", error.Message);
             Assert.StartsWith("@", other.ToString()); // no user taken
+            Assert.StartsWith("@", named.ToString());
             Assert.StartsWith($"{Server.UserID}@", same.ToString()); // DB_HOST's own server keeps them
         }
         finally
