@@ -6,7 +6,7 @@ namespace SyncTools.PowerShell;
 /// <summary>The S3 parameters of the cmdlets that read or write S3, following the AWS Tools for PowerShell conventions.</summary>
 public abstract class S3CmdletBase : SyncToolsCmdlet
 {
-    /// <summary>An S3-compatible endpoint; default AWS_ENDPOINT_URL_S3, then AWS_ENDPOINT_URL, then AWS S3.</summary>
+    /// <summary>An S3-compatible endpoint; default AWS_ENDPOINT_URL_S3, then AWS_ENDPOINT_URL, then AWS S3. An endpoint given here (other than the environment's) needs -Credential or -ProfileName: the AWS credential chain's keys are not sent to it.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? EndpointUrl { get; set; }
@@ -21,7 +21,7 @@ public abstract class S3CmdletBase : SyncToolsCmdlet
     [ValidateNotNullOrEmpty]
     public string? ProfileName { get; set; }
 
-    /// <summary>Access key id as the user name, secret access key as the password; default: the AWS credential chain.</summary>
+    /// <summary>Access key id as the user name, secret access key as the password; default: the AWS credential chain (for AWS S3 or the environment's endpoint only).</summary>
     [Parameter]
     [Credential]
     public PSCredential? Credential { get; set; }

@@ -11,7 +11,8 @@ namespace SyncTools.Core.S3;
 /// Credentials: an access key pair if given, else the named profile, else the AWS SDK's default chain
 /// (environment, shared credentials file, instance role). The endpoint defaults to
 /// <c>AWS_ENDPOINT_URL_S3</c>, then <c>AWS_ENDPOINT_URL</c>; a custom endpoint (MinIO, Ceph, s3rver, LocalStack)
-/// is addressed path-style. <see cref="ToString"/> never shows the secret key.
+/// is addressed path-style. The environment's credentials go only to the environment's endpoint (or AWS): an endpoint
+/// named by <see cref="EndpointUrl"/> alone needs its own key pair or profile. <see cref="ToString"/> never shows the secret key.
 /// </remarks>
 public sealed class S3Connection
 {
@@ -33,9 +34,10 @@ public sealed class S3Connection
     /// <summary>Per-request timeout.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(100);
 
-    private string? ResolvedEndpoint => EndpointUrl
-        ?? NonEmpty(Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL_S3"))
-        ?? NonEmpty(Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL"));
+    private string? ResolvedEndpoint => EndpointUrl ?? EnvironmentEndpoint;
+
+    private static string? EnvironmentEndpoint =>
+        NonEmpty(Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL_S3")) ?? NonEmpty(Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL"));
 
     /// <summary>Where requests go, for messages: the endpoint, or "AWS S3 (region)".</summary>
     public string Describe() => ResolvedEndpoint ?? $"AWS S3 ({Region ?? "default region"})";
@@ -98,6 +100,14 @@ public sealed class S3Connection
             return new CredentialProfileStoreChain().TryGetAWSCredentials(ProfileName, out var credentials)
                 ? credentials
                 : throw new SyncToolsException($"The AWS credential profile '{ProfileName}' was not found.", JobErrorCategory.ObjectNotFound, "S3ProfileNotFound", ProfileName);
+        }
+
+        // The SDK's chain (environment, shared files, instance role) holds the credentials of the environment's endpoint.
+        if (EndpointUrl is { } named && !string.Equals(named.TrimEnd('/'), EnvironmentEndpoint?.TrimEnd('/'), StringComparison.OrdinalIgnoreCase))
+        {
+            throw new SyncToolsException(
+                $"No credentials were given for the S3 endpoint {named}: the environment's AWS credentials belong to {EnvironmentEndpoint ?? "AWS S3"} and are not sent to another endpoint. Give -Credential (access key id and secret key) or -ProfileName, or set AWS_ENDPOINT_URL_S3 to this endpoint.",
+                JobErrorCategory.InvalidArgument, "S3CredentialsNotGiven", named);
         }
 
         return null;

@@ -185,6 +185,28 @@ public class SendTowAndGoJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_endpoint_named_without_credentials_of_its_own_gets_none_of_the_environments()
+    {
+        var saved = (Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID"), Environment.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY"));
+        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", "AKIAENVIRONMENTKEY");
+        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "environment-secret");
+        try
+        {
+            var error = await Assert.ThrowsAsync<SyncToolsException>(() => Run(Options() with { Connection = new S3Connection { EndpointUrl = TestServices.S3Endpoint } }));
+
+            Assert.Equal(("S3CredentialsNotGiven", JobErrorCategory.InvalidArgument), (error.ErrorId, error.Category));
+            Assert.Contains("Give -Credential (access key id and secret key) or -ProfileName", error.Message);
+            Assert.DoesNotContain("AKIAENVIRONMENTKEY", error.ToString());
+            Assert.Empty(await _bucket.KeysAsync());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", saved.Item1);
+            Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", saved.Item2);
+        }
+    }
+
+    [Fact]
     public async Task An_unreachable_endpoint_is_a_connection_error()
     {
         var connection = new S3Connection { EndpointUrl = "http://127.0.0.1:9", AccessKey = "a", SecretKey = "b", MaxRetries = 1 };
