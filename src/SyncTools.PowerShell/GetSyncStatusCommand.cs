@@ -39,7 +39,7 @@ public sealed class GetSyncStatusCommand : DatabaseCmdletBase
     [ValidateNotNullOrEmpty]
     public string? Job { get; set; }
 
-    /// <summary>Only this target, as the status shows it (e.g. towandgo.links), or the targets a wildcard pattern matches (*.links).</summary>
+    /// <summary>Only this target, as the status shows it (kind://server/database/path, e.g. mongodb://db1:27017/towandgo/links), or the targets a wildcard pattern matches (*/towandgo/*).</summary>
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]

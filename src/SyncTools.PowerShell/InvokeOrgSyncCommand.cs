@@ -125,7 +125,7 @@ public sealed class InvokeOrgSyncCommand : MySqlCmdletBase
         var done = new ConcurrentQueue<OrgSyncTableResult>();
         try
         {
-            this.RunJournaledJob(OrgSyncJob.Name, options.SourceName, options.TargetName, (reporter, token) => OrgSyncJob.RunAsync(options, reporter, done.Enqueue, token));
+            this.RunJournaledJob(OrgSyncJob.Name, options.Endpoints.Source, options.Endpoints.Target, (reporter, token) => OrgSyncJob.RunAsync(options, reporter, done.Enqueue, token));
         }
         finally
         {

@@ -11,7 +11,8 @@ namespace SyncTools.PowerShell;
 /// </summary>
 internal static class JournaledJobs
 {
-    public static T? RunJournaledJob<T>(this SyncToolsCmdlet cmdlet, string job, string source, string target, Func<IJobReporter, CancellationToken, Task<T?>> run)
+    /// <param name="source">Where the job reads; null for a file or the pipeline.</param>
+    public static T? RunJournaledJob<T>(this SyncToolsCmdlet cmdlet, string job, SyncEndpoint? source, SyncEndpoint target, Func<IJobReporter, CancellationToken, Task<T?>> run)
         where T : class, IJobResult
     {
         var journal = cmdlet.WhatIfRequested ? null : cmdlet.Journal; // -WhatIf runs are not recorded, failed or not

@@ -98,7 +98,7 @@ public sealed class SendTowAndGoDataCommand : S3CmdletBase
                 KmsKeyId = KmsKeyId,
                 Connection = S3Connection,
             };
-            if (this.RunJournaledJob(SendTowAndGoJob.Name, snapshot.Source, $"s3://{Bucket}", (reporter, token) => SendTowAndGoJob.RunAsync(options, reporter, token)) is { } result)
+            if (this.RunJournaledJob(SendTowAndGoJob.Name, null, options.Target, (reporter, token) => SendTowAndGoJob.RunAsync(options, reporter, token)) is { } result)
             {
                 WriteObject(result);
             }

@@ -63,7 +63,7 @@ public sealed class StartChangeSyncCommand : PgToMongoCmdletBase
             Follow = Follow,
             MaxDuration = MaxDuration,
         };
-        var result = this.RunJournaledJob(StartChangeSyncJob.Name, options.SourceName, options.TargetName, (reporter, token) => StartChangeSyncJob.RunAsync(options, reporter, token));
+        var result = this.RunJournaledJob(StartChangeSyncJob.Name, options.Endpoints.Source, options.Endpoints.Target, (reporter, token) => StartChangeSyncJob.RunAsync(options, reporter, token));
         if (result is not null) WriteObject(result);
     }
 }

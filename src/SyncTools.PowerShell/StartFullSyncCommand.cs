@@ -89,7 +89,7 @@ public sealed class StartFullSyncCommand : PgToMongoCmdletBase
             MaxDuration = MaxDuration,
             Resume = Resume,
         };
-        var result = this.RunJournaledJob(StartFullSyncJob.Name, options.SourceName, options.TargetName, (reporter, token) => StartFullSyncJob.RunAsync(options, reporter, token));
+        var result = this.RunJournaledJob(StartFullSyncJob.Name, options.Endpoints.Source, options.Endpoints.Target, (reporter, token) => StartFullSyncJob.RunAsync(options, reporter, token));
         if (result is not null) WriteObject(result);
     }
 }

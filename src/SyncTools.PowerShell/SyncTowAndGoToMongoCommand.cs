@@ -89,7 +89,7 @@ public sealed class SyncTowAndGoToMongoCommand : S3CmdletBase
             Force = Force,
             RemoveMissing = RemoveMissing,
         };
-        if (this.RunJournaledJob(SyncTowAndGoJob.Name, $"s3://{Bucket}/{Key}", $"{MongoDatabase}.{Collection}", (reporter, token) => SyncTowAndGoJob.RunAsync(options, reporter, token)) is { } result)
+        if (this.RunJournaledJob(SyncTowAndGoJob.Name, options.Endpoints.Source, options.Endpoints.Target, (reporter, token) => SyncTowAndGoJob.RunAsync(options, reporter, token)) is { } result)
         {
             WriteObject(result);
         }

@@ -80,9 +80,7 @@ public sealed class UpdateClusterIdCommand : DatabaseCmdletBase
             BatchSize = BatchSize,
         };
         var inserted = new ConcurrentQueue<string>();
-        var target = $"{options.MySql.Database}.{Table}.{Column}";
-        var source = $"{MongoDatabase ?? options.Mongo.DatabaseName}.{Collection}";
-        var result = this.RunJournaledJob(UpdateClusterIdJob.Name, source, target, (reporter, token) => UpdateClusterIdJob.RunAsync(options, reporter, PassThru ? inserted.Enqueue : null, token));
+        var result = this.RunJournaledJob(UpdateClusterIdJob.Name, options.Endpoints.Source, options.Endpoints.Target, (reporter, token) => UpdateClusterIdJob.RunAsync(options, reporter, PassThru ? inserted.Enqueue : null, token));
         if (result is null) return;
         if (!PassThru)
         {

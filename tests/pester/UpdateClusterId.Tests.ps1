@@ -31,7 +31,7 @@ Describe 'Update-ClusterId' {
         $rows.ClusterId | Sort-Object | Should -Be @('42', '64b7f0c2a1b2c3d4e5f60718', 'route-7')
         $rows.Job | Select-Object -Unique | Should -Be 'Update-ClusterId'
         "$($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })" | Should -Match '3 inserted'
-        (Get-SyncStatus -Job Update-ClusterId -Target "$mysqlDatabase.*").Counts | Should -Match 'Inserted=3'
+        (Get-SyncStatus -Job Update-ClusterId -Target "*/$mysqlDatabase/*").Counts | Should -Match 'Inserted=3'
     }
 
     It 'writes its summary, and only it, without -PassThru, for Export-Csv' {

@@ -12,6 +12,7 @@ using SyncTools.Core.FullSync;
 using SyncTools.Core.Jobs;
 using SyncTools.Core.MongoDb;
 using SyncTools.Core.PostgreSql;
+using SyncTools.Core.Status;
 
 namespace SyncTools.Core.ChangeSync;
 
@@ -107,34 +108,32 @@ public static class StartChangeSyncJob
     /// name is recorded), whether a consumer is reading it, the WAL bytes between the server's position and the slot's
     /// confirmed one (lag) and its restart point (retained), and when the published LSN last moved.
     /// </summary>
-    /// <param name="source">"database.schema.table", as the result and the journal name it.</param>
-    /// <param name="target">"database.collection".</param>
-    public static async Task<SlotHealth?> SlotHealthAsync(PgSource postgres, MongoEndpoint mongo, string source, string target, CancellationToken cancellationToken)
+    /// <param name="postgres">The source's server, on its database.</param>
+    /// <param name="source">The table, as the journal keeps it (its path: schema and table).</param>
+    /// <param name="target">The collection, as the journal keeps it.</param>
+    public static async Task<SlotHealth?> SlotHealthAsync(PgSource postgres, MongoEndpoint mongo, SyncEndpoint source, SyncEndpoint target, CancellationToken cancellationToken)
     {
-        var dot = target.IndexOf('.');
-        var parts = source.Split('.', 3);
-        if (dot < 1 || parts.Length < 3) return null;
+        if (source.Path is not [var schema, var table] || target.Path is not [var collection]) return null;
         BsonDocument? statistics, published;
         try
         {
-            var database = mongo.Client.GetDatabase(target[..dot]);
+            var database = mongo.Client.GetDatabase(target.Database);
             statistics = await database.GetCollection<BsonDocument>(FullSyncOptions.DefaultStatisticsCollection)
-                .Find(new BsonDocument("_id", $"changesync:{target}")).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+                .Find(new BsonDocument("_id", $"changesync:{target.Database}.{collection}")).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
             if (statistics?.GetValue("slot", BsonNull.Value) is not BsonString { Value: var name }) return null;
             published = await database.GetCollection<BsonDocument>(FullSyncOptions.DefaultLsnCollection)
-                .Find(new BsonDocument("_id", $"{name}:{parts[1]}.{parts[2]}")).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+                .Find(new BsonDocument("_id", $"{name}:{schema}.{table}")).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            throw mongo.Translate(e, target);
+            throw mongo.Translate(e, target.ToString());
         }
 
         var slot = statistics["slot"].AsString;
         var appliedAt = published?.GetValue("appliedAt", BsonNull.Value) is BsonDateTime at ? at.ToUniversalTime() : (DateTime?)null;
-        var pg = postgres.WithDatabase(parts[0]);
         try
         {
-            await using var connection = await pg.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var connection = await postgres.OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var command = new NpgsqlCommand("""
                 SELECT active, greatest(pg_current_wal_lsn() - confirmed_flush_lsn, 0)::bigint, greatest(pg_current_wal_lsn() - restart_lsn, 0)::bigint
                 FROM pg_replication_slots WHERE slot_name = $1
@@ -147,7 +146,7 @@ public static class StartChangeSyncJob
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            throw pg.Translate(e, source);
+            throw postgres.Translate(e, source.ToString());
         }
     }
 

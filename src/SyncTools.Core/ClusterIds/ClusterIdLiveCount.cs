@@ -12,8 +12,9 @@ public sealed class ClusterIdLiveCount : ILiveCount
 
     public async Task<(long? Source, long? Target)> CountAsync(JournalEntry last, LiveConnections connections, CancellationToken cancellationToken)
     {
-        if (connections is not { Mongo: { } mongo, MySql: { } mysql } || last.Source is not { } source) return (null, null);
-        var (database, collection) = ILiveCount.SplitFirst(source);
+        if (last is not { SourceEndpoint: { Path: [var collection] } source, TargetEndpoint: { Path: [var table, var column] } target }
+            || connections.MongoFor(source) is not { } mongo || connections.MySqlFor(target) is not { } mysql) return (null, null);
+        var (database, schema) = (source.Database, target.Database);
         long documents;
         try
         {
@@ -21,12 +22,10 @@ public sealed class ClusterIdLiveCount : ILiveCount
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            throw mongo.Translate(e, source);
+            throw mongo.Translate(e, source.ToString());
         }
 
-        var parts = last.Target.Split('.');
-        var (schema, table, column) = (parts[0], string.Join('.', parts[1..^1]), parts[^1]);
-        await using var connection = await mysql.WithDatabase(schema).OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await mysql.OpenAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await using var command = connection.CreateCommand();

@@ -25,4 +25,8 @@ public sealed record ClusterIdOptions
     public string Column { get; init; } = DefaultColumn;
 
     public int BatchSize { get; init; } = DefaultBatchSize;
+
+    /// <summary>The collection and the column by what they are, for the journal.</summary>
+    public (Status.SyncEndpoint Source, Status.SyncEndpoint Target) Endpoints =>
+        (new(Status.SyncEndpoint.MongoDb, Mongo.Server, MongoDatabase ?? Mongo.DatabaseName ?? "", Collection), MySql.Endpoint(Table, Column));
 }

@@ -22,6 +22,11 @@ public sealed record FullSyncOptions
     /// <summary>"database.collection" in MongoDB (the database as given, else the connection string's).</summary>
     public string TargetName => $"{Database ?? Mongo.DatabaseName}.{Collection}";
 
+    /// <summary>The table and the collection by what they are, for the journal.</summary>
+    public (Status.SyncEndpoint Source, Status.SyncEndpoint Target) Endpoints =>
+        (new(Status.SyncEndpoint.PostgreSql, Postgres.Server, Postgres.Database, Schema, Table),
+         new(Status.SyncEndpoint.MongoDb, Mongo.Server, Database ?? Mongo.DatabaseName ?? "", Collection));
+
     public string Schema { get; init; } = DefaultSchema;
 
     public required string Table { get; init; }

@@ -6,6 +6,7 @@ using Npgsql;
 using SyncTools.Core.Jobs;
 using SyncTools.Core.MongoDb;
 using SyncTools.Core.PostgreSql;
+using SyncTools.Core.Status;
 
 namespace SyncTools.Core.FullSync;
 
@@ -81,38 +82,37 @@ public static class StartFullSyncJob
     /// latest run into <paramref name="target"/> (from its statistics in the default collection), and the documents
     /// of the collection. Nothing is counted (nulls) when no statistics of a run into the target are found.
     /// </summary>
-    /// <param name="source">"database.schema.table", as the result and the journal name it.</param>
-    /// <param name="target">"database.collection".</param>
-    public static async Task<(long? Source, long? Target)> LiveCountsAsync(PgSource postgres, MongoEndpoint mongo, string source, string target, CancellationToken cancellationToken)
+    /// <param name="postgres">The source's server, on its database.</param>
+    /// <param name="source">The table, as the journal keeps it (its path: schema and table).</param>
+    /// <param name="target">The collection, as the journal keeps it.</param>
+    public static async Task<(long? Source, long? Target)> LiveCountsAsync(PgSource postgres, MongoEndpoint mongo, SyncEndpoint source, SyncEndpoint target, CancellationToken cancellationToken)
     {
-        var dot = target.IndexOf('.');
-        if (dot < 1) return (null, null);
+        if (source.Path is not [var schema, var table] || target.Path is not [var collection]) return (null, null);
         (bool Found, string? Where, string? Key) last;
         long documents;
         try
         {
-            var database = mongo.Client.GetDatabase(target[..dot]);
-            last = await LastRunAsync(database, FullSyncOptions.DefaultStatisticsCollection, source, target, cancellationToken).ConfigureAwait(false);
-            documents = await database.GetCollection<BsonDocument>(target[(dot + 1)..]).CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var database = mongo.Client.GetDatabase(target.Database);
+            // The statistics name source and target as the run's result does: "database.schema.table" and "database.collection".
+            last = await LastRunAsync(database, FullSyncOptions.DefaultStatisticsCollection, $"{source.Database}.{schema}.{table}", $"{target.Database}.{collection}", cancellationToken).ConfigureAwait(false);
+            documents = await database.GetCollection<BsonDocument>(collection).CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            throw mongo.Translate(e, target);
+            throw mongo.Translate(e, target.ToString());
         }
 
-        var parts = source.Split('.', 3);
-        if (!last.Found || parts.Length < 3) return (null, documents);
+        if (!last.Found) return (null, documents);
         var (_, where, key) = last;
-        var pg = postgres.WithDatabase(parts[0]);
         try
         {
-            await using var connection = await pg.OpenAsync(cancellationToken).ConfigureAwait(false);
-            var pager = await KeysetPager.CreateAsync(connection, parts[1], parts[2], key, where, 1, cancellationToken).ConfigureAwait(false);
+            await using var connection = await postgres.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var pager = await KeysetPager.CreateAsync(connection, schema, table, key, where, 1, cancellationToken).ConfigureAwait(false);
             return (await pager.CountAsync(connection, cancellationToken).ConfigureAwait(false), documents);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            throw pg.Translate(e, source);
+            throw postgres.Translate(e, source.ToString());
         }
     }
 

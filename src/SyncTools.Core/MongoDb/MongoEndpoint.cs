@@ -50,6 +50,11 @@ public sealed class MongoEndpoint
     /// <summary>The database named in the connection string's path, if any.</summary>
     public string? DatabaseName => _url.DatabaseName;
 
+    /// <summary>The servers as the journal names them: "host:port" of each seed in order (a mongodb+srv name as it is), in lower case.</summary>
+    public string Server => _url.Scheme == MongoDB.Driver.Core.Configuration.ConnectionStringScheme.MongoDBPlusSrv
+        ? _url.Server.Host.ToLowerInvariant()
+        : string.Join(",", _url.Servers.Select(s => Status.SyncEndpoint.ServerOf(s.Host, s.Port)));
+
     /// <summary>Closes every client of the session (when the module is removed).</summary>
     public static void CloseAll()
     {

@@ -51,6 +51,12 @@ public sealed class MySqlSource
     public string Database => _builder.Database;
 
 
+    /// <summary>The server as the journal names it: "host:port", in lower case.</summary>
+    public string Server => Status.SyncEndpoint.ServerOf(_builder.Server, _builder.Port);
+
+    /// <summary>What this source's database is, for the journal.</summary>
+    public Status.SyncEndpoint Endpoint(params string[] path) => new(Status.SyncEndpoint.MySql, Server, _builder.Database, path);
+
     /// <summary>"server:port/database", the server in lower case: what the data is, whoever logs in (a job's target in the journal).</summary>
     public string Location => $"{_builder.Server.ToLowerInvariant()}:{_builder.Port}/{_builder.Database}";
 

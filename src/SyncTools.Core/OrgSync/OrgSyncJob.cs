@@ -99,7 +99,11 @@ public static class OrgSyncJob
         long mark = 0;
         await foreach (var entry in journal.ReadAsync(reporter, cancellationToken).ConfigureAwait(false))
         {
-            if (entry is { Job: Name, Status: RunStatus.Succeeded } && entry.Target == options.TargetName && entry.Source == options.SourceName
+            // Entries from before the journal kept endpoints name source and target as "server:port/database".
+            var same = entry.TargetEndpoint is null
+                ? entry.Target == options.TargetName && entry.Source == options.SourceName
+                : entry.TargetEndpoint == options.Endpoints.Target && entry.SourceEndpoint == options.Endpoints.Source;
+            if (entry is { Job: Name, Status: RunStatus.Succeeded } && same
                 && entry.Counts.TryGetValue(nameof(OrgSyncRun.HighWaterMark), out var value) && value > 0)
             {
                 mark = value;

@@ -1,18 +1,22 @@
+using SyncTools.Core.Jobs;
 using SyncTools.Core.Status;
 
 namespace SyncTools.Core.OrgSync;
 
-/// <summary>Invoke-OrgSync, live: see <see cref="OrgSyncJob.LiveCountsAsync"/>, both databases on the given MySQL server.</summary>
+/// <summary>Invoke-OrgSync, live: see <see cref="OrgSyncJob.LiveCountsAsync"/>, both databases on the server the run named.</summary>
 public sealed class OrgSyncLiveCount : ILiveCount
 {
     public string Job => OrgSyncJob.Name;
 
     public async Task<(long? Source, long? Target)> CountAsync(JournalEntry last, LiveConnections connections, CancellationToken cancellationToken)
     {
-        if (connections.MySql is not { } mysql || last.Source is not { } source) return (null, null);
-        return await OrgSyncJob.LiveCountsAsync(mysql, DatabaseOf(source), DatabaseOf(last.Target), cancellationToken).ConfigureAwait(false);
-    }
+        if (last is not { SourceEndpoint: { } source, TargetEndpoint: { } target } || connections.MySqlFor(target) is not { } mysql) return (null, null);
+        if (source.Server != target.Server)
+        {
+            throw new SyncToolsException($"{target} is not counted: its source {source} is on another server, and the count compares the two in one query.",
+                JobErrorCategory.InvalidArgument, "LiveCountServerNotGiven", target.ToString());
+        }
 
-    /// <summary>The database of "server:port/database" (how Invoke-OrgSync names its source and target; older journals put "user@" first).</summary>
-    private static string DatabaseOf(string name) => name[(name.LastIndexOf('/') + 1)..];
+        return await OrgSyncJob.LiveCountsAsync(mysql, source.Database, target.Database, cancellationToken).ConfigureAwait(false);
+    }
 }

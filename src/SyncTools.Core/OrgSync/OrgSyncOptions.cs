@@ -29,6 +29,10 @@ public sealed record OrgSyncOptions
 
     public string TargetName => Target.WithDatabase(TargetDatabase).Location;
 
+    /// <summary>The two databases by what they are, for the journal.</summary>
+    public (Status.SyncEndpoint Source, Status.SyncEndpoint Target) Endpoints =>
+        (Source.WithDatabase(SourceDatabase).Endpoint(), Target.WithDatabase(TargetDatabase).Endpoint());
+
     /// <summary>The tables to sync; they run in foreign-key order whatever the order given. Empty: all four.</summary>
     public IReadOnlyCollection<OrgSyncTable> Tables { get; init; } = [];
 

@@ -50,6 +50,9 @@ public sealed class PgSource
 
     public string Database => _builder.Database!;
 
+    /// <summary>The server as the journal names it: "host:port", in lower case.</summary>
+    public string Server => Status.SyncEndpoint.ServerOf(_builder.Host!, _builder.Port);
+
     /// <summary>Npgsql reads PGPASSWORD itself for a connection without a password: stop before it is sent to a server it does not belong to.</summary>
     private void RefuseEnvironmentPassword()
     {

@@ -39,6 +39,11 @@ public sealed class S3Connection
     private static string? EnvironmentEndpoint =>
         NonEmpty(Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL_S3")) ?? NonEmpty(Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL"));
 
+    /// <summary>The server as the journal names it: the endpoint's "host:port" in lower case, or AWS S3's regional host.</summary>
+    public string Server => ResolvedEndpoint is { } endpoint && Uri.TryCreate(endpoint, UriKind.Absolute, out var uri)
+        ? Status.SyncEndpoint.ServerOf(uri.Host, uri.Port)
+        : $"s3.{Region ?? "us-east-1"}.amazonaws.com";
+
     /// <summary>Where requests go, for messages: the endpoint, or "AWS S3 (region)".</summary>
     public string Describe() => ResolvedEndpoint ?? $"AWS S3 ({Region ?? "default region"})";
 

@@ -9,14 +9,9 @@ public interface ILiveCount
     /// <summary>The job's name, as the journal records it.</summary>
     string Job { get; }
 
-    /// <summary>The source's and target's counts for the job's last run; null for a side it cannot count with these connections.</summary>
+    /// <summary>
+    /// The source's and target's counts for the job's last run (an entry with its <see cref="JournalEntry.TargetEndpoint"/>),
+    /// on the servers it names; null for a side it cannot count with these connections.
+    /// </summary>
     Task<(long? Source, long? Target)> CountAsync(JournalEntry last, LiveConnections connections, CancellationToken cancellationToken);
-
-    /// <summary>"database.collection" split at its first dot (a collection name may hold dots, a database name may not).</summary>
-    protected static (string Database, string Collection) SplitFirst(string name)
-    {
-        var dot = name.IndexOf('.');
-        return dot > 0 ? (name[..dot], name[(dot + 1)..])
-            : throw new Jobs.SyncToolsException($"'{name}' is not database.collection.", Jobs.JobErrorCategory.InvalidData, "JournalTargetInvalid", name);
-    }
 }

@@ -11,12 +11,13 @@ public static class Journaled
 {
     /// <param name="journal">Null: record nothing (the host passes null under -WhatIf).</param>
     /// <param name="run">The job; a null result means it wrote nothing on purpose (-WhatIf), which is not recorded.</param>
-    public static async Task<T?> RunAsync<T>(IRunJournal? journal, string job, string source, string target, IJobReporter reporter, Func<Task<T?>> run, CancellationToken cancellationToken)
+    /// <param name="source">Where the job reads; null for a file or the pipeline.</param>
+    public static async Task<T?> RunAsync<T>(IRunJournal? journal, string job, SyncEndpoint? source, SyncEndpoint target, IJobReporter reporter, Func<Task<T?>> run, CancellationToken cancellationToken)
         where T : class, IJobResult
     {
         var started = DateTimeOffset.UtcNow;
         Task Record(Guid runId, RunStatus status, Dictionary<string, long> counts, string? error) =>
-            RecordAsync(journal, new(runId, job, source, target, started, DateTimeOffset.UtcNow, status, counts, error), reporter);
+            RecordAsync(journal, new(runId, job, source?.ToString(), target.ToString(), started, DateTimeOffset.UtcNow, status, counts, error, source, target), reporter);
         try
         {
             var result = await run().ConfigureAwait(false);

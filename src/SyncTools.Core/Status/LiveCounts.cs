@@ -1,11 +1,29 @@
+using SyncTools.Core.Jobs;
 using SyncTools.Core.MongoDb;
 using SyncTools.Core.MySql;
 using SyncTools.Core.PostgreSql;
 
 namespace SyncTools.Core.Status;
 
-/// <summary>The servers to count in; a job whose server is not given is not counted.</summary>
-public sealed record LiveConnections(MongoEndpoint? Mongo, MySqlSource? MySql, PgSource? Postgres = null);
+/// <summary>
+/// The servers to count in. A row is counted on the server it names: a connection of its kind to another server is
+/// refused (the row is not counted, and a warning says which connection to give); a job whose server's kind is not
+/// given is not counted.
+/// </summary>
+public sealed record LiveConnections(MongoEndpoint? Mongo, MySqlSource? MySql, PgSource? Postgres = null)
+{
+    public MongoEndpoint? MongoFor(SyncEndpoint endpoint) => Checked(endpoint, Mongo, Mongo?.Server, "-MongoConnectionString");
+
+    public MySqlSource? MySqlFor(SyncEndpoint endpoint) => Checked(endpoint, MySql?.WithDatabase(endpoint.Database), MySql?.Server, "-MySqlConnectionString or -Server");
+
+    public PgSource? PostgresFor(SyncEndpoint endpoint) => Checked(endpoint, Postgres?.WithDatabase(endpoint.Database), Postgres?.Server, "-PostgresConnectionString");
+
+    private static T? Checked<T>(SyncEndpoint endpoint, T? connection, string? server, string parameter) where T : class =>
+        connection is null || server == endpoint.Server ? connection
+        : throw new SyncToolsException(
+            $"{endpoint} is on {endpoint.Server}, not on {server}, the server given to count in: not counted. Give {parameter} for its server.",
+            JobErrorCategory.InvalidArgument, "LiveCountServerNotGiven", endpoint.ToString());
+}
 
 /// <summary>Source and target counts of a job's last target, read live by the job's own <see cref="ILiveCount"/>.</summary>
 public static class LiveCounts
@@ -15,7 +33,12 @@ public static class LiveCounts
         .Select(t => (ILiveCount)Activator.CreateInstance(t)!)
         .ToDictionary(c => c.Job, StringComparer.Ordinal);
 
-    /// <returns>Nulls for a job that cannot be counted (none of its own, or its servers not given).</returns>
+    /// <returns>
+    /// Nulls for a job that cannot be counted: none of its own, an entry from before the journal kept what source and
+    /// target are, or its servers not given.
+    /// </returns>
     public static Task<(long? Source, long? Target)> CountAsync(JournalEntry last, LiveConnections connections, CancellationToken cancellationToken) =>
-        ByJob.TryGetValue(last.Job, out var count) ? count.CountAsync(last, connections, cancellationToken) : Task.FromResult<(long?, long?)>((null, null));
+        ByJob.TryGetValue(last.Job, out var count) && last.TargetEndpoint is not null
+            ? count.CountAsync(last, connections, cancellationToken)
+            : Task.FromResult<(long?, long?)>((null, null));
 }

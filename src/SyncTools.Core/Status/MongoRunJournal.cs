@@ -22,6 +22,7 @@ public sealed class MongoRunJournal(MongoEndpoint endpoint, string database = "s
             {
                 { "_id", entry.RunId.ToString() }, { "job", entry.Job }, { "source", BsonValue.Create(entry.Source) }, { "target", entry.Target }, { "started", entry.Started.UtcDateTime },
                 { "finished", entry.Finished.UtcDateTime }, { "status", entry.Status.ToString() }, { "counts", counts }, { "error", BsonValue.Create(entry.Error) },
+                { "sourceEndpoint", Document(entry.SourceEndpoint) }, { "targetEndpoint", Document(entry.TargetEndpoint) },
             };
             await Collection.ReplaceOneAsync(new BsonDocument("_id", entry.RunId.ToString()), document, new ReplaceOptions { IsUpsert = true }, cancellationToken)
                 .ConfigureAwait(false);
@@ -76,7 +77,8 @@ public sealed class MongoRunJournal(MongoEndpoint endpoint, string database = "s
                     new DateTimeOffset(d["started"].ToUniversalTime()), new DateTimeOffset(d["finished"].ToUniversalTime()),
                     Enum.Parse<RunStatus>(d["status"].AsString),
                     d["counts"].AsBsonDocument.Elements.ToDictionary(e => e.Name, e => e.Value.ToInt64()),
-                    d.GetValue("error", BsonNull.Value) is BsonString error ? error.Value : null);
+                    d.GetValue("error", BsonNull.Value) is BsonString error ? error.Value : null,
+                    Endpoint(d.GetValue("sourceEndpoint", BsonNull.Value)), Endpoint(d.GetValue("targetEndpoint", BsonNull.Value)));
             }
             catch (Exception e) when (e is InvalidCastException or KeyNotFoundException or FormatException or ArgumentException)
             {
@@ -87,4 +89,13 @@ public sealed class MongoRunJournal(MongoEndpoint endpoint, string database = "s
             yield return entry;
         }
     }
+
+    private static BsonValue Document(SyncEndpoint? endpoint) => endpoint is null ? BsonNull.Value : new BsonDocument
+    {
+        { "kind", endpoint.Kind }, { "server", endpoint.Server }, { "database", endpoint.Database }, { "path", new BsonArray(endpoint.Path) },
+    };
+
+    private static SyncEndpoint? Endpoint(BsonValue value) => value is BsonDocument d
+        ? new SyncEndpoint(d["kind"].AsString, d["server"].AsString, d["database"].AsString, [.. d["path"].AsBsonArray.Select(p => p.AsString)])
+        : null;
 }

@@ -74,9 +74,10 @@ public static class SyncStatusQuery
                 try
                 {
                     counts = await LiveCounts.CountAsync(runs[^1], live, cancellationToken).ConfigureAwait(false);
-                    if (group.Key.Job == StartChangeSyncJob.Name && live is { Postgres: { } postgres, Mongo: { } mongo } && runs[^1].Source is { } source)
+                    if (group.Key.Job == StartChangeSyncJob.Name && runs[^1] is { SourceEndpoint: { } source, TargetEndpoint: { } target }
+                        && live.PostgresFor(source) is { } postgres && live.MongoFor(target) is { } mongo)
                     {
-                        slot = await StartChangeSyncJob.SlotHealthAsync(postgres, mongo, source, group.Key.Target, cancellationToken).ConfigureAwait(false);
+                        slot = await StartChangeSyncJob.SlotHealthAsync(postgres, mongo, source, target, cancellationToken).ConfigureAwait(false);
                     }
                 }
                 catch (SyncToolsException e) { reporter.Warning($"{group.Key.Job} {group.Key.Target} could not be counted: {e.Message}"); }

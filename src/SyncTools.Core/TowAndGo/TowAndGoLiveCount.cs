@@ -11,8 +11,8 @@ public sealed class TowAndGoLiveCount : ILiveCount
 
     public async Task<(long? Source, long? Target)> CountAsync(JournalEntry last, LiveConnections connections, CancellationToken cancellationToken)
     {
-        if (connections.Mongo is not { } mongo) return (null, null);
-        var (database, collection) = ILiveCount.SplitFirst(last.Target);
+        if (last.TargetEndpoint is not { Path: [var collection] } target || connections.MongoFor(target) is not { } mongo) return (null, null);
+        var database = target.Database;
         try
         {
             var db = mongo.Client.GetDatabase(database);

@@ -367,7 +367,8 @@ public sealed class StartChangeSyncJobTests : IAsyncLifetime
         try
         {
             await new FileRunJournal(journal).AppendAsync(
-                new JournalEntry(run!.RunId, StartChangeSyncJob.Name, run.Table, run.Collection, DateTimeOffset.UtcNow.AddSeconds(-1), DateTimeOffset.UtcNow, RunStatus.Succeeded, new Dictionary<string, long>(), null),
+                new JournalEntry(run!.RunId, StartChangeSyncJob.Name, Options().Endpoints.Source.ToString(), Options().Endpoints.Target.ToString(), DateTimeOffset.UtcNow.AddSeconds(-1), DateTimeOffset.UtcNow,
+                    RunStatus.Succeeded, new Dictionary<string, long>(), null, Options().Endpoints.Source, Options().Endpoints.Target),
                 CancellationToken.None);
             var live = new LiveConnections(_mongo.Endpoint, null, new PgSource(TestServices.Postgres));
             async Task<SyncStatus> Status(SyncStatusOptions options) =>

@@ -311,7 +311,7 @@ public sealed class StartFullSyncJobTests : IAsyncLifetime
         var journal = new SyncTools.Core.Status.FileRunJournal(Path.Combine(Path.GetTempPath(), $"fullsync-{Guid.NewGuid():N}.jsonl"));
         var reporter = new RecordingReporter();
 
-        await Assert.ThrowsAsync<JobAbortedException>(() => SyncTools.Core.Status.Journaled.RunAsync(journal, StartFullSyncJob.Name, "s", "t", reporter,
+        await Assert.ThrowsAsync<JobAbortedException>(() => SyncTools.Core.Status.Journaled.RunAsync(journal, StartFullSyncJob.Name, TestEndpoints.Source, TestEndpoints.Target, reporter,
             () => Run(Options() with { MaxDuration = TimeSpan.Zero }), CancellationToken.None));
         var stopped = (await Statistics())!["runId"].AsString;
         await Run(Options() with { Resume = true }, reporter);

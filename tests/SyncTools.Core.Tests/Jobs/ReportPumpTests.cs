@@ -133,7 +133,7 @@ public class ReportPumpTests
         var wroteAfter = false;
 
         // A host that stops at the first record error, as PowerShell does under -ErrorAction Stop.
-        Assert.Throws<InvalidOperationException>(() => ReportPump.Run((reporter, token) => SyncTools.Core.Status.Journaled.RunAsync(journal, "Fake", "s", "t", reporter, () =>
+        Assert.Throws<InvalidOperationException>(() => ReportPump.Run((reporter, token) => SyncTools.Core.Status.Journaled.RunAsync(journal, "Fake", TestEndpoints.Source, TestEndpoints.Target, reporter, () =>
         {
             reporter.RecordError(new JobRecordError("row 4 is too long", JobErrorCategory.InvalidData, "RowFailed", "row 4"));
             wroteAfter = true;

@@ -253,7 +253,7 @@ public class OrgSyncJobTests : IAsyncLifetime
         await _laas.ExecuteAsync($"INSERT INTO institutes VALUES (10, 'North', NULL, {Old}, {Old})");
         await AddUsers(50);
         Assert.Null(await OrgSyncJob.IncrementalSinceAsync(journal, Options, reporter, CancellationToken.None));
-        await Journaled.RunAsync(journal, OrgSyncJob.Name, Options.SourceName, Options.TargetName, reporter, () => OrgSyncJob.RunAsync(Options, reporter, null, CancellationToken.None), CancellationToken.None);
+        await Journaled.RunAsync(journal, OrgSyncJob.Name, Options.Endpoints.Source, Options.Endpoints.Target, reporter, () => OrgSyncJob.RunAsync(Options, reporter, null, CancellationToken.None), CancellationToken.None);
         await _laas.ExecuteAsync("""
             UPDATE users SET first_name = 'New', updated_at = NOW() WHERE id = 9;
             INSERT INTO institute_user (institute_id, user_id, user_type, status, created_at, updated_at) VALUES (10, 20, 'ADMIN', 'ACTIVE', NOW(), NOW());

@@ -31,10 +31,14 @@ public sealed class LiveCountsTests : IAsyncLifetime
         await _mongo.DisposeAsync();
     }
 
-    private async Task Journal(string job, string source, string target) =>
+    private async Task Journal(string job, SyncEndpoint source, SyncEndpoint target) =>
         await new FileRunJournal(_journalPath).AppendAsync(
-            new JournalEntry(Guid.NewGuid(), job, source, target, DateTimeOffset.UtcNow.AddSeconds(-1), DateTimeOffset.UtcNow, RunStatus.Succeeded, new Dictionary<string, long>(), null),
+            new JournalEntry(Guid.NewGuid(), job, source.ToString(), target.ToString(), DateTimeOffset.UtcNow.AddSeconds(-1), DateTimeOffset.UtcNow, RunStatus.Succeeded, new Dictionary<string, long>(), null, source, target),
             CancellationToken.None);
+
+    private static readonly SyncEndpoint Snapshot = new(SyncEndpoint.S3, "s3.invalid:9000", "b", "k");
+
+    private SyncEndpoint Links(string server) => new(SyncEndpoint.MongoDb, server, _mongo.Name, "links");
 
     private async Task<(SyncStatus Status, RecordingReporter Reporter)> Live(LiveConnections? connections = null)
     {
@@ -63,7 +67,7 @@ public sealed class LiveCountsTests : IAsyncLifetime
             var postgres = new PgSource(TestServices.Postgres);
             var options = new FullSyncOptions { Postgres = postgres, Schema = schema, Table = "t", Where = "id <= 6", Mongo = _mongo.Endpoint, Database = _mongo.Name, Collection = "t", SlotName = slot };
             await StartFullSyncJob.RunAsync(options, new RecordingReporter(), CancellationToken.None);
-            await Journal(StartFullSyncJob.Name, options.SourceName, options.TargetName);
+            await Journal(StartFullSyncJob.Name, options.Endpoints.Source, options.Endpoints.Target);
             var connections = new LiveConnections(_mongo.Endpoint, null, postgres);
 
             var (synced, _) = await Live(connections);
@@ -85,7 +89,7 @@ public sealed class LiveCountsTests : IAsyncLifetime
         var db = _mongo.Database;
         await db.GetCollection<BsonDocument>(SyncTowAndGoJob.StateCollection).InsertManyAsync([new BsonDocument { { "_id", "links" }, { "links", 3 } }]);
         await db.GetCollection<BsonDocument>("links").InsertManyAsync(Enumerable.Range(1, 3).Select(i => new BsonDocument { { "_id", (long)i }, { "link_id", (long)i } }));
-        await Journal(SyncTowAndGoJob.Name, "s3://b/k", $"{_mongo.Name}.links");
+        await Journal(SyncTowAndGoJob.Name, Snapshot, Links(_mongo.Endpoint.Server));
 
         var (healthy, _) = await Live();
         await db.GetCollection<BsonDocument>("links").DeleteOneAsync(new BsonDocument("_id", 2L));
@@ -111,7 +115,7 @@ public sealed class LiveCountsTests : IAsyncLifetime
             var server = new SyncTools.Core.MySql.MySqlSource(TestServices.MySql);
             var options = new OrgSyncOptions { Source = server, Target = server, SourceDatabase = _mysql.Name, TargetDatabase = org.Name, CreateTargetSchema = true };
             await OrgSyncJob.RunAsync(options, new RecordingReporter(), null, CancellationToken.None);
-            await Journal(OrgSyncJob.Name, options.SourceName, options.TargetName);
+            await Journal(OrgSyncJob.Name, options.Endpoints.Source, options.Endpoints.Target);
 
             var (synced, _) = await Live();
             await org.ExecuteAsync("DELETE FROM user_auth");
@@ -132,7 +136,8 @@ public sealed class LiveCountsTests : IAsyncLifetime
         await _mongo.Database.GetCollection<BsonDocument>("cluster_trips").InsertManyAsync(new[] { "a", "b", "c" }.Select(id => new BsonDocument("_id", id)));
         await _mysql.ExecuteAsync("CREATE TABLE cm_cluster_id (cluster_id VARCHAR(40) PRIMARY KEY)");
         await _mysql.ExecuteAsync("INSERT INTO cm_cluster_id VALUES ('a'), ('b')");
-        await Journal(UpdateClusterIdJob.Name, $"{_mongo.Name}.cluster_trips", $"{_mysql.Name}.cm_cluster_id.cluster_id");
+        await Journal(UpdateClusterIdJob.Name, new SyncEndpoint(SyncEndpoint.MongoDb, _mongo.Endpoint.Server, _mongo.Name, "cluster_trips"),
+            new SyncTools.Core.MySql.MySqlSource(TestServices.MySql).WithDatabase(_mysql.Name).Endpoint("cm_cluster_id", "cluster_id"));
 
         var (status, _) = await Live();
 
@@ -142,13 +147,38 @@ public sealed class LiveCountsTests : IAsyncLifetime
     [Fact]
     public async Task A_server_that_cannot_be_reached_is_a_warning_and_the_journal_still_speaks()
     {
-        await Journal(SyncTowAndGoJob.Name, "s3://b/k", $"{_mongo.Name}.links");
         var down = new MongoEndpoint("mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=300&connectTimeoutMS=200");
+        await Journal(SyncTowAndGoJob.Name, Snapshot, Links(down.Server));
 
         var (status, reporter) = await Live(new LiveConnections(down, null));
 
         Assert.True(status.IsHealthy);
         Assert.Null(status.TargetCount);
-        Assert.StartsWith($"Sync-TowAndGoToMongo {_mongo.Name}.links could not be counted: Cannot reach MongoDB", Assert.Single(reporter.Warnings));
+        Assert.StartsWith($"Sync-TowAndGoToMongo mongodb://127.0.0.1:9/{_mongo.Name}/links could not be counted: Cannot reach MongoDB", Assert.Single(reporter.Warnings));
+    }
+
+    [Fact]
+    public async Task A_row_is_counted_on_the_server_it_names_never_on_another_one_given()
+    {
+        await Journal(SyncTowAndGoJob.Name, Snapshot, Links("nohost.invalid:27017"));
+
+        var (status, reporter) = await Live();
+
+        Assert.Equal((null, null, true), (status.SourceCount, status.TargetCount, status.IsHealthy));
+        Assert.Equal($"mongodb://nohost.invalid:27017/{_mongo.Name}/links", status.Target);
+        Assert.Contains($"is on nohost.invalid:27017, not on {_mongo.Endpoint.Server}, the server given to count in: not counted. Give -MongoConnectionString for its server.", Assert.Single(reporter.Warnings));
+    }
+
+    [Fact]
+    public async Task An_entry_from_before_the_journal_kept_endpoints_is_read_and_not_counted()
+    {
+        await new FileRunJournal(_journalPath).AppendAsync(
+            new JournalEntry(Guid.NewGuid(), SyncTowAndGoJob.Name, "s3://b/k", $"{_mongo.Name}.links", DateTimeOffset.UtcNow.AddSeconds(-1), DateTimeOffset.UtcNow, RunStatus.Succeeded, new Dictionary<string, long>(), null),
+            CancellationToken.None);
+
+        var (status, reporter) = await Live();
+
+        Assert.Equal(($"{_mongo.Name}.links", true, (long?)null), (status.Target, status.IsHealthy, status.TargetCount));
+        Assert.Empty(reporter.Warnings);
     }
 }

@@ -84,6 +84,24 @@ public sealed class RunJournalTests : IAsyncLifetime
 
     [Theory]
     [MemberData(nameof(Stores))]
+    public async Task Keeps_source_and_target_by_what_they_are_and_reads_entries_from_before_it_did(string kind)
+    {
+        var journal = Store(kind);
+        var source = new SyncEndpoint(SyncEndpoint.PostgreSql, "pg1:5432", "kyc", "public", "sims");
+        var target = new SyncEndpoint(SyncEndpoint.MongoDb, "mongo1:27017,mongo2:27017", "kyc", "sims");
+        var old = Entry("Start-FullSync");
+        await journal.AppendAsync(old, CancellationToken.None);
+        await journal.AppendAsync(Entry("Start-FullSync") with { Source = source.ToString(), Target = target.ToString(), SourceEndpoint = source, TargetEndpoint = target }, CancellationToken.None);
+
+        var entries = await All(journal);
+
+        Assert.Equal((null, null, "db.target"), (entries[0].SourceEndpoint, entries[0].TargetEndpoint, entries[0].Target));
+        Assert.Equal((source, target, "mongodb://mongo1:27017,mongo2:27017/kyc/sims"), (entries[1].SourceEndpoint, entries[1].TargetEndpoint, entries[1].Target));
+        Assert.Equal(["public", "sims"], entries[1].SourceEndpoint!.Path);
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
     public async Task A_retired_target_leaves_the_journal_and_the_others_stay(string kind)
     {
         var journal = Store(kind);
@@ -149,15 +167,15 @@ public sealed class RunJournalTests : IAsyncLifetime
         var reporter = new RecordingReporter();
         var ok = new FakeResult(Guid.NewGuid(), 5, 7, "x");
 
-        await Journaled.RunAsync(journal, "Fake", "s", "t", reporter, () => Task.FromResult<FakeResult?>(ok), CancellationToken.None);
-        await Journaled.RunAsync(journal, "Fake", "s", "t", reporter, () => Task.FromResult<FakeResult?>(null), CancellationToken.None);
-        await Assert.ThrowsAsync<SyncToolsException>(() => Journaled.RunAsync<FakeResult>(journal, "Fake", "s", "t", reporter,
+        await Journaled.RunAsync(journal, "Fake", TestEndpoints.Source, TestEndpoints.Target, reporter, () => Task.FromResult<FakeResult?>(ok), CancellationToken.None);
+        await Journaled.RunAsync(journal, "Fake", TestEndpoints.Source, TestEndpoints.Target, reporter, () => Task.FromResult<FakeResult?>(null), CancellationToken.None);
+        await Assert.ThrowsAsync<SyncToolsException>(() => Journaled.RunAsync<FakeResult>(journal, "Fake", TestEndpoints.Source, TestEndpoints.Target, reporter,
             () => throw new SyncToolsException("MySQL at u@h:1/db is down", JobErrorCategory.ConnectionError, "Down"), CancellationToken.None));
-        await Assert.ThrowsAsync<SyncToolsException>(() => Journaled.RunAsync<FakeResult>(journal, "Fake", "s", "t", reporter,
+        await Assert.ThrowsAsync<SyncToolsException>(() => Journaled.RunAsync<FakeResult>(journal, "Fake", TestEndpoints.Source, TestEndpoints.Target, reporter,
             () => throw new SyncToolsException("The batch size must be at least 1.", JobErrorCategory.InvalidArgument, "BatchSizeInvalid"), CancellationToken.None));
-        await Assert.ThrowsAsync<InvalidOperationException>(() => Journaled.RunAsync<FakeResult>(journal, "Fake", "s", "t", reporter,
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Journaled.RunAsync<FakeResult>(journal, "Fake", TestEndpoints.Source, TestEndpoints.Target, reporter,
             () => throw new InvalidOperationException("password=hunter2"), CancellationToken.None));
-        await Assert.ThrowsAsync<OperationCanceledException>(() => Journaled.RunAsync<FakeResult>(journal, "Fake", "s", "t", reporter,
+        await Assert.ThrowsAsync<OperationCanceledException>(() => Journaled.RunAsync<FakeResult>(journal, "Fake", TestEndpoints.Source, TestEndpoints.Target, reporter,
             () => throw new OperationCanceledException(), CancellationToken.None));
 
         var entries = await All(journal);
@@ -177,7 +195,7 @@ public sealed class RunJournalTests : IAsyncLifetime
         var reporter = new RecordingReporter();
         var result = new FakeResult(Guid.NewGuid(), 1, 1, "x");
 
-        Assert.Same(result, await Journaled.RunAsync(new FileRunJournal(Path.Combine(blocked, "journal.jsonl")), "Fake", "s", "t", reporter, () => Task.FromResult<FakeResult?>(result), CancellationToken.None));
+        Assert.Same(result, await Journaled.RunAsync(new FileRunJournal(Path.Combine(blocked, "journal.jsonl")), "Fake", TestEndpoints.Source, TestEndpoints.Target, reporter, () => Task.FromResult<FakeResult?>(result), CancellationToken.None));
 
         Assert.StartsWith("The run was not recorded in the journal", Assert.Single(reporter.Warnings));
         File.Delete(blocked);
