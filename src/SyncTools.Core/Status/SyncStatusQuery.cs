@@ -107,8 +107,8 @@ public static class SyncStatusQuery
                     ? $"Change capture is {Age(lag.Value)} behind ({slot!.LagBytes:N0} bytes of WAL, more than {Age(options.MaxLag)}): run Start-ChangeSync, or keep it running with -Follow."
                 : slot is { Active: false } && slot.RetainedBytes > options.MaxRetainedWalBytes
                     ? $"The slot '{slot.Slot}' is not being read and holds back {slot.RetainedBytes:N0} bytes of WAL on the server, whose disk fills until Start-ChangeSync runs or the slot is dropped."
-                : counts is { Source: { } source, Target: { } target } && target + skipped < source
-                    ? $"The target holds {target:N0}, fewer than the source's {source:N0}{(skipped > 0 ? $" less the {skipped:N0} the last run skipped" : "")}: run the job, and look for records it skips."
+                : counts is { Source: { } source, Target: { } target } && target + skipped + failed < source
+                    ? $"The target holds {target:N0}, fewer than the source's {source:N0}{(skipped + failed > 0 ? $" less the {skipped + failed:N0} the last run skipped or failed" : "")}: run the job, and look for records it skips."
                     : "";
         // Degraded: nothing is wrong but that the last run left rows out, or left rows the source no longer has, which someone should look at.
         var degraded = reason.Length > 0 ? "" : string.Join(" ", new[]

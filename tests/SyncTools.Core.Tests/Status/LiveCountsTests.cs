@@ -31,9 +31,9 @@ public sealed class LiveCountsTests : IAsyncLifetime
         await _mongo.DisposeAsync();
     }
 
-    private async Task Journal(string job, SyncEndpoint source, SyncEndpoint target) =>
+    private async Task Journal(string job, SyncEndpoint source, SyncEndpoint target, Dictionary<string, long>? counts = null) =>
         await new FileRunJournal(_journalPath).AppendAsync(
-            new JournalEntry(Guid.NewGuid(), job, source.ToString(), target.ToString(), DateTimeOffset.UtcNow.AddSeconds(-1), DateTimeOffset.UtcNow, RunStatus.Succeeded, new Dictionary<string, long>(), null, source, target),
+            new JournalEntry(Guid.NewGuid(), job, source.ToString(), target.ToString(), DateTimeOffset.UtcNow.AddSeconds(-1), DateTimeOffset.UtcNow, RunStatus.Succeeded, counts ?? [], null, source, target),
             CancellationToken.None);
 
     private static readonly SyncEndpoint Snapshot = new(SyncEndpoint.S3, "s3.invalid:9000", "b", "k");
@@ -140,8 +140,14 @@ public sealed class LiveCountsTests : IAsyncLifetime
             new SyncTools.Core.MySql.MySqlSource(TestServices.MySql).WithDatabase(_mysql.Name).Endpoint("cm_cluster_id", "cluster_id"));
 
         var (status, _) = await Live();
+        await Journal(UpdateClusterIdJob.Name, new SyncEndpoint(SyncEndpoint.MongoDb, _mongo.Endpoint.Server, _mongo.Name, "cluster_trips"),
+            new SyncTools.Core.MySql.MySqlSource(TestServices.MySql).WithDatabase(_mysql.Name).Endpoint("cm_cluster_id", "cluster_id"), new() { ["Skipped"] = 1 });
+        var (allowed, _) = await Live();
 
-        Assert.Equal((3L, 2L, false), (status.SourceCount, status.TargetCount, status.IsHealthy));
+        Assert.Equal((3L, 2L, SyncHealth.Unhealthy), (status.SourceCount, status.TargetCount, status.Health));
+        Assert.Equal("The target holds 2, fewer than the source's 3: run the job, and look for records it skips.", status.Reason);
+        Assert.Equal(SyncHealth.Degraded, allowed.Health); // the id the run skipped is allowed for, and said
+        Assert.Equal("The last run succeeded with 0 failed and 1 skipped rows (so the target holds 2 of the source's 3): see the run's errors.", allowed.Reason);
     }
 
     [Fact]
