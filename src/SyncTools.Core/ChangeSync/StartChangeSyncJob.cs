@@ -111,7 +111,7 @@ public static class StartChangeSyncJob
     /// <param name="postgres">The source's server, on its database.</param>
     /// <param name="source">The table, as the journal keeps it (its path: schema and table).</param>
     /// <param name="target">The collection, as the journal keeps it.</param>
-    public static async Task<SlotHealth?> SlotHealthAsync(PgSource postgres, MongoEndpoint mongo, SyncEndpoint source, SyncEndpoint target, CancellationToken cancellationToken)
+    public static async Task<ReplicationSlotHealth?> SlotHealthAsync(PgSource postgres, MongoEndpoint mongo, SyncEndpoint source, SyncEndpoint target, CancellationToken cancellationToken)
     {
         if (source.Path is not [var schema, var table] || target.Path is not [var collection]) return null;
         BsonDocument? statistics, published;
@@ -141,8 +141,8 @@ public static class StartChangeSyncJob
             command.Parameters.Add(new() { Value = slot });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-                ? new SlotHealth(slot, true, reader.GetBoolean(0), reader.GetInt64(1), reader.GetInt64(2), appliedAt)
-                : new SlotHealth(slot, false, false, 0, 0, appliedAt);
+                ? new ReplicationSlotHealth(slot, true, reader.GetBoolean(0), reader.GetInt64(1), reader.GetInt64(2), appliedAt)
+                : new ReplicationSlotHealth(slot, false, false, 0, 0, appliedAt);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -185,13 +185,6 @@ public static class StartChangeSyncJob
         _ => options.Mongo.Translate(e, options.TargetName),
     };
 
-    /// <summary>A change sync's slot as the server sees it now.</summary>
-    /// <param name="Exists">False when the slot is gone (then nothing else is known).</param>
-    /// <param name="Active">A consumer is reading it.</param>
-    /// <param name="LagBytes">WAL between the server's position and the slot's confirmed one.</param>
-    /// <param name="RetainedBytes">WAL the server keeps for the slot (from its restart point).</param>
-    /// <param name="AppliedAt">When the published LSN last moved.</param>
-    public sealed record SlotHealth(string Slot, bool Exists, bool Active, long LagBytes, long RetainedBytes, DateTime? AppliedAt);
 
     private enum ChangeKind { Insert, Update, Delete }
 

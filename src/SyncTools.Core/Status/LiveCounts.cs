@@ -41,4 +41,10 @@ public static class LiveCounts
         ByJob.TryGetValue(last.Job, out var count) && last.TargetEndpoint is not null
             ? count.CountAsync(last, connections, cancellationToken)
             : Task.FromResult<(long?, long?)>((null, null));
+
+    /// <returns>Null for a job that follows no replication slot, or one that cannot be read with these connections.</returns>
+    public static Task<ReplicationSlotHealth?> SlotHealthAsync(JournalEntry last, LiveConnections connections, CancellationToken cancellationToken) =>
+        ByJob.TryGetValue(last.Job, out var count) && count is ISlotHealth slot && last.TargetEndpoint is not null
+            ? slot.SlotHealthAsync(last, connections, cancellationToken)
+            : Task.FromResult<ReplicationSlotHealth?>(null);
 }

@@ -1,4 +1,3 @@
-using SyncTools.Core.ChangeSync;
 using SyncTools.Core.Jobs;
 
 namespace SyncTools.Core.Status;
@@ -67,18 +66,14 @@ public static class SyncStatusQuery
         {
             var runs = group.OrderBy(e => e.Finished).ToList();
             (long? Source, long? Target) counts = (null, null);
-            StartChangeSyncJob.SlotHealth? slot = null;
+            ReplicationSlotHealth? slot = null;
             if (options.Live is { } live)
             {
                 reporter.Progress(new JobProgress("Counting sources and targets", statuses.Count, null, $"{group.Key.Job} {group.Key.Target}"));
                 try
                 {
                     counts = await LiveCounts.CountAsync(runs[^1], live, cancellationToken).ConfigureAwait(false);
-                    if (group.Key.Job == StartChangeSyncJob.Name && runs[^1] is { SourceEndpoint: { } source, TargetEndpoint: { } target }
-                        && live.PostgresFor(source) is { } postgres && live.MongoFor(target) is { } mongo)
-                    {
-                        slot = await StartChangeSyncJob.SlotHealthAsync(postgres, mongo, source, target, cancellationToken).ConfigureAwait(false);
-                    }
+                    slot = await LiveCounts.SlotHealthAsync(runs[^1], live, cancellationToken).ConfigureAwait(false);
                 }
                 catch (SyncToolsException e) { reporter.Warning($"{group.Key.Job} {group.Key.Target} could not be counted: {e.Message}"); }
             }
@@ -90,7 +85,7 @@ public static class SyncStatusQuery
         return statuses.OrderBy(s => s.Job).ThenBy(s => s.Target).ToList();
     }
 
-    private static SyncStatus Status(List<JournalEntry> runs, (long? Source, long? Target) counts, StartChangeSyncJob.SlotHealth? slot, SyncStatusOptions options)
+    private static SyncStatus Status(List<JournalEntry> runs, (long? Source, long? Target) counts, ReplicationSlotHealth? slot, SyncStatusOptions options)
     {
         var last = runs[^1];
         var lag = slot is { Exists: true, LagBytes: > 0 } ? options.Now - (slot.AppliedAt ?? last.Finished.UtcDateTime) : (TimeSpan?)(slot is null ? null : TimeSpan.Zero);
