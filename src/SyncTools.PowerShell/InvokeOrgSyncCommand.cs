@@ -27,9 +27,9 @@ namespace SyncTools.PowerShell;
 /// </example>
 /// <example title="Preview two tables into another server">
 /// <code>
-/// Invoke-OrgSync -Table Institutes, Users -TargetConnectionString 'Server=reporting.local;Database=organizations' -WhatIf
+/// Invoke-OrgSync -Table Institutes, Users -TargetConnectionString "Server=reporting.local;Database=organizations;User ID=sync;Password=$env:REPORTING_DB_PASSWORD" -WhatIf
 /// </code>
-/// <para>Reads and maps both tables and reports how many rows each would insert and update on reporting.local (its user and password from DB_USERNAME and DB_PASSWORD, as the connection string names none); writes nothing.</para>
+/// <para>Reads and maps both tables and reports how many rows each would insert and update on reporting.local, with the user and password its connection string carries (DB_USERNAME and DB_PASSWORD belong to DB_HOST's server and are never sent to another); writes nothing.</para>
 /// </example>
 [Cmdlet(VerbsLifecycle.Invoke, "OrgSync", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(OrgSyncTableResult))]
