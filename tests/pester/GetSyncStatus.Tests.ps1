@@ -21,12 +21,13 @@ Describe 'Get-SyncStatus' {
         $status.Counts | Should -Match 'Inserted=1'
     }
 
-    It 'shows the last success in its table view' {
+    It 'shows the last success and the end of a long target in its table view' {
         $status = Get-SyncStatus -Job Sync-TowAndGoToMongo | Where-Object Target -EQ $links
 
         $table = $status | Format-Table | Out-String -Width 250
 
         $table | Should -Match ([regex]::Escape($status.LastSuccess.ToString('u')))
+        $table | Should -Match ([regex]::Escape("$database/links")) # a long target shows its end: database and collection
     }
 
     It 'takes wildcards for -Job and -Target, and warns when a pattern matches nothing' {
