@@ -27,7 +27,8 @@ namespace SyncTools.PowerShell;
 /// </example>
 /// <example title="Preview two tables into another server">
 /// <code>
-/// Invoke-OrgSync -Table Institutes, Users -TargetConnectionString "Server=reporting.local;Database=organizations;User ID=sync;Password=$env:REPORTING_DB_PASSWORD" -WhatIf
+/// $password = Get-Secret reporting-db -AsPlainText
+/// Invoke-OrgSync -Table Institutes, Users -TargetConnectionString "Server=reporting.local;Database=organizations;User ID=sync;Password=$password" -WhatIf
 /// </code>
 /// <para>Reads and maps both tables and reports how many rows each would insert and update on reporting.local, with the user and password its connection string carries (DB_USERNAME and DB_PASSWORD belong to DB_HOST's server and are never sent to another); writes nothing.</para>
 /// </example>
