@@ -17,10 +17,10 @@ internal sealed class MissingRows(OrgSyncOptions options, IJobReporter reporter,
     private readonly string _sourceDatabase = MySqlIdentifiers.Quote(options.SourceDatabase);
     private readonly string _targetDatabase = MySqlIdentifiers.Quote(options.TargetDatabase);
 
-    /// <summary>The stale rows of each of <paramref name="plans"/> whose target table exists.</summary>
-    public async Task<List<StaleRows>> FindAsync(IReadOnlyList<TablePlan> plans, OrgSyncConnections connections, CancellationToken cancellationToken)
+    /// <summary>The source's keys each target table of <paramref name="plans"/> (and its parents) should hold, by target table.</summary>
+    public async Task<Dictionary<string, HashSet<(long, long)>>> WantedAsync(IReadOnlyList<TablePlan> plans, OrgSyncConnections connections, CancellationToken cancellationToken)
     {
-        // The source keys each target table should hold, parents first (TablePlan.All is in foreign-key order).
+        // Parents first (TablePlan.All is in foreign-key order): a row is wanted only when its parents are.
         var needed = plans.SelectMany(p => p.Parents.Select(parent => parent.Table).Append(p.TargetTable)).ToHashSet();
         var wanted = new Dictionary<string, HashSet<(long, long)>>();
         var source = await connections.SourceAsync(cancellationToken).ConfigureAwait(false);
@@ -37,6 +37,12 @@ internal sealed class MissingRows(OrgSyncOptions options, IJobReporter reporter,
             wanted[plan.TargetTable] = keys;
         }
 
+        return wanted;
+    }
+
+    /// <summary>The stale rows of each of <paramref name="plans"/> whose target table exists: its keys that <paramref name="wanted"/> lacks.</summary>
+    public async Task<List<StaleRows>> FindAsync(IReadOnlyList<TablePlan> plans, Dictionary<string, HashSet<(long, long)>> wanted, OrgSyncConnections connections, CancellationToken cancellationToken)
+    {
         var stale = new List<StaleRows>();
         foreach (var plan in plans.Where(p => !absent.Contains(p.TargetTable)))
         {

@@ -67,7 +67,8 @@ public static class OrgSyncJob
 
         var missing = new MissingRows(options, reporter, absent);
         reporter.Progress(new JobProgress(Name, 0, plans.Count, "Comparing the keys of both sides"));
-        var stale = await Checked(options.Target, options.TargetName, () => missing.FindAsync(plans, connections, cancellationToken)).ConfigureAwait(false);
+        var wanted = await Checked(options.Source, options.SourceName, () => missing.WantedAsync(plans, connections, cancellationToken)).ConfigureAwait(false);
+        var stale = await Checked(options.Target, options.TargetName, () => missing.FindAsync(plans, wanted, connections, cancellationToken)).ConfigureAwait(false);
         var removed = await Checked(options.Target, options.TargetName, () => missing.ApplyAsync(stale, connections, cancellationToken)).ConfigureAwait(false);
         var results = new List<OrgSyncTableResult>();
         foreach (var plan in plans)
