@@ -70,6 +70,7 @@ public static class OrgSyncJob
         var wanted = await Checked(options.Source, options.SourceName, () => missing.WantedAsync(plans, connections, cancellationToken)).ConfigureAwait(false);
         var stale = await Checked(options.Target, options.TargetName, () => missing.FindAsync(plans, wanted, connections, cancellationToken)).ConfigureAwait(false);
         var removed = await Checked(options.Target, options.TargetName, () => missing.ApplyAsync(stale, connections, cancellationToken)).ConfigureAwait(false);
+        if (options.Preview && options.RemoveMissing) run.PreviewRemovals(stale);
         var results = new List<OrgSyncTableResult>();
         foreach (var plan in plans)
         {
@@ -190,10 +191,21 @@ public static class OrgSyncJob
         /// <summary>In a preview, the keys of the rows it would insert into each parent table, which later tables then find.</summary>
         private readonly Dictionary<string, HashSet<long>> _wouldInsert = [];
 
+        /// <summary>In a preview with -RemoveMissing, the keys it would have removed from each table, which later reads then miss.</summary>
+        private readonly Dictionary<string, HashSet<(long, long)>> _wouldRemove = [];
+
         /// <summary>Rows failed so far in this run, all tables.</summary>
         private long _failed;
 
         public Guid RunId => runId;
+
+        /// <summary>Makes the preview read the target as the run would after removing <paramref name="stale"/>.</summary>
+        public void PreviewRemovals(IEnumerable<StaleRows> stale)
+        {
+            foreach (var rows in stale) _wouldRemove[rows.Plan.TargetTable] = [.. rows.Keys];
+        }
+
+        private bool WouldRemove(string table, long first, long second = 0) => _wouldRemove.TryGetValue(table, out var keys) && keys.Contains((first, second));
 
         /// <param name="missing">The table's target rows without a source row: removed by this run, and left.</param>
         public async Task<OrgSyncTableResult> SyncTableAsync(SourceTable table, (long Removed, long Stale) missing, OrgSyncConnections connections, CancellationToken cancellationToken)
@@ -437,6 +449,7 @@ public static class OrgSyncJob
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 var key = Convert.ToInt64(reader.GetValue(0));
+                if (WouldRemove(parent.Table, key)) continue;
                 present.Add(key);
                 if (known.Count < KnownParentsLimit) known.Add(key);
             }
@@ -458,6 +471,7 @@ public static class OrgSyncJob
             {
                 var values = new object?[reader.FieldCount];
                 for (var i = 0; i < values.Length; i++) values[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+                if (WouldRemove(plan.TargetTable, Convert.ToInt64(values[0]), plan.KeyColumns > 1 ? Convert.ToInt64(values[1]) : 0)) continue;
                 held[KeyOf(values, plan.KeyColumns)] = values;
             }
 

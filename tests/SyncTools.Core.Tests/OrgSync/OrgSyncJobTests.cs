@@ -187,6 +187,9 @@ public class OrgSyncJobTests : IAsyncLifetime
         Assert.Contains(warned.Warnings, w => w.Contains("are gone or inactive (2 in user, 2 in institute_users, 2 in user_auth)", StringComparison.Ordinal) && w.Contains("-RemoveMissing", StringComparison.Ordinal));
         Assert.Equal([$"{_org.Name}.user_auth", $"{_org.Name}.institute_users", $"{_org.Name}.user"], preview.Questions.Take(3).Select(q => q.Target));
         Assert.StartsWith("Remove 2 rows whose source rows in", preview.Questions.First().Action);
+        var links = removed.Tables.Single(t => t.Table == OrgSyncTable.InstituteUsers);
+        Assert.Equal((1L, 2L), (links.Unchanged, links.Skipped)); // the removed users' memberships are skipped, and the preview says so
+        Assert.Contains(preview.Questions, q => q.Action == $"Insert 0 and update 0 rows from {_laas.Name}.institute_user (1 unchanged, 2 skipped, 0 failed of 3 read)");
         Assert.Equal([0L, 2L, 2L, 2L], removed.Tables.Select(t => t.Removed));
         Assert.Equal(["1", "4"], await Org("SELECT userId FROM user ORDER BY userId"));
         Assert.Equal(["1", "4"], await Org("SELECT userId FROM user_auth ORDER BY userId"));
