@@ -21,10 +21,10 @@ namespace SyncTools.PowerShell;
 /// </example>
 /// <example title="Copy a filtered table and report it">
 /// <code>
-/// Start-FullSync -Schema ops -Table trips -Where "status &lt;&gt; 'deleted'" -Collection trips -CreateRefresherJobs -MaxDuration (New-TimeSpan -Hours 2) |
+/// Start-FullSync -Schema ops -Table trips -Where "status &lt;&gt; 'deleted'" -Collection trips -SlotName trips_refresh -CreateRefresherJobs -MaxDuration (New-TimeSpan -Hours 2) |
 ///     Export-Csv ./fullsync.csv -Append
 /// </code>
-/// <para>Only the rows the filter selects are copied; rows changed during the copy get refresher jobs; a run longer than two hours stops as ABORTED and can be continued with -Resume.</para>
+/// <para>Only the rows the filter selects are copied; rows changed during the copy get refresher jobs (read from trips_refresh, a test_decoding slot, which refresher jobs need); a run longer than two hours stops as ABORTED and can be continued with -Resume.</para>
 /// </example>
 /// <example title="Continue a stopped run, then check the counts">
 /// <code>
