@@ -19,9 +19,7 @@ public sealed record ChangeSyncOptions
     public string TargetName => $"{Database ?? Mongo.DatabaseName}.{Collection}";
 
     /// <summary>The table and the collection by what they are, for the journal.</summary>
-    public (Status.SyncEndpoint Source, Status.SyncEndpoint Target) Endpoints =>
-        (new(Status.SyncEndpoint.PostgreSql, Postgres.Server, Postgres.Database, Schema, Table),
-         new(Status.SyncEndpoint.MongoDb, Mongo.Server, Database ?? Mongo.DatabaseName ?? "", Collection));
+    public (Status.SyncEndpoint Source, Status.SyncEndpoint Target) Endpoints => (Postgres.Endpoint(Schema, Table), Mongo.Endpoint(Database, Collection));
 
     public string Schema { get; init; } = FullSyncOptions.DefaultSchema;
 

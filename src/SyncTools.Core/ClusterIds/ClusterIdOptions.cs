@@ -28,5 +28,5 @@ public sealed record ClusterIdOptions
 
     /// <summary>The collection and the column by what they are, for the journal.</summary>
     public (Status.SyncEndpoint Source, Status.SyncEndpoint Target) Endpoints =>
-        (new(Status.SyncEndpoint.MongoDb, Mongo.Server, MongoDatabase ?? Mongo.DatabaseName ?? "", Collection), MySql.Endpoint(Table, Column));
+        (Mongo.Endpoint(MongoDatabase, Collection), MySql.Endpoint(Table, Column));
 }

@@ -55,6 +55,9 @@ public sealed class MongoEndpoint
         ? _url.Server.Host.ToLowerInvariant()
         : string.Join(",", _url.Servers.Select(s => Status.SyncEndpoint.ServerOf(s.Host, s.Port)));
 
+    /// <summary>A collection on these servers, for the journal: in <paramref name="database"/>, else the connection string's.</summary>
+    public Status.SyncEndpoint Endpoint(string? database, string collection) => new(Status.SyncEndpoint.MongoDb, Server, database ?? DatabaseName ?? "", collection);
+
     /// <summary>Closes every client of the session (when the module is removed).</summary>
     public static void CloseAll()
     {

@@ -29,7 +29,7 @@ internal sealed class MissingRows(OrgSyncOptions options, IJobReporter reporter,
             var columns = string.Join(", ", plan.TargetKeySource.Select(c => "s." + MySqlIdentifiers.Quote(c)));
             var keys = new HashSet<(long, long)>();
             var sql = $"SELECT {columns} FROM {_sourceDatabase}.{MySqlIdentifiers.Quote(plan.SourceTable)} s{(plan.Filter is null ? "" : " WHERE " + plan.Filter)}";
-            await foreach (var key in KeysAsync(source, sql, plan.TargetKeySource.Length, cancellationToken).ConfigureAwait(false))
+            await foreach (var key in KeysAsync(source, sql, plan, cancellationToken).ConfigureAwait(false))
             {
                 if (plan.Parents.All(parent => wanted[parent.Table].Contains((parent.Column == 0 ? key.Item1 : key.Item2, 0)))) keys.Add(key);
             }
@@ -50,7 +50,7 @@ internal sealed class MissingRows(OrgSyncOptions options, IJobReporter reporter,
             var columns = string.Join(", ", plan.TargetColumns.Take(plan.KeyColumns).Select(MySqlIdentifiers.Quote));
             var rows = new StaleRows(plan, [], 0);
             long count = 0;
-            await foreach (var key in KeysAsync(target, $"SELECT {columns} FROM {_targetDatabase}.{MySqlIdentifiers.Quote(plan.TargetTable)}", plan.KeyColumns, cancellationToken).ConfigureAwait(false))
+            await foreach (var key in KeysAsync(target, $"SELECT {columns} FROM {_targetDatabase}.{MySqlIdentifiers.Quote(plan.TargetTable)}", plan, cancellationToken).ConfigureAwait(false))
             {
                 count++;
                 if (!wanted[plan.TargetTable].Contains(key)) rows.Keys.Add(key);
@@ -123,15 +123,15 @@ internal sealed class MissingRows(OrgSyncOptions options, IJobReporter reporter,
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The keys a query reads: one or two integer columns (every key of the four tables), the second 0 when there is one.</summary>
-    private static async IAsyncEnumerable<(long, long)> KeysAsync(DbConnection connection, string sql, int columns, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>The keys a query of a table's key columns (the target's, or the source's that become them) reads.</summary>
+    private static async IAsyncEnumerable<(long, long)> KeysAsync(DbConnection connection, string sql, TablePlan plan, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            yield return (Convert.ToInt64(reader.GetValue(0)), columns > 1 ? Convert.ToInt64(reader.GetValue(1)) : 0);
+            yield return plan.KeyOf(reader.GetValue);
         }
     }
 }

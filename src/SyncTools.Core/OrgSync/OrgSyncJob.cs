@@ -99,12 +99,13 @@ public static class OrgSyncJob
     public static async Task<DateTime?> IncrementalSinceAsync(IRunJournal journal, OrgSyncOptions options, IJobReporter reporter, CancellationToken cancellationToken)
     {
         long mark = 0;
+        var (endpoints, sourceName, targetName) = (options.Endpoints, options.SourceName, options.TargetName);
         await foreach (var entry in journal.ReadAsync(reporter, cancellationToken).ConfigureAwait(false))
         {
             // Entries from before the journal kept endpoints name source and target as "server:port/database".
             var same = entry.TargetEndpoint is null
-                ? entry.Target == options.TargetName && entry.Source == options.SourceName
-                : entry.TargetEndpoint == options.Endpoints.Target && entry.SourceEndpoint == options.Endpoints.Source;
+                ? entry.Target == targetName && entry.Source == sourceName
+                : entry.TargetEndpoint == endpoints.Target && entry.SourceEndpoint == endpoints.Source;
             if (entry is { Job: Name, Status: RunStatus.Succeeded } && same
                 && entry.Counts.TryGetValue(nameof(OrgSyncRun.HighWaterMark), out var value) && value > 0)
             {
@@ -205,7 +206,7 @@ public static class OrgSyncJob
             foreach (var rows in stale) _wouldRemove[rows.Plan.TargetTable] = [.. rows.Keys];
         }
 
-        private bool WouldRemove(string table, long first, long second = 0) => _wouldRemove.TryGetValue(table, out var keys) && keys.Contains((first, second));
+        private bool WouldRemove(string table, (long, long) key) => _wouldRemove.TryGetValue(table, out var keys) && keys.Contains(key);
 
         /// <param name="missing">The table's target rows without a source row: removed by this run, and left.</param>
         public async Task<OrgSyncTableResult> SyncTableAsync(SourceTable table, (long Removed, long Stale) missing, OrgSyncConnections connections, CancellationToken cancellationToken)
@@ -372,7 +373,7 @@ public static class OrgSyncJob
             var changes = new List<(MappedRow Row, bool IsNew)>();
             foreach (var row in candidates)
             {
-                if (!held.TryGetValue(KeyOf(row.Values!, plan.KeyColumns), out var current)) changes.Add((row, true));
+                if (!held.TryGetValue(plan.KeyOf(i => row.Values![i]), out var current)) changes.Add((row, true));
                 else if (!row.Values!.Zip(current).All(pair => Same(pair.First, pair.Second))) changes.Add((row, false));
                 else outcome.Unchanged++;
             }
@@ -449,7 +450,7 @@ public static class OrgSyncJob
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 var key = Convert.ToInt64(reader.GetValue(0));
-                if (WouldRemove(parent.Table, key)) continue;
+                if (WouldRemove(parent.Table, (key, 0))) continue;
                 present.Add(key);
                 if (known.Count < KnownParentsLimit) known.Add(key);
             }
@@ -458,9 +459,9 @@ public static class OrgSyncJob
         }
 
         /// <summary>The target's current values for the rows' keys, by key (with other rows of the same lookup values, never asked for).</summary>
-        private async Task<Dictionary<string, object?[]>> ReadTargetAsync(DbConnection? target, TablePlan plan, List<MappedRow> rows, CancellationToken cancellationToken)
+        private async Task<Dictionary<(long, long), object?[]>> ReadTargetAsync(DbConnection? target, TablePlan plan, List<MappedRow> rows, CancellationToken cancellationToken)
         {
-            var held = new Dictionary<string, object?[]>(StringComparer.Ordinal);
+            var held = new Dictionary<(long, long), object?[]>();
             if (rows.Count == 0 || absent.Contains(plan.TargetTable)) return held;
             await using var command = target!.CreateCommand(); // present unless the table is absent
             var keys = Parameters(command, "k", rows.Select(r => r.Values![plan.LookupColumn]).Distinct());
@@ -471,8 +472,9 @@ public static class OrgSyncJob
             {
                 var values = new object?[reader.FieldCount];
                 for (var i = 0; i < values.Length; i++) values[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-                if (WouldRemove(plan.TargetTable, Convert.ToInt64(values[0]), plan.KeyColumns > 1 ? Convert.ToInt64(values[1]) : 0)) continue;
-                held[KeyOf(values, plan.KeyColumns)] = values;
+                var key = plan.KeyOf(i => values[i]);
+                if (WouldRemove(plan.TargetTable, key)) continue;
+                held[key] = values;
             }
 
             return held;
@@ -514,8 +516,6 @@ public static class OrgSyncJob
                 MySqlIdentifiers.Add(command, name, value);
                 return name;
             }));
-
-        private static string KeyOf(object?[] values, int keyColumns) => string.Join('|', values.Take(keyColumns).Select(Convert.ToInt64));
 
         /// <summary>Equal as the target stores them: numbers by value, times to the millisecond the target keeps.</summary>
         private static bool Same(object? mapped, object? held) => (mapped, held) switch

@@ -53,6 +53,12 @@ internal sealed record TablePlan(
           $" OR s.`institute_id` IN (SELECT i.`id` FROM {quotedDatabase}.`institutes` i WHERE i.`updated_at` >= @since))"
         : "s.`updated_at` >= @since";
 
+    /// <summary>
+    /// A target row's key from its first <see cref="KeyColumns"/> values, read through <paramref name="column"/>: every key
+    /// of the four tables is one or two integer columns, the second 0 when there is one.
+    /// </summary>
+    public (long, long) KeyOf(Func<int, object?> column) => (Convert.ToInt64(column(0)), KeyColumns > 1 ? Convert.ToInt64(column(1)) : 0);
+
     /// <summary>The users the sync takes (over the source aliased s): active, with an email and a password.</summary>
     public const string ActiveUsers = "s.`is_active` = 1 AND s.`email` IS NOT NULL AND s.`email` <> '' AND s.`password` IS NOT NULL AND s.`password` <> ''";
 

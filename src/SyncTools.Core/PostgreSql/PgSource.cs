@@ -53,6 +53,9 @@ public sealed class PgSource
     /// <summary>The server as the journal names it: "host:port", in lower case.</summary>
     public string Server => Status.SyncEndpoint.ServerOf(_builder.Host!, _builder.Port);
 
+    /// <summary>A table of this source's database, for the journal.</summary>
+    public Status.SyncEndpoint Endpoint(string schema, string table) => new(Status.SyncEndpoint.PostgreSql, Server, Database, schema, table);
+
     /// <summary>Npgsql reads PGPASSWORD itself for a connection without a password: stop before it is sent to a server it does not belong to.</summary>
     private void RefuseEnvironmentPassword()
     {
@@ -69,30 +72,20 @@ public sealed class PgSource
     /// <summary>"user@host:port/database", never the password.</summary>
     public override string ToString() => $"{_builder.Username}@{_builder.Host}:{_builder.Port}/{_builder.Database}";
 
-    public async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        RefuseEnvironmentPassword();
-        var connection = new NpgsqlConnection(_builder.ConnectionString);
-        try
-        {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            return connection;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw Translate(e, ToString());
-        }
-    }
+    public Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) =>
+        OpenAsync(new NpgsqlConnection(_builder.ConnectionString), (c, token) => c.OpenAsync(token), cancellationToken);
 
     /// <summary>A connection in logical replication mode, to stream a slot's changes.</summary>
-    public async Task<LogicalReplicationConnection> OpenReplicationAsync(CancellationToken cancellationToken)
+    public Task<LogicalReplicationConnection> OpenReplicationAsync(CancellationToken cancellationToken) =>
+        OpenAsync(new LogicalReplicationConnection(_builder.ConnectionString), (c, token) => c.Open(token), cancellationToken);
+
+    /// <summary>Opens <paramref name="connection"/>, or disposes it and says what went wrong where.</summary>
+    private async Task<T> OpenAsync<T>(T connection, Func<T, CancellationToken, Task> open, CancellationToken cancellationToken) where T : IAsyncDisposable
     {
-        RefuseEnvironmentPassword();
-        var connection = new LogicalReplicationConnection(_builder.ConnectionString);
         try
         {
-            await connection.Open(cancellationToken).ConfigureAwait(false);
+            RefuseEnvironmentPassword();
+            await open(connection, cancellationToken).ConfigureAwait(false);
             return connection;
         }
         catch (Exception e) when (e is not OperationCanceledException)

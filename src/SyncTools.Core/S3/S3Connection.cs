@@ -44,6 +44,9 @@ public sealed class S3Connection
         ? Status.SyncEndpoint.ServerOf(uri.Host, uri.Port)
         : $"s3.{Region ?? "us-east-1"}.amazonaws.com";
 
+    /// <summary>A bucket (and a key in it) on this endpoint, for the journal.</summary>
+    public Status.SyncEndpoint Endpoint(string bucket, params string[] key) => new(Status.SyncEndpoint.S3, Server, bucket, key);
+
     /// <summary>Where requests go, for messages: the endpoint, or "AWS S3 (region)".</summary>
     public string Describe() => ResolvedEndpoint ?? $"AWS S3 ({Region ?? "default region"})";
 

@@ -18,7 +18,9 @@ public sealed record LinkSource(DateTimeOffset SnapshotTime, long LastModified, 
 public sealed record LinkDocument(TowAndGoLink Link, LinkSource Source)
 {
     /// <summary>The document's fields but <c>_id</c>: the <c>$set</c> of an update.</summary>
-    public BsonDocument Fields => new BsonDocumentWrapper(this, new Serializer(withId: false));
+    public BsonDocument Fields => new BsonDocumentWrapper(this, WithoutId);
+
+    private static readonly Serializer WithoutId = new(withId: false);
 
     public sealed class Serializer(bool withId) : SerializerBase<LinkDocument>
     {

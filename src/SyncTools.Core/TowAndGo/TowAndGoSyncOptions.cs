@@ -27,7 +27,7 @@ public sealed record TowAndGoSyncOptions
 
     /// <summary>The S3 object and the collection by what they are, for the journal.</summary>
     public (Status.SyncEndpoint Source, Status.SyncEndpoint Target) Endpoints =>
-        (new(Status.SyncEndpoint.S3, S3.Server, Bucket, Key), new(Status.SyncEndpoint.MongoDb, Mongo.Server, Database, Collection));
+        (S3.Endpoint(Bucket, Key), Mongo.Endpoint(Database, Collection));
 
     /// <summary>Apply the snapshot even when an newer one has been applied already.</summary>
     public bool Force { get; init; }

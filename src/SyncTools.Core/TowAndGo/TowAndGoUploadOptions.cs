@@ -16,7 +16,7 @@ public sealed record TowAndGoUploadOptions
     public bool Compress { get; init; }
 
     /// <summary>The bucket by what it is, for the journal: a target is the bucket, whatever the key.</summary>
-    public Status.SyncEndpoint Target => new(Status.SyncEndpoint.S3, Connection.Server, Bucket);
+    public Status.SyncEndpoint Target => Connection.Endpoint(Bucket);
 
     /// <summary>S3 server-side encryption: null (the bucket's default), "AES256" or "aws:kms".</summary>
     public string? ServerSideEncryption { get; init; }
