@@ -15,9 +15,9 @@ namespace SyncTools.PowerShell;
 /// <example title="Copy a table with the environment's settings">
 /// <code>
 /// $env:PGHOST = 'pg.local'; $env:PGUSER = 'sync'; $env:PGDATABASE = 'fleet'; $env:SLOTNAME = 'fleet_cdc'
-/// Start-FullSync -Table vehicles -Collection vehicles -MongoConnectionString 'mongodb://mongo.local:27017/fleet'
+/// Start-FullSync -Table vehicles -Collection vehicles -MongoConnectionString 'mongodb://mongo.local:27017/fleet' -CreatePublication
 /// </code>
-/// <para>Copies public.vehicles into fleet.vehicles by swap and records the slot's LSN for change capture.</para>
+/// <para>Copies public.vehicles into fleet.vehicles by swap and records the slot's LSN for change capture. fleet_cdc is a pgoutput slot, whose changes Start-ChangeSync reads through a publication of the table: -CreatePublication creates it if it is missing.</para>
 /// </example>
 /// <example title="Copy a filtered table and report it">
 /// <code>
@@ -28,13 +28,14 @@ namespace SyncTools.PowerShell;
 /// </example>
 /// <example title="Continue a stopped run, then check the counts">
 /// <code>
-/// Start-FullSync -Table trips -Collection trips -Resume | Get-SyncStatus -Live
+/// Start-FullSync -Schema ops -Table trips -Where "status &lt;&gt; 'deleted'" -Collection trips -SlotName trips_refresh -Resume |
+///     Get-SyncStatus -Live
 /// </code>
-/// <para>Continues the last aborted or failed run from its last committed page; Get-SyncStatus -Live then counts source and target.</para>
+/// <para>Continues the last aborted or failed run of the example above from its last committed page (the table and the filter must be the same); Get-SyncStatus -Live then counts source and target.</para>
 /// </example>
 /// <example title="Validate without writing">
 /// <code>
-/// Start-FullSync -Table trips -Collection trips -WhatIf
+/// Start-FullSync -Schema ops -Table trips -Collection trips -SlotName trips_refresh -WhatIf
 /// </code>
 /// <para>Checks the table, key and slot and counts the rows it would copy; takes no lease and writes no LSN or collection.</para>
 /// </example>

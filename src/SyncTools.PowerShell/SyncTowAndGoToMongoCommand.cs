@@ -26,7 +26,7 @@ namespace SyncTools.PowerShell;
 /// </example>
 /// <example title="Preview a re-application of an older snapshot">
 /// <code>
-/// Sync-TowAndGoToMongo -Bucket traffic-snapshots -Key tow-and-go/2026/11/01/tow-and-go-1793577600.json -Force -WhatIf
+/// Sync-TowAndGoToMongo -Bucket traffic-snapshots -Key tow-and-go/2026/11/02/tow-and-go-1793577600.json -Force -WhatIf
 /// </code>
 /// <para>Reads and validates the snapshot and reports how many links it would insert, update and remove; writes nothing.</para>
 /// </example>

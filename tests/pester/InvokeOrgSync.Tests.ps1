@@ -3,11 +3,7 @@ BeforeAll {
     $suffix = [guid]::NewGuid().ToString('N').Substring(0, 12)
     $laas = "pester_laas_$suffix"
     $org = "pester_org_$suffix"
-    $parts = ConvertFrom-StringData ($env:SYNCTOOLS_TEST_MYSQL -replace ';', "`n")
-    function Invoke-MariaDb([string] $Sql) {
-        $Sql | & mariadb --no-defaults -h $parts.Server -P $parts.Port -u $parts.'User ID' "-p$($parts.Password)"
-        if ($LASTEXITCODE) { throw "mariadb failed: $Sql" }
-    }
+    $parts = $MySqlParts
     $schema = Get-Content -Raw (Join-Path $PSScriptRoot '../Shared/laas.sql')
     Invoke-MariaDb @"
 CREATE DATABASE $laas; USE $laas; $schema
@@ -42,7 +38,7 @@ Describe 'Invoke-OrgSync' {
         $text | Should -Match "on target `"$org.user`""
         $text | Should -Not -Match $parts.Password
         (Invoke-OrgSync @mysql -Table Users -WhatIf) | Should -BeNullOrEmpty
-        "SELECT COUNT(*) FROM $org.user" | & mariadb --no-defaults -h $parts.Server -P $parts.Port -u $parts.'User ID' "-p$($parts.Password)" -N | Should -Be '0'
+        Invoke-MariaDb "SELECT COUNT(*) FROM $org.user" | Should -Be '0'
     }
 
     It 'previews -CreateTargetSchema -WhatIf into a database that does not exist yet: what it would create, then each table' {
@@ -56,7 +52,7 @@ Describe 'Invoke-OrgSync' {
         $text | Should -Match "Insert 2 and update 0 rows from $laas.users"
         $text | Should -Match "Insert 2 and update 0 rows from $laas.institute_user"
         $text | Should -Not -Match 'MySqlDatabaseNotFound|Exception'
-        "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '$fresh'" | & mariadb --no-defaults -h $parts.Server -P $parts.Port -u $parts.'User ID' "-p$($parts.Password)" -N | Should -Be '0'
+        Invoke-MariaDb "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '$fresh'" | Should -Be '0'
     }
 
     It 'syncs every table in order; results go to CSV and into Get-SyncStatus' {
@@ -115,7 +111,7 @@ Describe 'Invoke-OrgSync' {
         $status.Health | Should -Be 'Degraded'
         $status.Reason | Should -BeLike '*rows whose source rows are gone or inactive*-RemoveMissing*'
         $removed.Removed | Should -Be @(0, 1, 1, 1)
-        "SELECT COUNT(*) FROM $org.user_auth WHERE userId = 2" | & mariadb --no-defaults -h $parts.Server -P $parts.Port -u $parts.'User ID' "-p$($parts.Password)" -N | Should -Be '0'
+        Invoke-MariaDb "SELECT COUNT(*) FROM $org.user_auth WHERE userId = 2" | Should -Be '0'
     }
 
     It 'stops with a categorised error naming what is missing' {

@@ -17,11 +17,19 @@ $S3 = @{
 # The test PostgreSQL's connection parts, and psql against it (the server's own client, found beside it when not on PATH).
 $PgParts = ConvertFrom-StringData (($env:SYNCTOOLS_TEST_PG ?? '') -replace ';', "`n")
 $Psql = (Get-Command psql -ErrorAction SilentlyContinue).Source ?? '/usr/lib/postgresql/15/bin/psql'
-function Invoke-Psql([string] $Sql) {
+function Invoke-Psql([string] $Sql, [string] $Database = $PgParts.Database) {
+    $saved = $env:PGPASSWORD
     $env:PGPASSWORD = $PgParts.Password
-    & $Psql -h $PgParts.Host -p $PgParts.Port -U $PgParts.Username -d $PgParts.Database -v ON_ERROR_STOP=1 -q -c $Sql
-    Remove-Item env:PGPASSWORD
+    & $Psql -h $PgParts.Host -p $PgParts.Port -U $PgParts.Username -d $Database -v ON_ERROR_STOP=1 -q -c $Sql
+    $env:PGPASSWORD = $saved
     if ($LASTEXITCODE -ne 0) { throw "psql failed: $Sql" }
+}
+
+# The test MariaDB's connection parts, and its own client against it: the result rows, tab-separated, no header.
+$MySqlParts = ConvertFrom-StringData (($env:SYNCTOOLS_TEST_MYSQL ?? '') -replace ';', "`n")
+function Invoke-MariaDb([string] $Sql) {
+    $Sql | & mariadb --no-defaults -h $MySqlParts.Server -P $MySqlParts.Port -u $MySqlParts.'User ID' "-p$($MySqlParts.Password)" -N
+    if ($LASTEXITCODE) { throw "mariadb failed: $Sql" }
 }
 
 # The columns the README lists for a result type: "Result (`Type`...): `A, B, C`".

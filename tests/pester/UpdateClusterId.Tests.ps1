@@ -2,8 +2,8 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'TestModule.ps1')
     $suffix = [guid]::NewGuid().ToString('N').Substring(0, 12)
     $mysqlDatabase = "pester_$suffix"
-    $parts = ConvertFrom-StringData ($env:SYNCTOOLS_TEST_MYSQL -replace ';', "`n")
-    & mariadb --no-defaults -h $parts.Server -P $parts.Port -u $parts.'User ID' "-p$($parts.Password)" -e "CREATE DATABASE $mysqlDatabase; CREATE TABLE $mysqlDatabase.cm_cluster_id (cluster_id VARCHAR(40) PRIMARY KEY) CHARACTER SET utf8mb3"
+    $parts = $MySqlParts
+    Invoke-MariaDb "CREATE DATABASE $mysqlDatabase; CREATE TABLE $mysqlDatabase.cm_cluster_id (cluster_id VARCHAR(40) PRIMARY KEY) CHARACTER SET utf8mb3"
     $mysql = @{
         Server     = $parts.Server
         Port       = [int]$parts.Port
@@ -17,7 +17,7 @@ BeforeAll {
 
 AfterAll {
     Remove-TestMongoDatabase "pester_$suffix"
-    & mariadb --no-defaults -h $parts.Server -P $parts.Port -u $parts.'User ID' "-p$($parts.Password)" -e "DROP DATABASE IF EXISTS $mysqlDatabase"
+    Invoke-MariaDb "DROP DATABASE IF EXISTS $mysqlDatabase"
 }
 
 Describe 'Update-ClusterId' {
