@@ -123,16 +123,16 @@ public sealed class KeysetPager
                   + $" ORDER BY source.{_quotedKey} LIMIT {_pageSize}";
         await using var command = new NpgsqlCommand(sql, connection);
         if (after is not null) command.Parameters.Add(new() { Value = after });
-        var documents = new List<RawBsonDocument>();
         string? last = null;
-        using var buffer = new MemoryStream();
+        using var rows = new RowWriter(this);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            documents.Add(ReadDocument(reader, buffer));
+            rows.Add(reader);
             last = reader.GetString(_columns.Count);
         }
 
+        var documents = rows.Documents();
         return last is null ? null : new SourcePage(documents, last);
     }
 
@@ -150,26 +150,35 @@ public sealed class KeysetPager
                   + $" AS r({string.Join(", ", _source.Select((_, i) => $"c{i}"))}, o)) AS source ORDER BY source.\"synctools ordinal\"";
         await using var command = new NpgsqlCommand(sql, connection);
         for (var i = 0; i < _source.Count; i++) command.Parameters.Add(new() { Value = rows.Select(row => row[i]).ToArray() });
-        var documents = new List<(RawBsonDocument, bool)>(rows.Count);
-        using var buffer = new MemoryStream();
+        var selected = new List<bool>(rows.Count);
+        using var written = new RowWriter(this);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            documents.Add((ReadDocument(reader, buffer), reader.GetBoolean(_columns.Count + 1)));
+            written.Add(reader);
+            selected.Add(reader.GetBoolean(_columns.Count + 1));
         }
 
-        return documents;
+        return written.Documents().Zip(selected).ToList();
     }
 
-    private RawBsonDocument ReadDocument(NpgsqlDataReader reader, MemoryStream buffer)
+    /// <summary>Rows as documents, each written by one writer into one reused buffer, then copied out: no writer or stream per row.</summary>
+    private sealed class RowWriter(KeysetPager pager) : IDisposable
     {
-        buffer.SetLength(0);
-        using (var writer = new BsonBinaryWriter(buffer))
+        private readonly MemoryStream _buffer = new();
+        private readonly List<RawBsonDocument> _documents = [];
+        private BsonBinaryWriter? _writer;
+
+        public void Add(NpgsqlDataReader reader)
         {
-            WriteRow(writer, reader);
+            _buffer.SetLength(0);
+            pager.WriteRow(_writer ??= new BsonBinaryWriter(_buffer), reader);
+            _documents.Add(new RawBsonDocument(_buffer.ToArray()));
         }
 
-        return new RawBsonDocument(buffer.ToArray());
+        public List<RawBsonDocument> Documents() => _documents;
+
+        public void Dispose() => _writer?.Dispose();
     }
 
     /// <summary>The current row as a document: _id (the key), then every column in table order; a column named _id is the key's copy only.</summary>
@@ -177,7 +186,7 @@ public sealed class KeysetPager
     {
         writer.WriteStartDocument();
         writer.WriteName("_id");
-        _columns[_keyIndex].Write(writer, reader.GetValue(_keyIndex));
+        _columns[_keyIndex].Write(writer, reader, _keyIndex);
         for (var i = 0; i < _columns.Count; i++)
         {
             if (_columns[i].Name == "_id") continue;
@@ -185,7 +194,7 @@ public sealed class KeysetPager
             try
             {
                 if (reader.IsDBNull(i)) writer.WriteNull();
-                else _columns[i].Write(writer, reader.GetValue(i));
+                else _columns[i].Write(writer, reader, i);
             }
             catch (Exception e) when (e is FormatException or ArgumentException or InvalidCastException or OverflowException or System.Text.Json.JsonException)
             {
@@ -206,7 +215,7 @@ public sealed class KeysetPager
         command.Parameters.Add(new() { Value = keys.ToArray() });
         var ids = new List<BsonValue>(keys.Count);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) ids.Add(key.ToBson(reader.GetValue(0)));
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) ids.Add(key.ToBson(reader, 0));
         return ids;
     }
 }

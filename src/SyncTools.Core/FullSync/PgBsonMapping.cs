@@ -1,4 +1,8 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
+using Npgsql;
+using JsonTokenType = System.Text.Json.JsonTokenType;
 using MongoDB.Bson;
 using MongoDB.Bson.IO;
 using MongoDB.Bson.Serialization;
@@ -9,18 +13,18 @@ namespace SyncTools.Core.FullSync;
 
 /// <summary>How one source column is selected and written as a BSON value.</summary>
 /// <param name="Projection">The SQL select item (the column, or a cast of it to text).</param>
-/// <param name="Write">Writes the non-null value the driver read for <paramref name="Projection"/> as the BSON value of the field just named.</param>
-public sealed record PgColumnMapping(string Name, string Projection, Action<IBsonWriter, object> Write)
+/// <param name="Write">Writes the non-null value the reader holds at an ordinal (read as <paramref name="Projection"/>) as the BSON value of the field just named.</param>
+public sealed record PgColumnMapping(string Name, string Projection, Action<IBsonWriter, NpgsqlDataReader, int> Write)
 {
-    /// <summary>The non-null value as a BSON value (as <see cref="Write"/> writes it).</summary>
-    public BsonValue ToBson(object value)
+    /// <summary>The non-null value at <paramref name="ordinal"/> as a BSON value (as <see cref="Write"/> writes it).</summary>
+    public BsonValue ToBson(NpgsqlDataReader reader, int ordinal)
     {
         var holder = new BsonDocument();
         using (var writer = new BsonDocumentWriter(holder))
         {
             writer.WriteStartDocument();
             writer.WriteName("v");
-            Write(writer, value);
+            Write(writer, reader, ordinal);
             writer.WriteEndDocument();
         }
 
@@ -46,22 +50,63 @@ public static class PgBsonMapping
     public static PgColumnMapping For(PgColumn column)
     {
         var quoted = PgIdentifiers.Quote(column.Name);
-        var asText = column.IsArray ? $"{quoted}::text[]" : $"{quoted}::text";
-        if (column.TypeName is "date" or "timestamp" or "timestamptz" && !column.IsArray)
+        var native = column.TypeCategory == 'b' && Native.Contains(column.TypeName);
+        if (column.IsArray)
         {
-            // Milliseconds since 1970 computed by PostgreSQL, so dates before year 1 (BC) map exactly; infinities by name.
-            return new(column.Name, $"CASE WHEN isfinite({quoted}) THEN floor(extract(epoch FROM {quoted}) * 1000)::bigint::text ELSE {quoted}::text END", EpochMilliseconds);
+            Action<IBsonWriter, object> element = column.TypeName switch
+            {
+                "numeric" => (writer, value) => Numeric(writer, (string)value),
+                "json" => (writer, value) => Json(writer, (string)value),
+                "jsonb" => (writer, value) => Jsonb(writer, (string)value),
+                _ when native => Scalar,
+                _ => (writer, value) => writer.WriteString((string)value),
+            };
+            return new(column.Name, native ? quoted : $"{quoted}::text[]", (writer, reader, i) => Array(writer, reader.GetValue(i), element));
         }
 
-        Action<IBsonWriter, object> element = column.TypeName switch
+        // Each type read as itself: no boxed value or text in between where the driver has the type's own form.
+        Action<IBsonWriter, NpgsqlDataReader, int>? read = column.TypeName switch
         {
-            "numeric" => Numeric,
-            "json" or "jsonb" => Json,
-            _ when column.TypeCategory == 'b' && Native.Contains(column.TypeName) => Scalar,
-            _ => (writer, value) => writer.WriteString((string)value),
+            "int2" => (writer, reader, i) => writer.WriteInt32(reader.GetInt16(i)),
+            "int4" => (writer, reader, i) => writer.WriteInt32(reader.GetInt32(i)),
+            "int8" => (writer, reader, i) => writer.WriteInt64(reader.GetInt64(i)),
+            "float4" => (writer, reader, i) => writer.WriteDouble(reader.GetFloat(i)),
+            "float8" => (writer, reader, i) => writer.WriteDouble(reader.GetDouble(i)),
+            "bool" => (writer, reader, i) => writer.WriteBoolean(reader.GetBoolean(i)),
+            "text" or "varchar" or "bpchar" or "name" => (writer, reader, i) => writer.WriteString(reader.GetString(i)),
+            "uuid" => (writer, reader, i) => writer.WriteBinaryData(new BsonBinaryData(reader.GetGuid(i), GuidRepresentation.Standard)),
+            "bytea" => (writer, reader, i) => writer.WriteBytes(reader.GetFieldValue<byte[]>(i)),
+            // PostgreSQL's own count (microseconds or days since 2000), so dates before year 1 (BC) map exactly.
+            "timestamp" or "timestamptz" => (writer, reader, i) => Microseconds(writer, reader.GetFieldValue<long>(i)),
+            "date" => (writer, reader, i) => Days(writer, reader.GetFieldValue<int>(i)),
+            _ => null,
         };
-        var projection = column.TypeCategory == 'b' && Native.Contains(column.TypeName) ? quoted : asText;
-        return new(column.Name, projection, column.IsArray ? (writer, value) => Array(writer, value, element) : element);
+        if (read is not null && native) return new(column.Name, quoted, read);
+        return new(column.Name, $"{quoted}::text", column.TypeName switch
+        {
+            "numeric" => (writer, reader, i) => Numeric(writer, reader.GetString(i)),
+            "json" => (writer, reader, i) => Json(writer, reader.GetString(i)),
+            "jsonb" => (writer, reader, i) => Jsonb(writer, reader.GetString(i)),
+            _ => (writer, reader, i) => writer.WriteString(reader.GetString(i)),
+        });
+    }
+
+    private const long UnixMillisecondsAt2000 = 946_684_800_000;
+
+    /// <summary>A timestamp as PostgreSQL counts it, in milliseconds since 1970 (rounded down), or "infinity"/"-infinity".</summary>
+    private static void Microseconds(IBsonWriter writer, long microsecondsSince2000)
+    {
+        if (microsecondsSince2000 == long.MaxValue) writer.WriteString("infinity");
+        else if (microsecondsSince2000 == long.MinValue) writer.WriteString("-infinity");
+        else writer.WriteDateTime(Math.DivRem(microsecondsSince2000, 1000) is var (ms, rest) && rest < 0 ? ms - 1 + UnixMillisecondsAt2000 : ms + UnixMillisecondsAt2000);
+    }
+
+    /// <summary>A date as PostgreSQL counts it, as midnight UTC in milliseconds since 1970, or "infinity"/"-infinity".</summary>
+    private static void Days(IBsonWriter writer, int daysSince2000)
+    {
+        if (daysSince2000 == int.MaxValue) writer.WriteString("infinity");
+        else if (daysSince2000 == int.MinValue) writer.WriteString("-infinity");
+        else writer.WriteDateTime(daysSince2000 * 86_400_000L + UnixMillisecondsAt2000);
     }
 
     /// <summary>A value as Npgsql reads the native types above.</summary>
@@ -87,13 +132,6 @@ public static class PgBsonMapping
         }
     }
 
-    /// <summary>A date or timestamp as PostgreSQL gave it: milliseconds since 1970 (rounded down), or "infinity"/"-infinity".</summary>
-    private static void EpochMilliseconds(IBsonWriter writer, object text)
-    {
-        if (long.TryParse((string)text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var milliseconds)) writer.WriteDateTime(milliseconds);
-        else writer.WriteString((string)text);
-    }
-
     private static void Array(IBsonWriter writer, object value, Action<IBsonWriter, object> element)
     {
         writer.WriteStartArray();
@@ -106,16 +144,76 @@ public static class PgBsonMapping
         writer.WriteEndArray();
     }
 
-    private static void Numeric(IBsonWriter writer, object text)
+    private static void Numeric(IBsonWriter writer, string text)
     {
-        if (Decimal128.TryParse((string)text, out var value)) writer.WriteDecimal128(value);
-        else writer.WriteString((string)text);
+        if (TryParseNumeric(text, out var value)) writer.WriteDecimal128(value);
+        else writer.WriteString(text);
     }
 
-    private static void Json(IBsonWriter writer, object text)
+    /// <summary>
+    /// numeric's text as Decimal128, as <see cref="Decimal128.TryParse(string, out Decimal128)"/> gives it, without its
+    /// regular expression for the form PostgreSQL writes (an optional minus, digits, an optional point and digits):
+    /// the digits are the coefficient and the digits after the point the exponent, when the significant digits fit (34).
+    /// </summary>
+    public static bool TryParseNumeric(string text, out Decimal128 value)
     {
-        using var json = JsonDocument.Parse((string)text);
+        const int MaxDigits = 34, ExponentBias = 6176;
+        var digits = text.AsSpan(text.StartsWith('-') ? 1 : 0);
+        UInt128 coefficient = 0;
+        int significant = 0, exponent = 0, point = digits.IndexOf('.');
+        for (var i = 0; i < digits.Length; i++)
+        {
+            var c = digits[i];
+            if (i == point && i > 0 && i < digits.Length - 1) continue;
+            if (!char.IsAsciiDigit(c) || (significant += coefficient == 0 && c == '0' ? 0 : 1) > MaxDigits) return Decimal128.TryParse(text, out value);
+            coefficient = coefficient * 10 + (uint)(c - '0');
+            if (point >= 0 && i > point) exponent--;
+        }
+
+        if (digits.IsEmpty || exponent < -ExponentBias) return Decimal128.TryParse(text, out value);
+        var high = (text.StartsWith('-') ? 1UL << 63 : 0) | (ulong)(exponent + ExponentBias) << 49 | (ulong)(coefficient >> 64);
+        value = Decimal128.FromIEEEBits(high, (ulong)coefficient);
+        return true;
+    }
+
+    /// <summary>json: its text may repeat a key, so it is read whole first and the last value of a key kept.</summary>
+    private static void Json(IBsonWriter writer, string text)
+    {
+        using var json = JsonDocument.Parse(text);
         BsonValueSerializer.Instance.Serialize(BsonSerializationContext.CreateRoot(writer), FromJson(json.RootElement));
+    }
+
+    /// <summary>jsonb: PostgreSQL has already kept one value per key, so its text is written as it is read, token by token.</summary>
+    private static void Jsonb(IBsonWriter writer, string text)
+    {
+        var length = Encoding.UTF8.GetMaxByteCount(text.Length);
+        var rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            var json = new Utf8JsonReader(rented.AsSpan(0, Encoding.UTF8.GetBytes(text, rented)));
+            while (json.Read())
+            {
+                switch (json.TokenType)
+                {
+                    case JsonTokenType.StartObject: writer.WriteStartDocument(); break;
+                    case JsonTokenType.EndObject: writer.WriteEndDocument(); break;
+                    case JsonTokenType.StartArray: writer.WriteStartArray(); break;
+                    case JsonTokenType.EndArray: writer.WriteEndArray(); break;
+                    case JsonTokenType.PropertyName: writer.WriteName(json.GetString()!); break;
+                    case JsonTokenType.String: writer.WriteString(json.GetString()!); break;
+                    case JsonTokenType.Number when json.TryGetInt32(out var i): writer.WriteInt32(i); break;
+                    case JsonTokenType.Number when json.TryGetInt64(out var l): writer.WriteInt64(l); break;
+                    case JsonTokenType.Number: BsonValueSerializer.Instance.Serialize(BsonSerializationContext.CreateRoot(writer), JsonNumber(Encoding.UTF8.GetString(json.ValueSpan))); break;
+                    case JsonTokenType.True: writer.WriteBoolean(true); break;
+                    case JsonTokenType.False: writer.WriteBoolean(false); break;
+                    default: writer.WriteNull(); break;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     private static BsonValue FromJson(JsonElement json)
@@ -135,11 +233,7 @@ public static class PgBsonMapping
             case JsonValueKind.Number when json.TryGetInt64(out var l):
                 return new BsonInt64(l);
             case JsonValueKind.Number:
-                var raw = json.GetRawText();
-                var integral = !raw.AsSpan().ContainsAny('.', 'e', 'E');
-                return !integral && json.TryGetDouble(out var d) && double.IsFinite(d) ? new BsonDouble(d)
-                    : Decimal128.TryParse(raw, out var exact) ? new BsonDecimal128(exact)
-                    : throw new FormatException($"The JSON number {raw} fits neither Double nor Decimal128.");
+                return JsonNumber(json.GetRawText());
             case JsonValueKind.True:
                 return BsonBoolean.True;
             case JsonValueKind.False:
@@ -147,5 +241,14 @@ public static class PgBsonMapping
             default:
                 return BsonNull.Value;
         }
+    }
+
+    /// <summary>A JSON number beyond Int64 or with a fraction or exponent: Double, or Decimal128 beyond Double's range or for a large integer.</summary>
+    private static BsonValue JsonNumber(string raw)
+    {
+        var integral = !raw.AsSpan().ContainsAny('.', 'e', 'E');
+        return !integral && double.TryParse(raw, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) ? new BsonDouble(d)
+            : Decimal128.TryParse(raw, out var exact) ? new BsonDecimal128(exact)
+            : throw new FormatException($"The JSON number {raw} fits neither Double nor Decimal128.");
     }
 }

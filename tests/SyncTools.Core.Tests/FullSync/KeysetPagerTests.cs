@@ -87,6 +87,31 @@ public sealed class KeysetPagerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Json_values_are_documents_arrays_and_scalars_as_PostgreSQL_keeps_them()
+    {
+        await Execute("""
+            CREATE TABLE docs (id int PRIMARY KEY, b jsonb, j json);
+            INSERT INTO docs VALUES
+              (1, '{"bb": 1, "a": {"x": [1, {"y": "z"}, []]}, "c": "t\"q\u00e9"}', '{"k": 1, "k": {"v": 2}, "e": {}}'),
+              (2, '123456789012345678901234567890', '2.5'),
+              (3, '[1, "a", null, true, false, -7.25, 4294967296]', '"text"'),
+              (4, 'null', 'null');
+            """);
+
+        var documents = await ReadAll("docs");
+
+        // jsonb orders an object's keys (shorter first) and keeps one value per key; json keeps its text's order and the last value.
+        Assert.Equal(new BsonDocument { { "a", new BsonDocument("x", new BsonArray { 1, new BsonDocument("y", "z"), new BsonArray() }) }, { "c", "t\"q\u00e9" }, { "bb", 1 } }, documents[0]["b"]);
+        Assert.Equal(new BsonDocument { { "k", new BsonDocument("v", 2) }, { "e", new BsonDocument() } }, documents[0]["j"]);
+        Assert.Equal(new BsonDecimal128(Decimal128.Parse("123456789012345678901234567890")), documents[1]["b"]);
+        Assert.Equal(new BsonDouble(2.5), documents[1]["j"]);
+        Assert.Equal(new BsonArray { 1, "a", BsonNull.Value, true, false, -7.25, 4294967296L }, documents[2]["b"]);
+        Assert.Equal(new BsonString("text"), documents[2]["j"]);
+        Assert.Equal(BsonNull.Value, documents[3]["b"]);
+        Assert.Equal(BsonNull.Value, documents[3]["j"]);
+    }
+
+    [Fact]
     public async Task Pages_by_key_over_gaps_and_text_keys_with_the_users_filter()
     {
         await Execute("""
