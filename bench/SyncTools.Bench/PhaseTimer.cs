@@ -18,6 +18,12 @@ public sealed class PhaseTimer : SyncTools.Core.Jobs.IJobReporter
     public void RecordError(SyncTools.Core.Jobs.JobRecordError error) { }
     public bool ShouldProcess(string target, string action) => true;
 
+    /// <summary>When the activity whose name starts with <paramref name="prefix"/> last reported.</summary>
+    public TimeSpan LastReport(string prefix)
+    {
+        lock (_phases) return _phases.Single(p => p.Key.StartsWith(prefix, StringComparison.Ordinal)).Value.Last;
+    }
+
     public void Print()
     {
         foreach (var (activity, (first, last)) in _phases) Console.WriteLine($"  {activity,-45} {first.TotalSeconds,6:N2}s .. {last.TotalSeconds,6:N2}s");
