@@ -47,6 +47,7 @@ public static class OrgSyncBenchmark
                 walls[$"{batchSize}-{pass}"] = figures.Wall.TotalSeconds;
             }
 
+            if (batchSize == batchSizes[0]) await RawSidesAsync(server, admin, $"{name}_laas", target, walls[$"{batchSize}-empty"], walls[$"{batchSize}-full"]);
             await Execute(admin, $"DROP DATABASE `{target}`");
         }
 
@@ -69,6 +70,93 @@ public static class OrgSyncBenchmark
         }
 
         await Execute(admin, $"DROP DATABASE `{name}_laas`");
+    }
+
+    private static readonly string[] TargetTables = ["institute", "user", "institute_users", "user_auth"];
+
+    /// <summary>
+    /// What the server takes from this client with the job's logic taken out, on the same rows: the target's mapped rows
+    /// (read beforehand) written into an empty copy of the schema by multi-row INSERT in batches of 1,000 and by
+    /// MySqlBulkCopy (LOAD DATA LOCAL INFILE); and the source's and the target's tables read whole, every value decoded.
+    /// </summary>
+    private static async Task RawSidesAsync(MySqlSource server, DbConnection admin, string laas, string synced, double emptyWall, double fullWall)
+    {
+        var rows = new Dictionary<string, List<object[]>>();
+        await using (var target = await server.WithDatabase(synced).OpenAsync(CancellationToken.None))
+        {
+            foreach (var table in TargetTables) rows[table] = await ReadAllAsync(target, $"SELECT * FROM `{table}`");
+        }
+
+        var total = rows.Values.Sum(r => r.Count);
+        var raw = $"{synced}_raw";
+        await TargetSchema.ApplyAsync(server, raw, new SilentReporter(), CancellationToken.None);
+        var insert = await Measure.OnceAsync(async () =>
+        {
+            await using var connection = await server.WithDatabase(raw).OpenAsync(CancellationToken.None);
+            foreach (var table in TargetTables)
+            {
+                foreach (var batch in rows[table].Chunk(1_000))
+                {
+                    await using var command = connection.CreateCommand();
+                    command.CommandText = $"INSERT INTO `{table}` VALUES " + string.Join(",", batch.Select((row, r) => "(" + string.Join(",", row.Select((_, c) => $"@p{r}_{c}")) + ")"));
+                    for (var r = 0; r < batch.Length; r++)
+                    {
+                        for (var c = 0; c < batch[r].Length; c++) MySqlIdentifiers.Add(command, $"@p{r}_{c}", batch[r][c]);
+                    }
+
+                    await command.ExecuteNonQueryAsync();
+                }
+            }
+        });
+        Print("raw: multi-row INSERT of the mapped rows", total, total, insert);
+        await Execute(admin, $"DROP DATABASE `{raw}`");
+
+        await TargetSchema.ApplyAsync(server, raw, new SilentReporter(), CancellationToken.None);
+        var builder = new MySqlConnector.MySqlConnectionStringBuilder(Environment.GetEnvironmentVariable("SYNCTOOLS_TEST_MYSQL")!) { Database = raw, AllowLoadLocalInfile = true };
+        var bulk = await Measure.OnceAsync(async () =>
+        {
+            await using var connection = new MySqlConnector.MySqlConnection(builder.ConnectionString);
+            await connection.OpenAsync();
+            foreach (var table in TargetTables)
+            {
+                var data = new System.Data.DataTable();
+                foreach (var value in rows[table][0]) data.Columns.Add(new System.Data.DataColumn { DataType = value is DBNull ? typeof(string) : value.GetType() });
+                foreach (var row in rows[table]) data.Rows.Add(row);
+                await new MySqlConnector.MySqlBulkCopy(connection) { DestinationTableName = $"`{table}`" }.WriteToServerAsync(data);
+            }
+        });
+        Print("raw: MySqlBulkCopy of the mapped rows", total, total, bulk);
+        await Execute(admin, $"DROP DATABASE `{raw}`");
+
+        long read = 0;
+        var readOnly = await Measure.OnceAsync(async () =>
+        {
+            foreach (var (database, tables) in new[] { (laas, new[] { "institutes", "users", "institute_user" }), (synced, TargetTables) })
+            {
+                await using var connection = await server.WithDatabase(database).OpenAsync(CancellationToken.None);
+                foreach (var table in tables) read += (await ReadAllAsync(connection, $"SELECT * FROM `{table}`", keep: false)).Count;
+            }
+        });
+        Print("raw: both sides' tables read whole", 0, read, readOnly);
+        var fastest = Math.Min(insert.Wall.TotalSeconds, bulk.Wall.TotalSeconds);
+        Console.WriteLine($"    empty target: {fastest / emptyWall:P0} of the raw write's rate; full target: {readOnly.Wall.TotalSeconds / fullWall:P0} of the raw read's rate");
+    }
+
+    /// <summary>Every row's values, decoded; with keep = false only counted (an empty placeholder per row).</summary>
+    private static async Task<List<object[]>> ReadAllAsync(DbConnection connection, string sql, bool keep = true)
+    {
+        var rows = new List<object[]>();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var values = new object[reader.FieldCount];
+            reader.GetValues(values);
+            rows.Add(keep ? values : []);
+        }
+
+        return rows;
     }
 
     private static void Print(string label, long written, long read, Measure.JobRun figures) =>
