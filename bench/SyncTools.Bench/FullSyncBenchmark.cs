@@ -10,7 +10,8 @@ namespace SyncTools.Bench;
 /// <summary>
 /// Start-FullSync end to end on a table of N rows of 10 mixed columns, beside its two raw sides measured in the same
 /// run: paging the table into documents without writing them, and inserting the same documents, built beforehand,
-/// without reading. Usage: fullsync [rows] [page size].
+/// without reading; and the read side's bounds: PostgreSQL's binary COPY of the same rows into nothing, and the read's
+/// own queries with no value decoded. Runs alternate; medians are reported. Usage: fullsync [rows] [page size] [runs].
 /// </summary>
 public static class FullSyncBenchmark
 {
@@ -18,6 +19,7 @@ public static class FullSyncBenchmark
     {
         var rows = args.Length > 0 ? int.Parse(args[0]) : 1_000_000;
         var pageSize = args.Length > 1 ? int.Parse(args[1]) : FullSyncOptions.DefaultPageSize;
+        var runs = args.Length > 2 ? int.Parse(args[2]) : 3;
         var pgServer = Environment.GetEnvironmentVariable("SYNCTOOLS_TEST_PG") ?? throw new InvalidOperationException("eval \"$(tests/services/services.sh start)\" first.");
         var mongoUri = Environment.GetEnvironmentVariable("SYNCTOOLS_TEST_MONGO")!;
         var name = $"bench_fs_{Guid.NewGuid():N}"[..20];
@@ -48,54 +50,81 @@ public static class FullSyncBenchmark
             // (code runs unoptimized until promoted); the raw sides run after it and are warm too.
             await StartFullSyncJob.RunAsync(options with { Collection = "warmup" }, new SilentReporter(), CancellationToken.None);
             await database.DropCollectionAsync("warmup");
-            FullSyncResult? result = null;
-            var phases = new PhaseTimer();
-            var endToEnd = await Measure.OnceAsync(async () => result = await StartFullSyncJob.RunAsync(options, phases, CancellationToken.None));
-            phases.Print();
-            await database.DropCollectionAsync("orders");
-
             var pager = await KeysetPager.CreateAsync(pg, name, "orders", null, null, pageSize, CancellationToken.None);
-            long read = 0;
-            var readOnly = await Measure.OnceAsync(async () =>
-            {
-                await foreach (var page in pager.ReadAsync(pg, null, CancellationToken.None)) read += page.Documents.Count;
-            });
-
-            // The read side's raw bound: PostgreSQL streaming the same rows as binary COPY, read into nothing.
-            var copyBytes = 0L;
-            var copyOnly = await Measure.OnceAsync(async () =>
-            {
-                await using var copy = await pg.BeginRawBinaryCopyAsync($"COPY (SELECT * FROM {name}.orders ORDER BY id) TO STDOUT (FORMAT BINARY)");
-                var chunk = new byte[81920];
-                int n;
-                while ((n = await copy.ReadAsync(chunk.AsMemory(), CancellationToken.None)) > 0) copyBytes += n;
-            });
-
             var pages = new List<IReadOnlyList<RawBsonDocument>>();
             await foreach (var page in pager.ReadAsync(pg, null, CancellationToken.None)) pages.Add(page.Documents);
-            var raw = database.GetCollection<RawBsonDocument>("raw_insert");
-            var writeOnly = await Measure.OnceAsync(async () =>
+            var figures = new Dictionary<string, List<Measure.JobRun>>();
+            void Note(string label, Measure.JobRun run) => (figures.TryGetValue(label, out var list) ? list : figures[label] = []).Add(run);
+            for (var run = 0; run < runs; run++)
             {
-                foreach (var page in pages) await raw.InsertManyAsync(page, new InsertManyOptions { IsOrdered = false });
-            });
-            pages.Clear();
+                var phases = new PhaseTimer();
+                Note(EndToEnd, await Measure.OnceAsync(() => StartFullSyncJob.RunAsync(options, phases, CancellationToken.None)));
+                phases.Print();
+                await database.DropCollectionAsync("orders");
+                Note(ReadSide, await Measure.OnceAsync(async () =>
+                {
+                    await foreach (var _ in pager.ReadAsync(pg, null, CancellationToken.None)) { }
+                }));
+                Note(Transport, await Measure.OnceAsync(() => PagesWithoutValuesAsync(pg, pager, pageSize)));
+                Note(Copy, await Measure.OnceAsync(() => BinaryCopyAsync(pg, $"SELECT * FROM {name}.orders ORDER BY id")));
+                var raw = database.GetCollection<RawBsonDocument>("raw_insert");
+                Note(WriteSide, await Measure.OnceAsync(async () =>
+                {
+                    foreach (var page in pages) await raw.InsertManyAsync(page, new InsertManyOptions { IsOrdered = false });
+                }));
+                await database.DropCollectionAsync("raw_insert");
+            }
 
-            Console.WriteLine($"Start-FullSync, {rows:N0} rows x 10 columns, pages of {pageSize:N0}, PostgreSQL 15 -> CongoDB as MongoDB");
-            Console.WriteLine($"{"",-36}{"rows",11}{"wall s",9}{"rows/s",10}{"client CPU s",14}{"peak heap MiB",15}");
-            void Line(string label, long count, Measure.JobRun run) =>
-                Console.WriteLine($"{label,-36}{count,11:N0}{run.Wall.TotalSeconds,9:N2}{count / run.Wall.TotalSeconds,10:N0}{run.Cpu.TotalSeconds,14:N2}{run.PeakManagedMiB,15:N1}");
-            Line("Start-FullSync end to end", result!.CopiedRows, endToEnd);
-            Line("read side alone (page to documents)", read, readOnly);
-            Line("write side alone (insert built docs)", read, writeOnly);
-            Line($"binary COPY into nothing ({copyBytes / 1048576.0:N0} MiB)", read, copyOnly);
-            var slower = Math.Max(readOnly.Wall.TotalSeconds, writeOnly.Wall.TotalSeconds);
-            Console.WriteLine($"end to end is {slower / endToEnd.Wall.TotalSeconds:P0} of the slower raw side's rate");
-            Console.WriteLine($"the read side is {copyOnly.Wall.TotalSeconds / readOnly.Wall.TotalSeconds:P0} of binary COPY's rate");
+            pages.Clear();
+            Console.WriteLine($"Start-FullSync, {rows:N0} rows x 10 columns, pages of {pageSize:N0}, PostgreSQL 15 -> CongoDB as MongoDB; median of {runs} runs (each run's figures in order)");
+            Console.WriteLine($"{"",-44}{"wall s",9}{"rows/s",10}{"client CPU s",14}{"peak heap MiB",15}   runs (wall s)");
+            Measure.JobRun Median(string label) => figures[label].OrderBy(r => r.Wall).ElementAt(runs / 2);
+            foreach (var (label, list) in figures)
+            {
+                var median = Median(label);
+                Console.WriteLine($"{label,-44}{median.Wall.TotalSeconds,9:N2}{rows / median.Wall.TotalSeconds,10:N0}{median.Cpu.TotalSeconds,14:N2}{median.PeakManagedMiB,15:N1}   {string.Join(" ", list.Select(r => r.Wall.TotalSeconds.ToString("N2")))}");
+            }
+
+            var slower = Math.Max(Median(ReadSide).Wall.TotalSeconds, Median(WriteSide).Wall.TotalSeconds);
+            Console.WriteLine($"end to end runs at {slower / Median(EndToEnd).Wall.TotalSeconds:P0} of the slower raw side's rate; the read side at {Median(Copy).Wall / Median(ReadSide).Wall:P0} of binary COPY's, " +
+                $"the driver's paging alone at {Median(Copy).Wall / Median(Transport).Wall:P0} of it");
         }
         finally
         {
             await database.RunCommandAsync<BsonDocument>(new BsonDocument("dropDatabase", 1));
             await Execute(pg, $"SELECT pg_drop_replication_slot('{name}'); DROP SCHEMA {name} CASCADE");
+        }
+    }
+
+    private const string EndToEnd = "Start-FullSync end to end";
+    private const string ReadSide = "read side alone (pages to documents)";
+    private const string WriteSide = "write side alone (insert built documents)";
+    private const string Copy = "binary COPY of the table into nothing";
+    private const string Transport = "the read's pages, no value decoded";
+
+    /// <summary>What PostgreSQL streams fastest: the rows as binary COPY, read into nothing.</summary>
+    private static async Task BinaryCopyAsync(NpgsqlConnection pg, string query)
+    {
+        await using var copy = await pg.BeginRawBinaryCopyAsync($"COPY ({query}) TO STDOUT (FORMAT BINARY)");
+        var chunk = new byte[81920];
+        while (await copy.ReadAsync(chunk.AsMemory(), CancellationToken.None) > 0) { }
+    }
+
+    /// <summary>The read side's queries (the pager's, page after page) with only each page's last key read: the driver's row protocol alone.</summary>
+    private static async Task PagesWithoutValuesAsync(NpgsqlConnection pg, KeysetPager pager, int pageSize)
+    {
+        string? after = null;
+        while (true)
+        {
+            var sql = $"SELECT {string.Join(", ", pager.Columns.Select(c => PgBsonMapping.For(c).Projection))}, source.id::text FROM {pager.Table} AS source"
+                      + (after is null ? "" : " WHERE source.id > CAST($1 AS bigint)") + $" ORDER BY source.id LIMIT {pageSize}";
+            await using var command = new NpgsqlCommand(sql, pg);
+            if (after is not null) command.Parameters.Add(new() { Value = after });
+            await using var reader = await command.ExecuteReaderAsync();
+            string? last = null;
+            while (await reader.ReadAsync()) last = reader.GetString(pager.Columns.Count);
+            if (last is null) return;
+            after = last;
         }
     }
 

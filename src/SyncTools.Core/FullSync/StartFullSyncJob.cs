@@ -223,6 +223,7 @@ public static class StartFullSyncJob
         {
             await database.DropCollectionAsync(_temp, cancellationToken).ConfigureAwait(false);
             await database.CreateCollectionAsync(_temp, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await KeyIndexAsync(cancellationToken).ConfigureAwait(false);
             await _statistics.StartAsync(Fields(lsn, copied: 0, lastKey: null), cancellationToken).ConfigureAwait(false);
             await LsnDocument(new BsonDocument("$set", new BsonDocument
             {
@@ -367,14 +368,22 @@ public static class StartFullSyncJob
                     JobErrorCategory.InvalidData, "FullSyncSourceMismatch", target);
             }
 
-            if (pager.Key != "_id")
-            {
-                await temp.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(new BsonDocument(pager.Key, 1), new CreateIndexOptions { Unique = true }), cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
+            await KeyIndexAsync(cancellationToken).ConfigureAwait(false); // there since the copy began, unless it began before SyncTools made it then
 
             await lease.RenewAsync(cancellationToken).ConfigureAwait(false);
             await database.RenameCollectionAsync(_temp, options.Collection, new RenameCollectionOptions { DropTarget = true }, cancellationToken).ConfigureAwait(false);
             return (count, sourceRows);
+        }
+
+        /// <summary>
+        /// The unique index on the key column the live collection carries, made on the empty temporary collection so that
+        /// the copy fills it as it goes rather than a build over every document holding up the swap.
+        /// </summary>
+        private async Task KeyIndexAsync(CancellationToken cancellationToken)
+        {
+            if (pager.Key == "_id") return;
+            await database.GetCollection<BsonDocument>(_temp).Indexes.CreateOneAsync(
+                new CreateIndexModel<BsonDocument>(new BsonDocument(pager.Key, 1), new CreateIndexOptions { Unique = true }), cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
         /// <summary>After the swap (never before: a failed copy must not move change capture past what the live collection has).</summary>

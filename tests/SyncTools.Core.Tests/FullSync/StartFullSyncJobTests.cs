@@ -130,6 +130,8 @@ public sealed class StartFullSyncJobTests : IAsyncLifetime
         Assert.Equal(("FINISHED", 1001L, 100.0), (statistics!["status"].AsString, statistics["rowsCopied"].ToInt64(), statistics["percent"].ToDouble()));
         Assert.Equal("3001", statistics["lastKey"].AsString);
         Assert.Equal(0, await Collection(TargetLease.CollectionName).CountDocumentsAsync(new BsonDocument()));
+        var keyIndex = (await (await Collection(Live).Indexes.ListAsync()).ToListAsync()).Single(i => i["key"].AsBsonDocument == new BsonDocument("id", 1));
+        Assert.True(keyIndex.GetValue("unique", false).ToBoolean());
     }
 
     [Fact]
