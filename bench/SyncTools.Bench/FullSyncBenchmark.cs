@@ -10,7 +10,7 @@ namespace SyncTools.Bench;
 /// <summary>
 /// Start-FullSync end to end on a table of N rows of 10 mixed columns, beside its two raw sides measured in the same
 /// run: paging the table into documents without writing them, and inserting the same documents, built beforehand,
-/// without reading; and the read side's bounds: PostgreSQL's binary COPY of the same rows into nothing, and the read's
+/// without reading, into a collection with the same unique index on the key column as the job's; and the read side's bounds: PostgreSQL's binary COPY of the same rows into nothing, and the read's
 /// own queries with no value decoded. Runs alternate; medians are reported. Usage: fullsync [rows] [page size] [runs].
 /// </summary>
 public static class FullSyncBenchmark
@@ -51,8 +51,6 @@ public static class FullSyncBenchmark
             await StartFullSyncJob.RunAsync(options with { Collection = "warmup" }, new SilentReporter(), CancellationToken.None);
             await database.DropCollectionAsync("warmup");
             var pager = await KeysetPager.CreateAsync(pg, name, "orders", null, null, pageSize, CancellationToken.None);
-            var pages = new List<IReadOnlyList<RawBsonDocument>>();
-            await foreach (var page in pager.ReadAsync(pg, null, CancellationToken.None)) pages.Add(page.Documents);
             var figures = new Dictionary<string, List<Measure.JobRun>>();
             void Note(string label, Measure.JobRun run) => (figures.TryGetValue(label, out var list) ? list : figures[label] = []).Add(run);
             for (var run = 0; run < runs; run++)
@@ -67,7 +65,12 @@ public static class FullSyncBenchmark
                 }));
                 Note(Transport, await Measure.OnceAsync(() => PagesWithoutValuesAsync(pg, pager, pageSize)));
                 Note(Copy, await Measure.OnceAsync(() => BinaryCopyAsync(pg, $"SELECT * FROM {name}.orders ORDER BY id")));
+                // Built just before, and let go just after: held during the other runs, they would change the GC's pace.
+                var pages = new List<IReadOnlyList<RawBsonDocument>>();
+                await foreach (var page in pager.ReadAsync(pg, null, CancellationToken.None)) pages.Add(page.Documents);
+                // The same writes as the job's: the documents, into a collection with the key column's unique index.
                 var raw = database.GetCollection<RawBsonDocument>("raw_insert");
+                await raw.Indexes.CreateOneAsync(new CreateIndexModel<RawBsonDocument>(new BsonDocument("id", 1), new CreateIndexOptions { Unique = true }));
                 Note(WriteSide, await Measure.OnceAsync(async () =>
                 {
                     foreach (var page in pages) await raw.InsertManyAsync(page, new InsertManyOptions { IsOrdered = false });
@@ -75,7 +78,6 @@ public static class FullSyncBenchmark
                 await database.DropCollectionAsync("raw_insert");
             }
 
-            pages.Clear();
             Console.WriteLine($"Start-FullSync, {rows:N0} rows x 10 columns, pages of {pageSize:N0}, PostgreSQL 15 -> CongoDB as MongoDB; median of {runs} runs (each run's figures in order)");
             Console.WriteLine($"{"",-44}{"wall s",9}{"rows/s",10}{"client CPU s",14}{"peak heap MiB",15}   runs (wall s)");
             Measure.JobRun Median(string label) => figures[label].OrderBy(r => r.Wall).ElementAt(runs / 2);
