@@ -61,7 +61,7 @@ public sealed class InvokeOrgSyncCommand : MySqlCmdletBase
     [ValidateNotNullOrEmpty]
     public OrgSyncTable[]? Table { get; set; }
 
-    /// <summary>Rows read and written per batch; default 100, at most 10000.</summary>
+    /// <summary>Rows read and written per batch; default 1000, at most 10000.</summary>
     [Parameter]
     [ValidateRange(1, OrgSyncOptions.MaxBatchSize)]
     public int BatchSize { get; set; } = OrgSyncOptions.DefaultBatchSize;

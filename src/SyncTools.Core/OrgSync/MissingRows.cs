@@ -40,27 +40,28 @@ internal sealed class MissingRows(OrgSyncOptions options, IJobReporter reporter,
         return wanted;
     }
 
-    /// <summary>The stale rows of each of <paramref name="plans"/> whose target table exists: its keys that <paramref name="wanted"/> lacks.</summary>
-    public async Task<List<StaleRows>> FindAsync(IReadOnlyList<TablePlan> plans, Dictionary<string, HashSet<(long, long)>> wanted, OrgSyncConnections connections, CancellationToken cancellationToken)
+    /// <summary>Every key each of <paramref name="tables"/> holds in the target; none for a table still to be created.</summary>
+    public async Task<Dictionary<string, HashSet<(long, long)>>> HeldAsync(IEnumerable<string> tables, OrgSyncConnections connections, CancellationToken cancellationToken)
     {
-        var stale = new List<StaleRows>();
-        foreach (var plan in plans.Where(p => !absent.Contains(p.TargetTable)))
+        var held = new Dictionary<string, HashSet<(long, long)>>();
+        foreach (var plan in TablePlan.All.Where(p => tables.Contains(p.TargetTable)))
         {
+            var keys = held[plan.TargetTable] = [];
+            if (absent.Contains(plan.TargetTable)) continue;
             var target = await connections.TargetAsync(cancellationToken).ConfigureAwait(false);
             var columns = string.Join(", ", plan.TargetColumns.Take(plan.KeyColumns).Select(MySqlIdentifiers.Quote));
-            var rows = new StaleRows(plan, [], 0);
-            long count = 0;
             await foreach (var key in KeysAsync(target, $"SELECT {columns} FROM {_targetDatabase}.{MySqlIdentifiers.Quote(plan.TargetTable)}", plan, cancellationToken).ConfigureAwait(false))
             {
-                count++;
-                if (!wanted[plan.TargetTable].Contains(key)) rows.Keys.Add(key);
+                keys.Add(key);
             }
-
-            stale.Add(rows with { TargetRows = count });
         }
 
-        return stale;
+        return held;
     }
+
+    /// <summary>The stale rows of each of <paramref name="plans"/> whose target table exists: its keys that <paramref name="wanted"/> lacks.</summary>
+    public static List<StaleRows> Find(IReadOnlyList<TablePlan> plans, Dictionary<string, HashSet<(long, long)>> wanted, Dictionary<string, HashSet<(long, long)>> held) =>
+        plans.Select(plan => new StaleRows(plan, held[plan.TargetTable].Where(key => !wanted[plan.TargetTable].Contains(key)).ToList(), held[plan.TargetTable].Count)).ToList();
 
     /// <summary>
     /// Without -RemoveMissing, one warning; with it, the rows removed, children first. More than -MaxRemove percent of a

@@ -68,9 +68,10 @@ public static class OrgSyncJob
         var missing = new MissingRows(options, reporter, absent);
         reporter.Progress(new JobProgress(Name, 0, plans.Count, "Comparing the keys of both sides"));
         var wanted = await Checked(options.Source, options.SourceName, () => missing.WantedAsync(plans, connections, cancellationToken)).ConfigureAwait(false);
-        var stale = await Checked(options.Target, options.TargetName, () => missing.FindAsync(plans, wanted, connections, cancellationToken)).ConfigureAwait(false);
+        var held = await Checked(options.Target, options.TargetName, () => missing.HeldAsync(wanted.Keys, connections, cancellationToken)).ConfigureAwait(false);
+        var stale = MissingRows.Find(plans, wanted, held);
         var removed = await Checked(options.Target, options.TargetName, () => missing.ApplyAsync(stale, connections, cancellationToken)).ConfigureAwait(false);
-        if (options.Preview && options.RemoveMissing) run.PreviewRemovals(stale);
+        run.Start(held, options.RemoveMissing ? stale : []);
         var results = new List<OrgSyncTableResult>();
         foreach (var plan in plans)
         {
@@ -182,31 +183,24 @@ public static class OrgSyncJob
         private readonly string _targetDatabase = MySqlIdentifiers.Quote(options.TargetDatabase);
 
         /// <summary>
-        /// Parent keys found in the target during this run, so that a small parent table (institutes) is asked about each
-        /// key once; bounded, so memory does not grow with a large one (users), whose keys are then asked per batch.
+        /// The keys each target table holds as the run goes (a preview: as it would go): read once with every key of
+        /// both sides, less the rows removed, plus the rows inserted. A row whose key is not there is new without asking
+        /// the target, and a parent is present when its key is.
         /// </summary>
-        private readonly Dictionary<ParentKey, HashSet<long>> _knownParents = [];
-
-        private const int KnownParentsLimit = 50_000;
-
-        /// <summary>In a preview, the keys of the rows it would insert into each parent table, which later tables then find.</summary>
-        private readonly Dictionary<string, HashSet<long>> _wouldInsert = [];
-
-        /// <summary>In a preview with -RemoveMissing, the keys it would have removed from each table, which later reads then miss.</summary>
-        private readonly Dictionary<string, HashSet<(long, long)>> _wouldRemove = [];
+        private Dictionary<string, HashSet<(long, long)>> _held = [];
 
         /// <summary>Rows failed so far in this run, all tables.</summary>
         private long _failed;
 
         public Guid RunId => runId;
 
-        /// <summary>Makes the preview read the target as the run would after removing <paramref name="stale"/>.</summary>
-        public void PreviewRemovals(IEnumerable<StaleRows> stale)
+        /// <param name="held">Every key of each target table the run reads or checks, from <see cref="MissingRows.HeldAsync"/>.</param>
+        /// <param name="removed">Rows the run removes (or, a preview, would remove) before it syncs.</param>
+        public void Start(Dictionary<string, HashSet<(long, long)>> held, IEnumerable<StaleRows> removed)
         {
-            foreach (var rows in stale) _wouldRemove[rows.Plan.TargetTable] = [.. rows.Keys];
+            _held = held;
+            foreach (var rows in removed) _held[rows.Plan.TargetTable].ExceptWith(rows.Keys);
         }
-
-        private bool WouldRemove(string table, (long, long) key) => _wouldRemove.TryGetValue(table, out var keys) && keys.Contains(key);
 
         /// <param name="missing">The table's target rows without a source row: removed by this run, and left.</param>
         public async Task<OrgSyncTableResult> SyncTableAsync(SourceTable table, (long Removed, long Stale) missing, OrgSyncConnections connections, CancellationToken cancellationToken)
@@ -360,16 +354,16 @@ public static class OrgSyncJob
 
             foreach (var parent in plan.Parents)
             {
-                var present = await PresentKeysAsync(target, parent, candidates.Select(r => r.Values![parent.Column]), cancellationToken).ConfigureAwait(false);
+                var present = _held[parent.Table];
                 candidates.RemoveAll(r =>
                 {
-                    if (present.Contains(Convert.ToInt64(r.Values![parent.Column]))) return false;
+                    if (present.Contains((Convert.ToInt64(r.Values![parent.Column]), 0))) return false;
                     outcome.SkippedRows.Add((r.Key, $"{parent.KeyColumn} {r.Values[parent.Column]} is not in {options.TargetDatabase}.{parent.Table}"));
                     return true;
                 });
             }
 
-            var held = await ReadTargetAsync(target, plan, candidates, cancellationToken).ConfigureAwait(false);
+            var held = await ReadTargetAsync(target!, plan, candidates, cancellationToken).ConfigureAwait(false);
             var changes = new List<(MappedRow Row, bool IsNew)>();
             foreach (var row in candidates)
             {
@@ -378,20 +372,10 @@ public static class OrgSyncJob
                 else outcome.Unchanged++;
             }
 
-            if (options.Preview)
-            {
-                outcome.Count(changes);
-                if (TablePlan.All.Any(p => p.Parents.Any(parent => parent.Table == plan.TargetTable)))
-                {
-                    if (!_wouldInsert.TryGetValue(plan.TargetTable, out var keys)) _wouldInsert[plan.TargetTable] = keys = [];
-                    keys.UnionWith(changes.Where(c => c.IsNew).Select(c => Convert.ToInt64(c.Row.Values![0])));
-                }
-            }
-            else
-            {
-                await UpsertAsync(target!, plan, changes, outcome, cancellationToken).ConfigureAwait(false);
-            }
-
+            if (options.Preview) outcome.Count(changes);
+            else await UpsertAsync(target!, plan, changes, outcome, cancellationToken).ConfigureAwait(false);
+            var failed = outcome.Failures.Select(f => f.Key).ToHashSet();
+            _held[plan.TargetTable].UnionWith(changes.Where(c => c.IsNew && !failed.Contains(c.Row.Key)).Select(c => plan.KeyOf(i => c.Row.Values![i])));
             return outcome;
         }
 
@@ -426,44 +410,14 @@ public static class OrgSyncJob
             return rows;
         }
 
-        /// <summary>
-        /// Which of the keys the parent table holds: those found earlier in this run, those a preview would have inserted,
-        /// and the rest asked of the target.
-        /// </summary>
-        private async Task<HashSet<long>> PresentKeysAsync(DbConnection? target, ParentKey parent, IEnumerable<object?> keys, CancellationToken cancellationToken)
-        {
-            if (!_knownParents.TryGetValue(parent, out var known)) _knownParents[parent] = known = [];
-            var wouldInsert = _wouldInsert.GetValueOrDefault(parent.Table);
-            var present = new HashSet<long>();
-            var unknown = new List<long>();
-            foreach (var key in keys.Select(Convert.ToInt64).Distinct())
-            {
-                if (known.Contains(key) || wouldInsert?.Contains(key) == true) present.Add(key);
-                else unknown.Add(key);
-            }
-
-            if (unknown.Count == 0 || absent.Contains(parent.Table)) return present;
-            await using var command = target!.CreateCommand(); // present unless the table is absent
-            var column = MySqlIdentifiers.Quote(parent.KeyColumn);
-            command.CommandText = $"SELECT {column} FROM {_targetDatabase}.{MySqlIdentifiers.Quote(parent.Table)} WHERE {column} IN ({Parameters(command, "k", unknown.Cast<object?>())})";
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                var key = Convert.ToInt64(reader.GetValue(0));
-                if (WouldRemove(parent.Table, (key, 0))) continue;
-                present.Add(key);
-                if (known.Count < KnownParentsLimit) known.Add(key);
-            }
-
-            return present;
-        }
-
-        /// <summary>The target's current values for the rows' keys, by key (with other rows of the same lookup values, never asked for).</summary>
-        private async Task<Dictionary<(long, long), object?[]>> ReadTargetAsync(DbConnection? target, TablePlan plan, List<MappedRow> rows, CancellationToken cancellationToken)
+        /// <summary>The target's current values for those of the rows' keys it holds, by key (with other rows of the same lookup values, never asked for).</summary>
+        private async Task<Dictionary<(long, long), object?[]>> ReadTargetAsync(DbConnection target, TablePlan plan, List<MappedRow> rows, CancellationToken cancellationToken)
         {
             var held = new Dictionary<(long, long), object?[]>();
-            if (rows.Count == 0 || absent.Contains(plan.TargetTable)) return held;
-            await using var command = target!.CreateCommand(); // present unless the table is absent
+            var keysHeld = _held[plan.TargetTable];
+            rows = rows.Where(r => keysHeld.Contains(plan.KeyOf(i => r.Values![i]))).ToList();
+            if (rows.Count == 0) return held; // all new: nothing to ask
+            await using var command = target.CreateCommand();
             var keys = Parameters(command, "k", rows.Select(r => r.Values![plan.LookupColumn]).Distinct());
             command.CommandText = $"SELECT {string.Join(", ", plan.TargetColumns.Select(MySqlIdentifiers.Quote))} FROM {_targetDatabase}.{MySqlIdentifiers.Quote(plan.TargetTable)}" +
                                   $" WHERE {MySqlIdentifiers.Quote(plan.TargetColumns[plan.LookupColumn])} IN ({keys})";
@@ -473,8 +427,7 @@ public static class OrgSyncJob
                 var values = new object?[reader.FieldCount];
                 for (var i = 0; i < values.Length; i++) values[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
                 var key = plan.KeyOf(i => values[i]);
-                if (WouldRemove(plan.TargetTable, key)) continue;
-                held[key] = values;
+                if (keysHeld.Contains(key)) held[key] = values; // not a row the run removed (a preview: would remove)
             }
 
             return held;

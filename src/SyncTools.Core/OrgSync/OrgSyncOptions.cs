@@ -8,7 +8,7 @@ public sealed record OrgSyncOptions
 {
     public const string DefaultSourceDatabase = "laas";
     public const string DefaultTargetDatabase = "organizations";
-    public const int DefaultBatchSize = 100;
+    public const int DefaultBatchSize = 1000;
     public const int MaxBatchSize = 10_000;
 
     /// <summary>More failed rows than this in one run stop it as failed: past a few, something is wrong with the data as a whole.</summary>
