@@ -102,11 +102,7 @@ public static class OrgSyncBenchmark
                 foreach (var batch in rows[table].Chunk(1_000))
                 {
                     await using var command = connection.CreateCommand();
-                    command.CommandText = $"INSERT INTO `{table}` VALUES " + string.Join(",", batch.Select((row, r) => "(" + string.Join(",", row.Select((_, c) => $"@p{r}_{c}")) + ")"));
-                    for (var r = 0; r < batch.Length; r++)
-                    {
-                        for (var c = 0; c < batch[r].Length; c++) MySqlIdentifiers.Add(command, $"@p{r}_{c}", batch[r][c]);
-                    }
+                    command.CommandText = $"INSERT INTO `{table}` VALUES " + string.Join(",", batch.Select(row => "(" + MySqlIdentifiers.AddPositional(command, row) + ")"));
 
                     await command.ExecuteNonQueryAsync();
                 }

@@ -155,17 +155,16 @@ public static class UpdateClusterIdJob
             if (column.IsUniqueKey)
             {
                 // Only a duplicate key is passed over; any other problem still fails (INSERT IGNORE would hide it).
-                sql.Append("VALUES ").AppendJoin(",", batch.Select((_, i) => $"(@p{i})"));
+                sql.Append("VALUES ").AppendJoin(",", batch.Select(id => $"({MySqlIdentifiers.AddPositional(command, [id])})"));
                 sql.Append($" ON DUPLICATE KEY UPDATE {column.QuotedColumn} = {column.QuotedColumn}");
             }
             else
             {
-                sql.Append("SELECT v.id FROM (").AppendJoin(" UNION ALL ", batch.Select((_, i) => $"SELECT @p{i} AS id"));
+                sql.Append("SELECT v.id FROM (").AppendJoin(" UNION ALL ", batch.Select(id => $"SELECT {MySqlIdentifiers.AddPositional(command, [id])} AS id"));
                 sql.Append($") AS v WHERE NOT EXISTS (SELECT 1 FROM {column.QuotedTable} t WHERE t.{column.QuotedColumn} = v.id)");
             }
 
             command.CommandText = sql.ToString();
-            for (var i = 0; i < batch.Length; i++) MySqlIdentifiers.Add(command, $"@p{i}", batch[i]);
             count += await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             foreach (var id in batch) inserted?.Invoke(id);
             done += batch.Length;

@@ -120,6 +120,23 @@ public static class MySqlIdentifiers
                 JobErrorCategory.InvalidData, "MySqlTableHasNoKey", $"{database}.{table}");
     }
 
+    /// <summary>
+    /// Adds the values as positional parameters (MySqlConnector's <c>?</c>), in order, and gives their placeholders,
+    /// comma-separated: no name to make or look up per value, which counts in statements of thousands of values. A
+    /// command takes either these or named parameters, never both.
+    /// </summary>
+    public static string AddPositional(DbCommand command, IEnumerable<object?> values)
+    {
+        var count = 0;
+        foreach (var value in values)
+        {
+            Add(command, "", value);
+            count++;
+        }
+
+        return string.Join(", ", Enumerable.Repeat("?", count));
+    }
+
     public static void Add(DbCommand command, string name, object? value)
     {
         var parameter = command.CreateParameter();

@@ -115,11 +115,7 @@ internal sealed class MissingRows(OrgSyncOptions options, IJobReporter reporter,
     {
         await using var command = target.CreateCommand();
         var columns = plan.TargetColumns.Take(plan.KeyColumns).Select(MySqlIdentifiers.Quote).ToList();
-        var tuples = keys.Select((key, i) => "(" + string.Join(", ", new[] { key.Item1, key.Item2 }.Take(plan.KeyColumns).Select((value, j) =>
-        {
-            MySqlIdentifiers.Add(command, $"@k{i}_{j}", value);
-            return $"@k{i}_{j}";
-        })) + ")");
+        var tuples = keys.Select(key => "(" + MySqlIdentifiers.AddPositional(command, new object?[] { key.Item1, key.Item2 }.Take(plan.KeyColumns)) + ")");
         command.CommandText = $"DELETE FROM {_targetDatabase}.{MySqlIdentifiers.Quote(plan.TargetTable)} WHERE ({string.Join(", ", columns)}) IN ({string.Join(", ", tuples)})";
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }

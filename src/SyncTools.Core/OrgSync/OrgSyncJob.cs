@@ -418,7 +418,7 @@ public static class OrgSyncJob
             rows = rows.Where(r => keysHeld.Contains(plan.KeyOf(i => r.Values![i]))).ToList();
             if (rows.Count == 0) return held; // all new: nothing to ask
             await using var command = target.CreateCommand();
-            var keys = Parameters(command, "k", rows.Select(r => r.Values![plan.LookupColumn]).Distinct());
+            var keys = MySqlIdentifiers.AddPositional(command, rows.Select(r => r.Values![plan.LookupColumn]).Distinct());
             command.CommandText = $"SELECT {string.Join(", ", plan.TargetColumns.Select(MySqlIdentifiers.Quote))} FROM {_targetDatabase}.{MySqlIdentifiers.Quote(plan.TargetTable)}" +
                                   $" WHERE {MySqlIdentifiers.Quote(plan.TargetColumns[plan.LookupColumn])} IN ({keys})";
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -442,7 +442,8 @@ public static class OrgSyncJob
                 await using var command = target.CreateCommand();
                 var columns = plan.TargetColumns.Select(MySqlIdentifiers.Quote).ToList();
                 var sql = new StringBuilder($"INSERT INTO {_targetDatabase}.{MySqlIdentifiers.Quote(plan.TargetTable)} ({string.Join(", ", columns)}) VALUES ");
-                sql.AppendJoin(", ", changes.Select((c, i) => "(" + Parameters(command, $"v{i}_", c.Row.Values!) + ")"));
+                sql.AppendJoin(", ", changes.Select(c => "(" + MySqlIdentifiers.AddPositional(command, c.Row.Values!) + ")"));
+
                 sql.Append(" ON DUPLICATE KEY UPDATE ").AppendJoin(", ", columns.Skip(plan.KeyColumns).Select(c => $"{c} = VALUES({c})"));
                 command.CommandText = sql.ToString();
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -460,15 +461,6 @@ public static class OrgSyncJob
                 await UpsertAsync(target, plan, changes[(changes.Count / 2)..], outcome, cancellationToken).ConfigureAwait(false);
             }
         }
-
-        /// <summary>Adds one parameter per value; returns their names, comma-separated.</summary>
-        private static string Parameters(DbCommand command, string prefix, IEnumerable<object?> values) =>
-            string.Join(", ", values.Select((value, i) =>
-            {
-                var name = $"@{prefix}{i}";
-                MySqlIdentifiers.Add(command, name, value);
-                return name;
-            }));
 
         /// <summary>Equal as the target stores them: numbers by value, times to the millisecond the target keeps.</summary>
         private static bool Same(object? mapped, object? held) => (mapped, held) switch
