@@ -258,12 +258,17 @@ public static class OrgSyncJob
             }
             catch (Exception e) when (e is not OperationCanceledException and not TooManyFailedRowsException)
             {
-                await reader.DropAsync().ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested(); // the driver's "query interrupted" when stopped is a stop, not a failure
                 var translated = options.Target.Translate(e, targetName);
                 throw new SyncToolsException(
                     $"{targetName} from {sourceName} stopped after {counts.Read:N0} rows ({counts.Inserted:N0} inserted, {counts.Updated:N0} updated; they stay): {e.Message}",
                     translated.Category, "OrgSyncTableFailed", targetName, e);
+            }
+            finally
+            {
+                // However the table ends (done, failed, too many failed rows, stopped), no read stays under way on a
+                // connection about to close: its open snapshot would hold the source's tables.
+                await reader.DropAsync().ConfigureAwait(false);
             }
 
             if (counts.Skipped > 0)
