@@ -368,7 +368,7 @@ public static class OrgSyncJob
                 });
             }
 
-            var held = await ReadTargetAsync(target!, plan, candidates, cancellationToken).ConfigureAwait(false);
+            var held = await ReadTargetAsync(target, plan, candidates, cancellationToken).ConfigureAwait(false);
             var changes = new List<(MappedRow Row, bool IsNew)>();
             foreach (var row in candidates)
             {
@@ -416,13 +416,13 @@ public static class OrgSyncJob
         }
 
         /// <summary>The target's current values for those of the rows' keys it holds, by key (with other rows of the same lookup values, never asked for).</summary>
-        private async Task<Dictionary<(long, long), object?[]>> ReadTargetAsync(DbConnection target, TablePlan plan, List<MappedRow> rows, CancellationToken cancellationToken)
+        private async Task<Dictionary<(long, long), object?[]>> ReadTargetAsync(DbConnection? target, TablePlan plan, List<MappedRow> rows, CancellationToken cancellationToken)
         {
             var held = new Dictionary<(long, long), object?[]>();
             var keysHeld = _held[plan.TargetTable];
             rows = rows.Where(r => keysHeld.Contains(plan.KeyOf(i => r.Values![i]))).ToList();
-            if (rows.Count == 0) return held; // all new: nothing to ask
-            await using var command = target.CreateCommand();
+            if (rows.Count == 0 || absent.Contains(plan.TargetTable)) return held; // all new, or a table still to be created
+            await using var command = target!.CreateCommand(); // present unless the table is absent
             var keys = MySqlIdentifiers.AddPositional(command, rows.Select(r => r.Values![plan.LookupColumn]).Distinct());
             command.CommandText = $"SELECT {string.Join(", ", plan.TargetColumns.Select(MySqlIdentifiers.Quote))} FROM {_targetDatabase}.{MySqlIdentifiers.Quote(plan.TargetTable)}" +
                                   $" WHERE {MySqlIdentifiers.Quote(plan.TargetColumns[plan.LookupColumn])} IN ({keys})";
