@@ -347,8 +347,8 @@ public static class OrgSyncJob
         {
             var outcome = new BatchOutcome { Read = rows.Count, LastKey = rows.Count > 0 ? rows[^1].Key : after };
             if (rows.Count == 0) return outcome;
-            var target = new[] { plan.TargetTable }.Concat(plan.Parents.Select(p => p.Table)).All(absent.Contains)
-                ? null // a preview into a database still to be created
+            var target = absent.Contains(plan.TargetTable)
+                ? null // a preview of a table still to be created: nothing to read (parents are checked against the kept keys)
                 : await connections.TargetAsync(cancellationToken).ConfigureAwait(false);
             var candidates = new List<MappedRow>(rows.Count);
             foreach (var row in rows)
@@ -421,8 +421,8 @@ public static class OrgSyncJob
             var held = new Dictionary<(long, long), object?[]>();
             var keysHeld = _held[plan.TargetTable];
             rows = rows.Where(r => keysHeld.Contains(plan.KeyOf(i => r.Values![i]))).ToList();
-            if (rows.Count == 0 || absent.Contains(plan.TargetTable)) return held; // all new, or a table still to be created
-            await using var command = target!.CreateCommand(); // present unless the table is absent
+            if (rows.Count == 0 || target is null) return held; // all new, or a table still to be created
+            await using var command = target.CreateCommand();
             var keys = MySqlIdentifiers.AddPositional(command, rows.Select(r => r.Values![plan.LookupColumn]).Distinct());
             command.CommandText = $"SELECT {string.Join(", ", plan.TargetColumns.Select(MySqlIdentifiers.Quote))} FROM {_targetDatabase}.{MySqlIdentifiers.Quote(plan.TargetTable)}" +
                                   $" WHERE {MySqlIdentifiers.Quote(plan.TargetColumns[plan.LookupColumn])} IN ({keys})";
@@ -448,7 +448,6 @@ public static class OrgSyncJob
                 var columns = plan.TargetColumns.Select(MySqlIdentifiers.Quote).ToList();
                 var sql = new StringBuilder($"INSERT INTO {_targetDatabase}.{MySqlIdentifiers.Quote(plan.TargetTable)} ({string.Join(", ", columns)}) VALUES ");
                 sql.AppendJoin(", ", changes.Select(c => "(" + MySqlIdentifiers.AddPositional(command, c.Row.Values!) + ")"));
-
                 sql.Append(" ON DUPLICATE KEY UPDATE ").AppendJoin(", ", columns.Skip(plan.KeyColumns).Select(c => $"{c} = VALUES({c})"));
                 command.CommandText = sql.ToString();
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
