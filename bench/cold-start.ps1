@@ -6,14 +6,20 @@
     Uploads one snapshot of -Links links, then for each run starts two pwsh processes for every module given: the
     first sync into a new database and the same snapshot again. Each process reports the job's own duration, the
     process's CPU time and how many methods the runtime JIT-compiled. Modules alternate, run by run, so that the
-    machine's load falls on them alike. Needs the local test services (tests/services/services.sh start).
+    machine's load falls on them alike. With -InSession N, each run is one process instead that does N first syncs,
+    each followed by its sync again, as a long-lived session or runbook worker does: each line then reports the
+    session's run number, the job's duration and the process's CPU time and JIT count so far. Needs the local test
+    services (tests/services/services.sh start).
+.EXAMPLE
+    ./bench/cold-start.ps1 -Module out/SyncTools/0.1.0/SyncTools.psd1, /tmp/before/out/SyncTools/0.1.0/SyncTools.psd1 -InSession 12
 .EXAMPLE
     ./bench/cold-start.ps1 -Module out/SyncTools/0.1.0/SyncTools.psd1, /tmp/before/out/SyncTools/0.1.0/SyncTools.psd1
 #>
 param(
     [string[]] $Module = @((Get-ChildItem "$PSScriptRoot/../out/SyncTools/*/SyncTools.psd1" | Select-Object -Last 1).FullName),
     [int] $Links = 25000,
-    [int] $Runs = 3
+    [int] $Runs = 3,
+    [int] $InSession = 0
 )
 $ErrorActionPreference = 'Stop'
 foreach ($name in 'SYNCTOOLS_TEST_S3', 'SYNCTOOLS_TEST_MONGO') {
@@ -26,7 +32,7 @@ $key = "tow-and-go/$Links.json"
 $env:SYNCTOOLS_JOURNAL = Join-Path ([IO.Path]::GetTempPath()) 'synctools-cold-start-journal.jsonl'
 
 $job = {
-    param($Module, $Bucket, $Key, $Database, $Upload)
+    param($Module, $Bucket, $Key, $Databases, $Upload)
     $s3 = @{ EndpointUrl = $env:SYNCTOOLS_TEST_S3; Credential = [pscredential]::new('S3RVER', (ConvertTo-SecureString 'S3RVER' -AsPlainText -Force)) }
     Import-Module $Module
     if ($Upload) {
@@ -37,35 +43,44 @@ $job = {
         return
     }
     # Sync-TowAndGoToMongo's database parameter was -Database before it became -MongoDatabase (still its alias).
-    $result = Sync-TowAndGoToMongo -Bucket $Bucket -Key $Key -MongoConnectionString $env:SYNCTOOLS_TEST_MONGO -Database $Database @s3
-    [pscustomobject]@{
-        Job         = $result.Duration.TotalSeconds
-        Cpu         = [Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime.TotalSeconds
-        Jitted      = [Runtime.JitInfo]::GetCompiledMethodCount($false)
-        Written     = $result.Inserted + $result.Updated
-    } | ConvertTo-Json -Compress
+    foreach ($database in $Databases -split ',') {
+        $result = Sync-TowAndGoToMongo -Bucket $Bucket -Key $Key -MongoConnectionString $env:SYNCTOOLS_TEST_MONGO -Database $database @s3
+        [pscustomobject]@{
+            Job         = $result.Duration.TotalSeconds
+            Cpu         = [Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime.TotalSeconds
+            Jitted      = [Runtime.JitInfo]::GetCompiledMethodCount($false)
+            Written     = $result.Inserted + $result.Updated
+        } | ConvertTo-Json -Compress
+    }
 }
 
 $null = Invoke-WebRequest -Method Put "$env:SYNCTOOLS_TEST_S3/$bucket" -SkipHttpErrorCheck # s3rver takes an unsigned bucket creation
 & $pwsh -NoProfile -NonInteractive -Command $job -args $Module[0], $bucket, $key, '', $Links
 if ($LASTEXITCODE) { throw "the upload failed" }
+$passes = 'first sync (empty)', 'same snapshot again'
 $rows = foreach ($run in 1..$Runs) {
     foreach ($path in $Module) {
         $database = "cold_$run$([guid]::NewGuid().ToString('N').Substring(0, 8))"
-        foreach ($pass in 'first sync (empty)', 'same snapshot again') {
+        # One process per pass, or one for the whole session: each database twice, first sync then again.
+        $sessions = @(if ($InSession) { , @(1..$InSession | ForEach-Object { "${database}_$_"; "${database}_$_" }) } else { @($database), @($database) })
+        $index = 0
+        foreach ($session in $sessions) {
             $clock = [Diagnostics.Stopwatch]::StartNew()
-            $line = & $pwsh -NoProfile -NonInteractive -Command $job -args $path, $bucket, $key, $database, 0
+            $lines = & $pwsh -NoProfile -NonInteractive -Command $job -args $path, $bucket, $key, ($session -join ','), 0
             if ($LASTEXITCODE) { throw "the run of $path failed" }
-            $measured = $line | ConvertFrom-Json
-            [pscustomobject]@{
-                Module           = $path
-                Run              = $run
-                Pass             = $pass
-                'Process s'      = [math]::Round($clock.Elapsed.TotalSeconds, 2)
-                'Job s'          = [math]::Round($measured.Job, 2)
-                'CPU s'          = [math]::Round($measured.Cpu, 2)
-                'JIT methods'    = $measured.Jitted
-                Written          = $measured.Written
+            $elapsed = $clock.Elapsed.TotalSeconds
+            foreach ($measured in $lines | ConvertFrom-Json) {
+                [pscustomobject]@{
+                    Module           = $path
+                    Run              = $run
+                    'Session run'    = [math]::Floor($index / 2) + 1
+                    Pass             = $passes[$index++ % 2]
+                    'Process s'      = [math]::Round($elapsed, 2)
+                    'Job s'          = [math]::Round($measured.Job, 2)
+                    'CPU s'          = [math]::Round($measured.Cpu, 2)
+                    'JIT methods'    = $measured.Jitted
+                    Written          = $measured.Written
+                }
             }
         }
     }
