@@ -22,7 +22,7 @@ param(
     [int] $InSession = 0
 )
 $ErrorActionPreference = 'Stop'
-foreach ($name in 'SYNCTOOLS_TEST_S3', 'SYNCTOOLS_TEST_MONGO') {
+foreach ($name in 'SYNCTOOLS_TEST_S3', 'SYNCTOOLS_TEST_MONGO', 'SYNCTOOLS_TEST_NODE_MODULES') {
     if (-not [Environment]::GetEnvironmentVariable($name)) { throw "$name is not set: eval `"`$(tests/services/services.sh start)`" first." }
 }
 $Module = $Module | ForEach-Object { (Resolve-Path $_).Path }
@@ -32,7 +32,7 @@ $key = "tow-and-go/$Links.json"
 $env:SYNCTOOLS_JOURNAL = Join-Path ([IO.Path]::GetTempPath()) 'synctools-cold-start-journal.jsonl'
 
 $job = {
-    param($Module, $Bucket, $Key, $Databases, $Upload)
+    param($Module, $Bucket, $Key, $Databases, $Upload, $Drop)
     $s3 = @{ EndpointUrl = $env:SYNCTOOLS_TEST_S3; Credential = [pscredential]::new('S3RVER', (ConvertTo-SecureString 'S3RVER' -AsPlainText -Force)) }
     Import-Module $Module
     if ($Upload) {
@@ -51,6 +51,11 @@ $job = {
             Jitted      = [Runtime.JitInfo]::GetCompiledMethodCount($false)
             Written     = $result.Inserted + $result.Updated
         } | ConvertTo-Json -Compress
+        if ($Drop -and $done -eq $database) {
+            # The test server holds every database in memory: a session of many runs drops each after its second sync.
+            node -e "const { MongoClient } = require(process.argv[1] + '/mongodb'); const c = new MongoClient(process.argv[2]); c.db(process.argv[3]).dropDatabase().finally(() => c.close())" $env:SYNCTOOLS_TEST_NODE_MODULES $env:SYNCTOOLS_TEST_MONGO $database
+        }
+        $done = $database
     }
 }
 
@@ -66,14 +71,14 @@ $rows = foreach ($run in 1..$Runs) {
         $index = 0
         foreach ($session in $sessions) {
             $clock = [Diagnostics.Stopwatch]::StartNew()
-            $lines = & $pwsh -NoProfile -NonInteractive -Command $job -args $path, $bucket, $key, ($session -join ','), 0
+            $lines = & $pwsh -NoProfile -NonInteractive -Command $job -args $path, $bucket, $key, ($session -join ','), 0, ($InSession -gt 0)
             if ($LASTEXITCODE) { throw "the run of $path failed" }
             $elapsed = $clock.Elapsed.TotalSeconds
             foreach ($measured in $lines | ConvertFrom-Json) {
                 [pscustomobject]@{
                     Module           = $path
                     Run              = $run
-                    'Session run'    = [math]::Floor($index / 2) + 1
+                    'Session run'    = [int][math]::Floor($index / 2) + 1
                     Pass             = $passes[$index++ % 2]
                     'Process s'      = [math]::Round($elapsed, 2)
                     'Job s'          = [math]::Round($measured.Job, 2)
