@@ -40,19 +40,25 @@ internal sealed class MissingRows(OrgSyncOptions options, IJobReporter reporter,
         return wanted;
     }
 
-    /// <summary>Every key each of <paramref name="tables"/> holds in the target; none for a table still to be created.</summary>
-    public async Task<Dictionary<string, HashSet<(long, long)>>> HeldAsync(IEnumerable<string> tables, OrgSyncConnections connections, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every key each of <paramref name="tables"/> holds in the target, with the fingerprint of its row's values
+    /// (<see cref="RowFingerprint"/>); none for a table still to be created.
+    /// </summary>
+    public async Task<Dictionary<string, Dictionary<(long, long), UInt128>>> HeldAsync(IEnumerable<string> tables, OrgSyncConnections connections, CancellationToken cancellationToken)
     {
-        var held = new Dictionary<string, HashSet<(long, long)>>();
+        var held = new Dictionary<string, Dictionary<(long, long), UInt128>>();
         foreach (var plan in TablePlan.All.Where(p => tables.Contains(p.TargetTable)))
         {
-            var keys = held[plan.TargetTable] = [];
+            var rows = held[plan.TargetTable] = [];
             if (absent.Contains(plan.TargetTable)) continue;
             var target = await connections.TargetAsync(cancellationToken).ConfigureAwait(false);
-            var columns = string.Join(", ", plan.TargetColumns.Take(plan.KeyColumns).Select(MySqlIdentifiers.Quote));
-            await foreach (var key in KeysAsync(target, $"SELECT {columns} FROM {_targetDatabase}.{MySqlIdentifiers.Quote(plan.TargetTable)}", plan, cancellationToken).ConfigureAwait(false))
+            await using var command = target.CreateCommand();
+            command.CommandText = $"SELECT {string.Join(", ", plan.TargetColumns.Select(MySqlIdentifiers.Quote))} FROM {_targetDatabase}.{MySqlIdentifiers.Quote(plan.TargetTable)}";
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                keys.Add(key);
+                var values = TablePlan.TargetValues(reader);
+                rows[plan.KeyOf(i => values[i])] = RowFingerprint.Of(values);
             }
         }
 
@@ -60,8 +66,8 @@ internal sealed class MissingRows(OrgSyncOptions options, IJobReporter reporter,
     }
 
     /// <summary>The stale rows of each of <paramref name="plans"/> whose target table exists: its keys that <paramref name="wanted"/> lacks.</summary>
-    public static List<StaleRows> Find(IReadOnlyList<TablePlan> plans, Dictionary<string, HashSet<(long, long)>> wanted, Dictionary<string, HashSet<(long, long)>> held) =>
-        plans.Select(plan => new StaleRows(plan, held[plan.TargetTable].Where(key => !wanted[plan.TargetTable].Contains(key)).ToList(), held[plan.TargetTable].Count)).ToList();
+    public static List<StaleRows> Find(IReadOnlyList<TablePlan> plans, Dictionary<string, HashSet<(long, long)>> wanted, Dictionary<string, Dictionary<(long, long), UInt128>> held) =>
+        plans.Select(plan => new StaleRows(plan, held[plan.TargetTable].Keys.Where(key => !wanted[plan.TargetTable].Contains(key)).ToList(), held[plan.TargetTable].Count)).ToList();
 
     /// <summary>
     /// Without -RemoveMissing, one warning; with it, the rows removed, children first. More than -MaxRemove percent of a
@@ -120,7 +126,7 @@ internal sealed class MissingRows(OrgSyncOptions options, IJobReporter reporter,
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The keys a query of a table's key columns (the target's, or the source's that become them) reads.</summary>
+    /// <summary>The target keys a query of the source columns that become them reads.</summary>
     private static async IAsyncEnumerable<(long, long)> KeysAsync(DbConnection connection, string sql, TablePlan plan, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();

@@ -185,9 +185,11 @@ public static class OrgSyncJob
         /// <summary>
         /// The keys each target table holds as the run goes (a preview: as it would go): read once with every key of
         /// both sides, less the rows removed, plus the rows inserted. A row whose key is not there is new without asking
-        /// the target, and a parent is present when its key is.
+        /// the target, and a parent is present when its key is. With each key, the fingerprint of the row's values
+        /// when the run began (<see cref="RowFingerprint.None"/> for a row the run inserted): a source row that maps to
+        /// the same values is unchanged without reading the target's row again.
         /// </summary>
-        private Dictionary<string, HashSet<(long, long)>> _held = [];
+        private Dictionary<string, Dictionary<(long, long), UInt128>> _held = [];
 
         /// <summary>Rows failed so far in this run, all tables.</summary>
         private long _failed;
@@ -196,10 +198,13 @@ public static class OrgSyncJob
 
         /// <param name="held">Every key of each target table the run reads or checks, from <see cref="MissingRows.HeldAsync"/>.</param>
         /// <param name="removed">Rows the run removes (or, a preview, would remove) before it syncs.</param>
-        public void Start(Dictionary<string, HashSet<(long, long)>> held, IEnumerable<StaleRows> removed)
+        public void Start(Dictionary<string, Dictionary<(long, long), UInt128>> held, IEnumerable<StaleRows> removed)
         {
             _held = held;
-            foreach (var rows in removed) _held[rows.Plan.TargetTable].ExceptWith(rows.Keys);
+            foreach (var rows in removed)
+            {
+                foreach (var key in rows.Keys) _held[rows.Plan.TargetTable].Remove(key);
+            }
         }
 
         /// <param name="missing">The table's target rows without a source row: removed by this run, and left.</param>
@@ -218,13 +223,7 @@ public static class OrgSyncJob
             var skippedKeys = new List<SourceKey>();
             try
             {
-                var (total, duplicates) = await retry.ExecuteAsync(async token => await CountAsync(table, await connections.SourceAsync(token).ConfigureAwait(false), token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-                counts.Duplicates = duplicates;
-                if (duplicates > 0)
-                {
-                    reporter.Warning($"{duplicates:N0} rows of {sourceName} repeat the {string.Join(", ", plan.TargetKeySource)} of another row: of each such set only the row with the latest updated_at, then the highest {string.Join(", ", table.PagingKey)}, is synced into {targetName}.");
-                }
-
+                var total = await retry.ExecuteAsync(async token => await CountAsync(table, await connections.SourceAsync(token).ConfigureAwait(false), token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
                 SourceKey? after = null;
                 while (true)
                 {
@@ -254,6 +253,14 @@ public static class OrgSyncJob
                     reporter.Progress(new JobProgress($"Syncing {targetName}", counts.Read, Math.Max(total, counts.Read),
                         $"{counts.Read:N0} of {total:N0} rows: {counts.Inserted:N0} new, {counts.Updated:N0} changed"));
                     if (batch.Read < options.BatchSize) break;
+                }
+
+                // The batches read every row the count did but those another row of the same target key supersedes
+                // (Latest), in the same snapshot.
+                counts.Duplicates = total - counts.Read;
+                if (counts.Duplicates > 0)
+                {
+                    reporter.Warning($"{counts.Duplicates:N0} rows of {sourceName} repeat the {string.Join(", ", plan.TargetKeySource)} of another row: of each such set only the row with the latest updated_at, then the highest {string.Join(", ", table.PagingKey)}, was synced into {targetName}.");
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException and not TooManyFailedRowsException)
@@ -328,18 +335,14 @@ public static class OrgSyncJob
             if (options.ChangedSince is { } since) MySqlIdentifiers.Add(command, "@since", since);
         }
 
-        /// <summary>The rows the table's batches will read, and the rows left out as repeating another's target key.</summary>
-        private async Task<(long Rows, long Duplicates)> CountAsync(SourceTable table, DbConnection source, CancellationToken cancellationToken)
+        /// <summary>The rows the table's filters pick, of which the batches read all but those repeating another's target key.</summary>
+        private async Task<long> CountAsync(SourceTable table, DbConnection source, CancellationToken cancellationToken)
         {
             await using var command = source.CreateCommand();
             var where = Where(table.Plan);
-            command.CommandText = $"SELECT COUNT(*), {(Latest(table) is { } latest ? $"COALESCE(SUM({latest}), 0)" : "COUNT(*)")}" +
-                                  $" FROM {_sourceDatabase}.{MySqlIdentifiers.Quote(table.Plan.SourceTable)} s{(where.Length > 0 ? " WHERE " + where : "")}";
+            command.CommandText = $"SELECT COUNT(*) FROM {_sourceDatabase}.{MySqlIdentifiers.Quote(table.Plan.SourceTable)} s{(where.Length > 0 ? " WHERE " + where : "")}";
             AddSince(command);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var (all, synced) = (Convert.ToInt64(reader.GetValue(0)), Convert.ToInt64(reader.GetValue(1)));
-            return (synced, all - synced);
+            return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false));
         }
 
         /// <summary>Compares a batch read after <paramref name="after"/> with the target and writes what differs.</summary>
@@ -362,12 +365,14 @@ public static class OrgSyncJob
                 var present = _held[parent.Table];
                 candidates.RemoveAll(r =>
                 {
-                    if (present.Contains((Convert.ToInt64(r.Values![parent.Column]), 0))) return false;
+                    if (present.ContainsKey((Convert.ToInt64(r.Values![parent.Column]), 0))) return false;
                     outcome.SkippedRows.Add((r.Key, $"{parent.KeyColumn} {r.Values[parent.Column]} is not in {options.TargetDatabase}.{parent.Table}"));
                     return true;
                 });
             }
 
+            var rowsHeld = _held[plan.TargetTable];
+            outcome.Unchanged += candidates.RemoveAll(r => rowsHeld.TryGetValue(plan.KeyOf(i => r.Values![i]), out var print) && print != RowFingerprint.None && print == RowFingerprint.Of(r.Values!));
             var held = await ReadTargetAsync(target, plan, candidates, cancellationToken).ConfigureAwait(false);
             var changes = new List<(MappedRow Row, bool IsNew)>();
             foreach (var row in candidates)
@@ -380,7 +385,7 @@ public static class OrgSyncJob
             if (options.Preview) outcome.Count(changes);
             else await UpsertAsync(target!, plan, changes, outcome, cancellationToken).ConfigureAwait(false);
             var failed = outcome.Failures.Select(f => f.Key).ToHashSet();
-            _held[plan.TargetTable].UnionWith(changes.Where(c => c.IsNew && !failed.Contains(c.Row.Key)).Select(c => plan.KeyOf(i => c.Row.Values![i])));
+            foreach (var (row, _) in changes.Where(c => c.IsNew && !failed.Contains(c.Row.Key))) rowsHeld.TryAdd(plan.KeyOf(i => row.Values![i]), RowFingerprint.None);
             return outcome;
         }
 
@@ -420,7 +425,7 @@ public static class OrgSyncJob
         {
             var held = new Dictionary<(long, long), object?[]>();
             var keysHeld = _held[plan.TargetTable];
-            rows = rows.Where(r => keysHeld.Contains(plan.KeyOf(i => r.Values![i]))).ToList();
+            rows = rows.Where(r => keysHeld.ContainsKey(plan.KeyOf(i => r.Values![i]))).ToList();
             if (rows.Count == 0 || target is null) return held; // all new, or a table still to be created
             await using var command = target.CreateCommand();
             var keys = MySqlIdentifiers.AddPositional(command, rows.Select(r => r.Values![plan.LookupColumn]).Distinct());
@@ -429,10 +434,9 @@ public static class OrgSyncJob
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                var values = new object?[reader.FieldCount];
-                for (var i = 0; i < values.Length; i++) values[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+                var values = TablePlan.TargetValues(reader);
                 var key = plan.KeyOf(i => values[i]);
-                if (keysHeld.Contains(key)) held[key] = values; // not a row the run removed (a preview: would remove)
+                if (keysHeld.ContainsKey(key)) held[key] = values; // not a row the run removed (a preview: would remove)
             }
 
             return held;

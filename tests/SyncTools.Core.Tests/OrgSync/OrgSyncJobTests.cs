@@ -236,6 +236,30 @@ public class OrgSyncJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_target_row_changed_outside_the_sync_is_put_back_and_a_column_of_another_type_is_compared_by_value()
+    {
+        await _laas.ExecuteAsync($"INSERT INTO institutes VALUES (10, 'North', NULL, {Old}, {Old}); INSERT INTO institute_user (institute_id, user_id, user_type, status, created_at, updated_at) VALUES (10, 2, 'STAFF', 'ACTIVE', {Old}, {Old}), (10, 3, 'ADMIN', 'INACTIVE', {Old}, {Old});");
+        await AddUsers(5);
+        await Run(Options);
+        await _org.ExecuteAsync("""
+            UPDATE user SET name = 'Tampered' WHERE userId = 3;
+            UPDATE user_auth SET updatedAt = updatedAt + INTERVAL 1 SECOND WHERE userId = 4;
+            ALTER TABLE institute_users MODIFY isActive DECIMAL(1, 0) NOT NULL;
+            UPDATE institute_users SET role = 'STAFF' WHERE userId = 3;
+            """);
+
+        var second = await Run(Options);
+        var third = await Run(Options);
+
+        Assert.Equal([0L, 1L, 1L, 1L], second.Tables.Select(t => t.Updated));
+        Assert.Equal(["First3 Last3"], await Org("SELECT name FROM user WHERE userId = 3"));
+        Assert.Equal(["2020-01-02 03:04:05.000"], await Org("SELECT CAST(updatedAt AS CHAR) FROM user_auth WHERE userId = 4"));
+        Assert.Equal(["2|STAFF|1", "3|ADMIN|0"], await Org("SELECT CONCAT_WS('|', userId, role, isActive) FROM institute_users ORDER BY userId"));
+        Assert.Equal([0L, 0L, 0L, 0L], third.Tables.Select(t => t.Updated));
+        Assert.Equal([1L, 5L, 2L, 5L], third.Tables.Select(t => t.Unchanged));
+    }
+
+    [Fact]
     public async Task A_subset_of_tables_runs_in_foreign_key_order()
     {
         await _laas.ExecuteAsync($"INSERT INTO institutes VALUES (10, 'North', NULL, {Old}, {Old})");
