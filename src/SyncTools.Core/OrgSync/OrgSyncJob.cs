@@ -186,8 +186,8 @@ public static class OrgSyncJob
         /// The keys each target table holds as the run goes (a preview: as it would go): read once with every key of
         /// both sides, less the rows removed, plus the rows inserted. A row whose key is not there is new without asking
         /// the target, and a parent is present when its key is. With each key, the fingerprint of the row's values
-        /// when the run began (<see cref="RowFingerprint.None"/> for a row the run inserted): a source row that maps to
-        /// the same values is unchanged without reading the target's row again.
+        /// when the run began (<see cref="RowFingerprint.None"/> for a row the run has written): a source row that maps
+        /// to the same values is unchanged without reading the target's row again.
         /// </summary>
         private Dictionary<string, Dictionary<(long, long), UInt128>> _held = [];
 
@@ -228,7 +228,7 @@ public static class OrgSyncJob
                 while (true)
                 {
                     var batch = await retry.ExecuteAsync(async token => await SyncBatchAsync(plan, await reader.ReadAsync(after, token).ConfigureAwait(false), after, connections, token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-                    if (batch.Read == 0) break;
+                    if (batch.Rows == 0) break;
                     counts.Add(batch);
                     foreach (var (key, message) in batch.Failures)
                     {
@@ -250,14 +250,11 @@ public static class OrgSyncJob
                     }
 
                     after = batch.LastKey;
-                    reporter.Progress(new JobProgress($"Syncing {targetName}", counts.Read, Math.Max(total, counts.Read),
-                        $"{counts.Read:N0} of {total:N0} rows: {counts.Inserted:N0} new, {counts.Updated:N0} changed"));
-                    if (batch.Read < options.BatchSize) break;
+                    reporter.Progress(new JobProgress($"Syncing {targetName}", counts.Rows, Math.Max(total, counts.Rows),
+                        $"{counts.Rows:N0} of {total:N0} rows: {counts.Inserted:N0} new, {counts.Updated:N0} changed"));
+                    if (batch.Rows < options.BatchSize) break;
                 }
 
-                // The batches read every row the count did but those another row of the same target key supersedes
-                // (Latest), in the same snapshot.
-                counts.Duplicates = total - counts.Read;
                 if (counts.Duplicates > 0)
                 {
                     reporter.Warning($"{counts.Duplicates:N0} rows of {sourceName} repeat the {string.Join(", ", plan.TargetKeySource)} of another row: of each such set only the row with the latest updated_at, then the highest {string.Join(", ", table.PagingKey)}, was synced into {targetName}.");
@@ -335,7 +332,7 @@ public static class OrgSyncJob
             if (options.ChangedSince is { } since) MySqlIdentifiers.Add(command, "@since", since);
         }
 
-        /// <summary>The rows the table's filters pick, of which the batches read all but those repeating another's target key.</summary>
+        /// <summary>The rows the table's filters pick: those its batches will read, for the progress.</summary>
         private async Task<long> CountAsync(SourceTable table, DbConnection source, CancellationToken cancellationToken)
         {
             await using var command = source.CreateCommand();
@@ -348,13 +345,13 @@ public static class OrgSyncJob
         /// <summary>Compares a batch read after <paramref name="after"/> with the target and writes what differs.</summary>
         private async Task<BatchOutcome> SyncBatchAsync(TablePlan plan, List<MappedRow> rows, SourceKey? after, OrgSyncConnections connections, CancellationToken cancellationToken)
         {
-            var outcome = new BatchOutcome { Read = rows.Count, LastKey = rows.Count > 0 ? rows[^1].Key : after };
-            if (rows.Count == 0) return outcome;
+            var outcome = new BatchOutcome { Read = rows.Count(r => !r.Superseded), Duplicates = rows.Count(r => r.Superseded), LastKey = rows.Count > 0 ? rows[^1].Key : after };
+            if (outcome.Read == 0) return outcome;
             var target = absent.Contains(plan.TargetTable)
                 ? null // a preview of a table still to be created: nothing to read (parents are checked against the kept keys)
                 : await connections.TargetAsync(cancellationToken).ConfigureAwait(false);
             var candidates = new List<MappedRow>(rows.Count);
-            foreach (var row in rows)
+            foreach (var row in rows.Where(r => !r.Superseded))
             {
                 if (row.Error is not null) outcome.Failures.Add((row.Key, row.Error));
                 else candidates.Add(row);
@@ -385,7 +382,8 @@ public static class OrgSyncJob
             if (options.Preview) outcome.Count(changes);
             else await UpsertAsync(target!, plan, changes, outcome, cancellationToken).ConfigureAwait(false);
             var failed = outcome.Failures.Select(f => f.Key).ToHashSet();
-            foreach (var (row, _) in changes.Where(c => c.IsNew && !failed.Contains(c.Row.Key))) rowsHeld.TryAdd(plan.KeyOf(i => row.Values![i]), RowFingerprint.None);
+            // Written rows are the run's now: a later row of the same key is compared with them, not the fingerprint.
+            foreach (var (row, _) in changes.Where(c => !failed.Contains(c.Row.Key))) rowsHeld[plan.KeyOf(i => row.Values![i])] = RowFingerprint.None;
             return outcome;
         }
 
@@ -395,7 +393,9 @@ public static class OrgSyncJob
             var plan = table.Plan;
             await using var command = source.CreateCommand();
             var key = table.PagingKey.Select(c => "s." + MySqlIdentifiers.Quote(c)).ToList();
-            var conditions = new List<string?> { Where(plan), Latest(table) };
+            var conditions = new List<string?> { Where(plan) };
+            // Rows another row of the same target key supersedes are read too, flagged, and counted as duplicates.
+            var latest = Latest(table);
             if (after is not null)
             {
                 conditions.Add(After(key, key.Select((_, i) => $"@after{i}").ToList()));
@@ -403,7 +403,7 @@ public static class OrgSyncJob
             }
 
             var where = string.Join(" AND ", conditions.Where(c => !string.IsNullOrEmpty(c)));
-            command.CommandText = $"SELECT {string.Join(", ", plan.SourceColumns.Select(c => "s." + MySqlIdentifiers.Quote(c)).Concat(key))}" +
+            command.CommandText = $"SELECT {string.Join(", ", plan.SourceColumns.Select(c => "s." + MySqlIdentifiers.Quote(c)).Concat(key).Append(latest ?? "1"))}" +
                                   $" FROM {_sourceDatabase}.{MySqlIdentifiers.Quote(plan.SourceTable)} s" +
                                   $"{(where.Length > 0 ? " WHERE " + where : "")} ORDER BY {string.Join(", ", key)} LIMIT {options.BatchSize}";
             AddSince(command);
@@ -411,10 +411,17 @@ public static class OrgSyncJob
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                var mapped = plan.Map(reader);
                 var keyValues = new object[key.Count];
                 for (var i = 0; i < keyValues.Length; i++) keyValues[i] = reader.GetValue(plan.SourceColumns.Length + i);
-                rows.Add(new MappedRow(new SourceKey(table.PagingKey, keyValues), mapped.Values, mapped.Error));
+                var sourceKey = new SourceKey(table.PagingKey, keyValues);
+                if (Convert.ToInt64(reader.GetValue(plan.SourceColumns.Length + key.Count)) == 0)
+                {
+                    rows.Add(new MappedRow(sourceKey, null, null, Superseded: true));
+                    continue;
+                }
+
+                var mapped = plan.Map(reader);
+                rows.Add(new MappedRow(sourceKey, mapped.Values, mapped.Error));
             }
 
             return rows;
@@ -541,6 +548,9 @@ public static class OrgSyncJob
 
         public long Duplicates { get; set; }
 
+        /// <summary>The rows read: those synced and those another row of the same target key superseded.</summary>
+        public long Rows => Read + Duplicates;
+
         public List<(SourceKey Key, string Message)> Failures { get; } = [];
 
         public List<(SourceKey Key, string Reason)> SkippedRows { get; } = [];
@@ -554,6 +564,7 @@ public static class OrgSyncJob
         public void Add(BatchOutcome batch)
         {
             Read += batch.Read;
+            Duplicates += batch.Duplicates;
             Inserted += batch.Inserted;
             Updated += batch.Updated;
             Unchanged += batch.Unchanged;

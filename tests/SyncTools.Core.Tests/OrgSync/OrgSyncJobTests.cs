@@ -244,19 +244,40 @@ public class OrgSyncJobTests : IAsyncLifetime
         await _org.ExecuteAsync("""
             UPDATE user SET name = 'Tampered' WHERE userId = 3;
             UPDATE user_auth SET updatedAt = updatedAt + INTERVAL 1 SECOND WHERE userId = 4;
-            ALTER TABLE institute_users MODIFY isActive DECIMAL(1, 0) NOT NULL;
+            UPDATE institute_users SET isActive = FALSE WHERE userId = 2;
             UPDATE institute_users SET role = 'STAFF' WHERE userId = 3;
             """);
 
         var second = await Run(Options);
+        await _org.ExecuteAsync("ALTER TABLE institute_users MODIFY isActive DECIMAL(1, 0) NOT NULL");
         var third = await Run(Options);
 
-        Assert.Equal([0L, 1L, 1L, 1L], second.Tables.Select(t => t.Updated));
+        Assert.Equal([0L, 1L, 2L, 1L], second.Tables.Select(t => t.Updated));
         Assert.Equal(["First3 Last3"], await Org("SELECT name FROM user WHERE userId = 3"));
         Assert.Equal(["2020-01-02 03:04:05.000"], await Org("SELECT CAST(updatedAt AS CHAR) FROM user_auth WHERE userId = 4"));
         Assert.Equal(["2|STAFF|1", "3|ADMIN|0"], await Org("SELECT CONCAT_WS('|', userId, role, isActive) FROM institute_users ORDER BY userId"));
         Assert.Equal([0L, 0L, 0L, 0L], third.Tables.Select(t => t.Updated));
         Assert.Equal([1L, 5L, 2L, 5L], third.Tables.Select(t => t.Unchanged));
+    }
+
+    [Fact]
+    public async Task A_row_matching_the_target_when_the_run_began_is_not_read_again_so_a_change_made_during_the_run_waits_for_the_next()
+    {
+        await AddUsers(200);
+        await Run(Options with { Tables = [OrgSyncTable.Users] });
+        var tampered = 0;
+        var reporter = new ActingReporter(p => p.Activity.EndsWith(".user", StringComparison.Ordinal) && p.Done >= 40 && Interlocked.Exchange(ref tampered, 1) == 0,
+            () => _org.ExecuteAsync("UPDATE user SET name = 'Tampered' WHERE userId = 150"));
+
+        var during = await Run(Options with { BatchSize = 40, Tables = [OrgSyncTable.Users] }, reporter);
+        var kept = await Org("SELECT name FROM user WHERE userId = 150");
+        var next = await Run(Options with { Tables = [OrgSyncTable.Users] });
+
+        Assert.Equal(1, tampered);
+        Assert.Equal((0L, 200L), (during.Tables[0].Updated, during.Tables[0].Unchanged));
+        Assert.Equal(["Tampered"], kept);
+        Assert.Equal(1L, next.Tables[0].Updated);
+        Assert.Equal(["First150 Last150"], await Org("SELECT name FROM user WHERE userId = 150"));
     }
 
     [Fact]
@@ -360,15 +381,18 @@ public class OrgSyncJobTests : IAsyncLifetime
         await AddUsers(1000);
         var database = side == "source" ? _laas.Name : _org.Name;
         var killed = 0;
-        var reporter = new ActingReporter(p => p.Activity.EndsWith(".user", StringComparison.Ordinal) && p.Done >= 300 && Interlocked.Exchange(ref killed, 1) == 0,
-            () => KillConnectionsTo(database));
+        var reporter = new ActingReporter(p => p.Activity.EndsWith(".user", StringComparison.Ordinal) && p.Done >= 300 && Interlocked.Exchange(ref killed, 1) == 0, async () =>
+        {
+            await AddUsers(5, from: 2001); // seen by the snapshot the retry opens, not by the one the run began with
+            await KillConnectionsTo(database);
+        });
 
         var run = await Run(Options with { BatchSize = 100, Tables = [OrgSyncTable.Users] }, reporter);
 
         Assert.Equal(1, killed);
         Assert.Contains(reporter.Warnings, w => w.Contains("Retry 1 of 4", StringComparison.Ordinal));
-        Assert.Equal((1000L, 1000L, 0L), (run.Tables[0].Read, run.Tables[0].Inserted, run.Tables[0].Failed));
-        Assert.Equal(["1000|1000|1|1000"], await Org("SELECT CONCAT_WS('|', COUNT(*), COUNT(DISTINCT userId), MIN(userId), MAX(userId)) FROM user"));
+        Assert.Equal((1005L, 1005L, 0L, 0L), (run.Tables[0].Read, run.Tables[0].Inserted, run.Tables[0].Failed, run.Tables[0].Duplicates));
+        Assert.Equal(["1005|1005|1|2005"], await Org("SELECT CONCAT_WS('|', COUNT(*), COUNT(DISTINCT userId), MIN(userId), MAX(userId)) FROM user"));
     }
 
     [Fact]
