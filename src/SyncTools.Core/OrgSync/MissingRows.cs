@@ -17,11 +17,14 @@ internal sealed class MissingRows(OrgSyncOptions options, IJobReporter reporter,
     private readonly string _sourceDatabase = MySqlIdentifiers.Quote(options.SourceDatabase);
     private readonly string _targetDatabase = MySqlIdentifiers.Quote(options.TargetDatabase);
 
+    /// <summary>The target tables a run of <paramref name="plans"/> reads the keys of: theirs and their parents'.</summary>
+    private static HashSet<string> Tables(IEnumerable<TablePlan> plans) => plans.SelectMany(p => p.Parents.Select(parent => parent.Table).Append(p.TargetTable)).ToHashSet();
+
     /// <summary>The source's keys each target table of <paramref name="plans"/> (and its parents) should hold, by target table.</summary>
     public async Task<Dictionary<string, HashSet<(long, long)>>> WantedAsync(IReadOnlyList<TablePlan> plans, OrgSyncConnections connections, CancellationToken cancellationToken)
     {
         // Parents first (TablePlan.All is in foreign-key order): a row is wanted only when its parents are.
-        var needed = plans.SelectMany(p => p.Parents.Select(parent => parent.Table).Append(p.TargetTable)).ToHashSet();
+        var needed = Tables(plans);
         var wanted = new Dictionary<string, HashSet<(long, long)>>();
         var source = await connections.SourceAsync(cancellationToken).ConfigureAwait(false);
         foreach (var plan in TablePlan.All.Where(p => needed.Contains(p.TargetTable)))
@@ -41,24 +44,28 @@ internal sealed class MissingRows(OrgSyncOptions options, IJobReporter reporter,
     }
 
     /// <summary>
-    /// Every key each of <paramref name="tables"/> holds in the target, with the fingerprint of its row's values
-    /// (<see cref="RowFingerprint"/>); none for a table still to be created.
+    /// Every key each target table of <paramref name="plans"/> (and its parents) holds; none for a table still to be
+    /// created. With each key of a table the run syncs in full, the fingerprint of its row's values
+    /// (<see cref="RowFingerprint"/>); a parent's, or an -Incremental run's (which compares few rows), are read as keys
+    /// alone, with <see cref="RowFingerprint.None"/>.
     /// </summary>
-    public async Task<Dictionary<string, Dictionary<(long, long), UInt128>>> HeldAsync(IEnumerable<string> tables, OrgSyncConnections connections, CancellationToken cancellationToken)
+    public async Task<Dictionary<string, Dictionary<(long, long), UInt128>>> HeldAsync(IReadOnlyList<TablePlan> plans, OrgSyncConnections connections, CancellationToken cancellationToken)
     {
+        var tables = Tables(plans);
         var held = new Dictionary<string, Dictionary<(long, long), UInt128>>();
         foreach (var plan in TablePlan.All.Where(p => tables.Contains(p.TargetTable)))
         {
             var rows = held[plan.TargetTable] = [];
             if (absent.Contains(plan.TargetTable)) continue;
+            var whole = options.ChangedSince is null && plans.Contains(plan);
             var target = await connections.TargetAsync(cancellationToken).ConfigureAwait(false);
             await using var command = target.CreateCommand();
-            command.CommandText = $"SELECT {string.Join(", ", plan.TargetColumns.Select(MySqlIdentifiers.Quote))} FROM {_targetDatabase}.{MySqlIdentifiers.Quote(plan.TargetTable)}";
+            command.CommandText = $"SELECT {string.Join(", ", plan.TargetColumns.Take(whole ? plan.TargetColumns.Length : plan.KeyColumns).Select(MySqlIdentifiers.Quote))} FROM {_targetDatabase}.{MySqlIdentifiers.Quote(plan.TargetTable)}";
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 var values = TablePlan.TargetValues(reader);
-                rows[plan.KeyOf(i => values[i])] = RowFingerprint.Of(values);
+                rows[plan.KeyOf(i => values[i])] = whole ? RowFingerprint.Of(values) : RowFingerprint.None;
             }
         }
 

@@ -68,7 +68,7 @@ public static class OrgSyncJob
         var missing = new MissingRows(options, reporter, absent);
         reporter.Progress(new JobProgress(Name, 0, plans.Count, "Comparing the keys of both sides"));
         var wanted = await Checked(options.Source, options.SourceName, () => missing.WantedAsync(plans, connections, cancellationToken)).ConfigureAwait(false);
-        var held = await Checked(options.Target, options.TargetName, () => missing.HeldAsync(wanted.Keys, connections, cancellationToken)).ConfigureAwait(false);
+        var held = await Checked(options.Target, options.TargetName, () => missing.HeldAsync(plans, connections, cancellationToken)).ConfigureAwait(false);
         var stale = MissingRows.Find(plans, wanted, held);
         var removed = await Checked(options.Target, options.TargetName, () => missing.ApplyAsync(stale, connections, cancellationToken)).ConfigureAwait(false);
         run.Start(held, options.RemoveMissing ? stale : []);
@@ -186,8 +186,9 @@ public static class OrgSyncJob
         /// The keys each target table holds as the run goes (a preview: as it would go): read once with every key of
         /// both sides, less the rows removed, plus the rows inserted. A row whose key is not there is new without asking
         /// the target, and a parent is present when its key is. With each key, the fingerprint of the row's values
-        /// when the run began (<see cref="RowFingerprint.None"/> for a row the run has written): a source row that maps
-        /// to the same values is unchanged without reading the target's row again.
+        /// when the run began (<see cref="RowFingerprint.None"/> for a row the run has written, and in the tables
+        /// <see cref="MissingRows.HeldAsync"/> reads as keys alone): a source row that maps to the same values is
+        /// unchanged without reading the target's row again.
         /// </summary>
         private Dictionary<string, Dictionary<(long, long), UInt128>> _held = [];
 
