@@ -17,14 +17,11 @@ internal sealed class MissingRows(OrgSyncOptions options, IJobReporter reporter,
     private readonly string _sourceDatabase = MySqlIdentifiers.Quote(options.SourceDatabase);
     private readonly string _targetDatabase = MySqlIdentifiers.Quote(options.TargetDatabase);
 
-    /// <summary>The target tables a run of <paramref name="plans"/> reads the keys of: theirs and their parents'.</summary>
-    private static HashSet<string> Tables(IEnumerable<TablePlan> plans) => plans.SelectMany(p => p.Parents.Select(parent => parent.Table).Append(p.TargetTable)).ToHashSet();
-
     /// <summary>The source's keys each target table of <paramref name="plans"/> (and its parents) should hold, by target table.</summary>
     public async Task<Dictionary<string, HashSet<(long, long)>>> WantedAsync(IReadOnlyList<TablePlan> plans, OrgSyncConnections connections, CancellationToken cancellationToken)
     {
         // Parents first (TablePlan.All is in foreign-key order): a row is wanted only when its parents are.
-        var needed = Tables(plans);
+        var needed = plans.SelectMany(p => p.Parents.Select(parent => parent.Table).Append(p.TargetTable)).ToHashSet();
         var wanted = new Dictionary<string, HashSet<(long, long)>>();
         var source = await connections.SourceAsync(cancellationToken).ConfigureAwait(false);
         foreach (var plan in TablePlan.All.Where(p => needed.Contains(p.TargetTable)))
@@ -49,22 +46,23 @@ internal sealed class MissingRows(OrgSyncOptions options, IJobReporter reporter,
     /// (<see cref="RowFingerprint"/>); a parent's, or an -Incremental run's (which compares few rows), are read as keys
     /// alone, with <see cref="RowFingerprint.None"/>.
     /// </summary>
-    public async Task<Dictionary<string, Dictionary<(long, long), UInt128>>> HeldAsync(IReadOnlyList<TablePlan> plans, OrgSyncConnections connections, CancellationToken cancellationToken)
+    /// <param name="wanted">The source's keys by target table (<see cref="WantedAsync"/>): as many as the target is expected to hold.</param>
+    public async Task<Dictionary<string, Dictionary<(long, long), UInt128>>> HeldAsync(IReadOnlyList<TablePlan> plans, Dictionary<string, HashSet<(long, long)>> wanted, OrgSyncConnections connections, CancellationToken cancellationToken)
     {
-        var tables = Tables(plans);
         var held = new Dictionary<string, Dictionary<(long, long), UInt128>>();
-        foreach (var plan in TablePlan.All.Where(p => tables.Contains(p.TargetTable)))
+        foreach (var plan in TablePlan.All.Where(p => wanted.ContainsKey(p.TargetTable)))
         {
-            var rows = held[plan.TargetTable] = [];
+            var rows = held[plan.TargetTable] = new(wanted[plan.TargetTable].Count);
             if (absent.Contains(plan.TargetTable)) continue;
             var whole = options.ChangedSince is null && plans.Contains(plan);
             var target = await connections.TargetAsync(cancellationToken).ConfigureAwait(false);
             await using var command = target.CreateCommand();
             command.CommandText = $"SELECT {string.Join(", ", plan.TargetColumns.Take(whole ? plan.TargetColumns.Length : plan.KeyColumns).Select(MySqlIdentifiers.Quote))} FROM {_targetDatabase}.{MySqlIdentifiers.Quote(plan.TargetTable)}";
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var values = new object[reader.FieldCount]; // one row's at a time: only its key and fingerprint are kept
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                var values = TablePlan.TargetValues(reader);
+                reader.GetValues(values);
                 rows[plan.KeyOf(i => values[i])] = whole ? RowFingerprint.Of(values) : RowFingerprint.None;
             }
         }

@@ -68,7 +68,7 @@ public static class OrgSyncJob
         var missing = new MissingRows(options, reporter, absent);
         reporter.Progress(new JobProgress(Name, 0, plans.Count, "Comparing the keys of both sides"));
         var wanted = await Checked(options.Source, options.SourceName, () => missing.WantedAsync(plans, connections, cancellationToken)).ConfigureAwait(false);
-        var held = await Checked(options.Target, options.TargetName, () => missing.HeldAsync(plans, connections, cancellationToken)).ConfigureAwait(false);
+        var held = await Checked(options.Target, options.TargetName, () => missing.HeldAsync(plans, wanted, connections, cancellationToken)).ConfigureAwait(false);
         var stale = MissingRows.Find(plans, wanted, held);
         var removed = await Checked(options.Target, options.TargetName, () => missing.ApplyAsync(stale, connections, cancellationToken)).ConfigureAwait(false);
         run.Start(held, options.RemoveMissing ? stale : []);

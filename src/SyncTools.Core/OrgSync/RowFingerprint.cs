@@ -18,6 +18,7 @@ internal static class RowFingerprint
     [ThreadStatic]
     private static XxHash128? t_hash;
 
+    /// <param name="values">The row's values; NULL as null or DBNull.</param>
     public static UInt128 Of(IReadOnlyList<object?> values)
     {
         var hash = t_hash ??= new XxHash128();
@@ -27,7 +28,7 @@ internal static class RowFingerprint
         {
             switch (value)
             {
-                case null:
+                case null or DBNull:
                     tagged[0] = 0;
                     hash.Append(tagged[..1]);
                     break;
