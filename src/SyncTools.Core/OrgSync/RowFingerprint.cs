@@ -1,14 +1,15 @@
 using System.Buffers.Binary;
-using System.IO.Hashing;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 
 namespace SyncTools.Core.OrgSync;
 
 /// <summary>
-/// A 128-bit fingerprint (XXH128) of a row's values in the form the sync compares them: times to the millisecond, whole
-/// numbers as 64-bit integers, text as its UTF-16 code units, each value tagged with its kind and text with its length,
-/// so that two rows with the same fingerprint hold values the comparison finds the same, column by column. A row
-/// holding a value of any other type has <see cref="None"/>, and is compared value by value.
+/// A 128-bit fingerprint (SHA-256, truncated) of a row's values in the form the sync compares them: times to the
+/// millisecond, whole numbers as 64-bit integers, text as its UTF-16 code units, each value tagged with its kind and text
+/// with its length, so that two rows with the same fingerprint hold values the comparison finds the same, column by
+/// column. A cryptographic hash, so that nobody who can set a source value (a user's own name) can make a changed row
+/// look unchanged. A row holding a value of any other type has <see cref="None"/>, and is compared value by value.
 /// </summary>
 internal static class RowFingerprint
 {
@@ -16,47 +17,53 @@ internal static class RowFingerprint
     public static readonly UInt128 None = UInt128.Zero;
 
     [ThreadStatic]
-    private static XxHash128? t_hash;
+    private static byte[]? t_buffer;
 
     /// <param name="values">The row's values; NULL as null or DBNull.</param>
     public static UInt128 Of(IReadOnlyList<object?> values)
     {
-        var hash = t_hash ??= new XxHash128();
-        hash.Reset();
-        Span<byte> tagged = stackalloc byte[9];
+        var buffer = t_buffer ??= new byte[256];
+        var length = 0;
         foreach (var value in values)
         {
+            var room = value is string s ? 5 + 2 * s.Length : 9;
+            if (length + room > buffer.Length) Array.Resize(ref buffer, Math.Max(2 * buffer.Length, length + room));
+            var free = buffer.AsSpan(length);
             switch (value)
             {
                 case null or DBNull:
-                    tagged[0] = 0;
-                    hash.Append(tagged[..1]);
+                    free[0] = 0;
                     break;
                 case DateTime time:
-                    Append(hash, tagged, 1, time.Ticks / TimeSpan.TicksPerMillisecond);
+                    Tagged(free, 1, time.Ticks / TimeSpan.TicksPerMillisecond);
                     break;
                 case bool flag:
-                    Append(hash, tagged, 2, flag ? 1 : 0);
+                    Tagged(free, 2, flag ? 1 : 0);
                     break;
                 case long or int or short or sbyte or uint or ushort or byte:
-                    Append(hash, tagged, 3, Convert.ToInt64(value));
+                    Tagged(free, 3, Convert.ToInt64(value));
                     break;
                 case string text:
-                    Append(hash, tagged, 4, text.Length);
-                    hash.Append(MemoryMarshal.AsBytes(text.AsSpan()));
+                    free[0] = 4;
+                    BinaryPrimitives.WriteInt32LittleEndian(free[1..], text.Length);
+                    MemoryMarshal.AsBytes(text.AsSpan()).CopyTo(free[5..]);
                     break;
                 default:
                     return None;
             }
+
+            length += value is null or DBNull ? 1 : room;
         }
 
-        return hash.GetCurrentHashAsUInt128() | UInt128.One;
+        t_buffer = buffer;
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(buffer.AsSpan(0, length), hash);
+        return BinaryPrimitives.ReadUInt128LittleEndian(hash) | UInt128.One;
     }
 
-    private static void Append(XxHash128 hash, Span<byte> tagged, byte tag, long value)
+    private static void Tagged(Span<byte> free, byte tag, long value)
     {
-        tagged[0] = tag;
-        BinaryPrimitives.WriteInt64LittleEndian(tagged[1..], value);
-        hash.Append(tagged);
+        free[0] = tag;
+        BinaryPrimitives.WriteInt64LittleEndian(free[1..], value);
     }
 }
