@@ -442,7 +442,8 @@ public static class OrgSyncJob
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                var values = TablePlan.TargetValues(reader);
+                var values = new object?[reader.FieldCount];
+                for (var i = 0; i < values.Length; i++) values[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
                 var key = plan.KeyOf(i => values[i]);
                 if (keysHeld.ContainsKey(key)) held[key] = values; // not a row the run removed (a preview: would remove)
             }

@@ -26,8 +26,8 @@ internal static class RowFingerprint
         var length = 0;
         foreach (var value in values)
         {
-            var room = value is string s ? 5 + 2 * s.Length : 9;
-            if (length + room > buffer.Length) Array.Resize(ref buffer, Math.Max(2 * buffer.Length, length + room));
+            var size = value switch { null or DBNull => 1, string s => 5 + 2 * s.Length, _ => 9 };
+            if (length + size > buffer.Length) Array.Resize(ref buffer, Math.Max(2 * buffer.Length, length + size));
             var free = buffer.AsSpan(length);
             switch (value)
             {
@@ -52,7 +52,7 @@ internal static class RowFingerprint
                     return None;
             }
 
-            length += value is null or DBNull ? 1 : room;
+            length += size;
         }
 
         t_buffer = buffer;

@@ -100,14 +100,6 @@ internal sealed record TablePlan(
         return new([.. values(first), created, updated], null);
     }
 
-    /// <summary>A target row's values as read, NULL as null.</summary>
-    public static object?[] TargetValues(IDataRecord record)
-    {
-        var values = new object?[record.FieldCount];
-        for (var i = 0; i < values.Length; i++) values[i] = record.IsDBNull(i) ? null : record.GetValue(i);
-        return values;
-    }
-
     private static long Id(IDataRecord record, int column) => Convert.ToInt64(record.GetValue(column));
 
     private static string? Text(IDataRecord record, int column) => record.IsDBNull(column) ? null : Convert.ToString(record.GetValue(column));
