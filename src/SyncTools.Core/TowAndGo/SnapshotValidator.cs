@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using SyncTools.Core.Jobs;
 
@@ -6,13 +7,14 @@ namespace SyncTools.Core.TowAndGo;
 /// <summary>
 /// The one set of rules a Tow-and-Go snapshot must meet, before it is uploaded and again before it is synced:
 /// <list type="bullet">
-/// <item>the document is a JSON object;</item>
+/// <item>the document is a JSON object, each of its properties named once;</item>
 /// <item><c>last_modified</c> is a positive integer of unix seconds (a value past year 9999 is taken for milliseconds and refused);</item>
 /// <item><c>tow_and_go</c> is an array of objects;</item>
 /// <item>each <c>link_id</c> is a positive integer, unique in the snapshot;</item>
 /// <item>each <c>segment_id</c> is present, and an integer or null.</item>
 /// </list>
-/// Other properties are allowed and ignored.
+/// Other properties are allowed and ignored; a UTF-8 byte order mark before the document is skipped. The document is
+/// read as a stream, one link at a time: only the links are kept, never the text or a tree of it.
 /// </summary>
 public static class SnapshotValidator
 {
@@ -20,161 +22,242 @@ public static class SnapshotValidator
     public const int MaxListedProblems = 10;
 
     private const long MaxUnixSeconds = 253_402_300_799; // 9999-12-31T23:59:59Z
+    private const string Activity = "Validating Tow-and-Go snapshot";
 
-    /// <summary>Parses and validates UTF-8 JSON.</summary>
+    /// <summary>Parses and validates UTF-8 JSON held in memory.</summary>
     /// <param name="json">The document.</param>
     /// <param name="source">Where it came from, for messages: "file 'x.json'", "s3://bucket/key".</param>
     /// <param name="reporter">Receives progress while the links are checked; may be null.</param>
     /// <exception cref="SyncToolsException">Malformed JSON (with line and position) or a snapshot that breaks a rule (with the field of the element).</exception>
     public static TowAndGoSnapshot Parse(ReadOnlyMemory<byte> json, string source, IJobReporter? reporter = null)
     {
-        using var document = ParseJson(json, source);
-        return Validate(document.RootElement, source, reporter);
+        var parser = new Parser(source, reporter, json.Length);
+        parser.Read(json.Span, isFinalBlock: true);
+        return parser.Finish();
     }
 
-    private static JsonDocument ParseJson(ReadOnlyMemory<byte> json, string source)
+    /// <summary>Parses and validates UTF-8 JSON as it arrives from a stream.</summary>
+    /// <param name="length">The stream's length in bytes when known, for progress.</param>
+    public static async Task<TowAndGoSnapshot> ParseAsync(Stream json, long? length, string source, IJobReporter? reporter, CancellationToken cancellationToken)
     {
-        try
+        var parser = new Parser(source, reporter, length);
+        var buffer = new byte[64 * 1024];
+        int filled = 0, read;
+        do
         {
-            return JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 });
+            if (filled == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2); // one link or skipped value larger than the buffer
+            read = await json.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
+            filled += read;
+            var consumed = parser.Read(buffer.AsSpan(0, filled), isFinalBlock: read == 0);
+            buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer);
+            filled -= consumed;
         }
-        catch (JsonException e)
-        {
-            var where = e.LineNumber is { } line ? $" at line {line + 1}, position {e.BytePositionInLine + 1}" : "";
-            var hint = json.Length == 0 ? " The input is empty." : "";
-            throw new SyncToolsException(
-                $"The Tow-and-Go snapshot from {source} is not valid JSON{where}: {FirstSentence(e.Message)}{hint}",
-                JobErrorCategory.InvalidData, "SnapshotMalformedJson", source, e);
-        }
+        while (read > 0);
+
+        return parser.Finish();
     }
 
-    private static TowAndGoSnapshot Validate(JsonElement root, string source, IJobReporter? reporter)
+    /// <summary>The document's state between blocks of input: where in it the next token falls, and what was found so far.</summary>
+    private sealed class Parser(string source, IJobReporter? reporter, long? length)
     {
-        var problems = new Problems();
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            problems.Add($"the document must be a JSON object with last_modified and tow_and_go, not {Describe(root)}");
-            throw problems.ToException(source);
-        }
+        private enum Place { BeforeDocument, InDocument, InLinks, AfterDocument, InOtherDocument }
 
-        long lastModified = 0;
-        if (!root.TryGetProperty("last_modified", out var lastModifiedElement))
-        {
-            problems.Add("last_modified is missing");
-        }
-        else if (!TryGetInteger(lastModifiedElement, out lastModified) || lastModified <= 0)
-        {
-            problems.Add($"last_modified must be a positive integer of unix seconds, not {Describe(lastModifiedElement)}");
-        }
-        else if (lastModified > MaxUnixSeconds)
-        {
-            problems.Add($"last_modified {lastModified} is past the year 9999: it looks like milliseconds, and must be unix seconds");
-        }
+        private readonly Problems _problems = new();
+        private readonly List<TowAndGoLink> _links = [];
+        private readonly Dictionary<long, int> _indexOf = [];
+        private JsonReaderState _state = new(new JsonReaderOptions { MaxDepth = 64 });
+        private Place _place = Place.BeforeDocument;
+        private long _consumed;
+        private long _lastModified;
+        private bool _isObject, _sawLastModified, _sawLinks;
+        private int _index;
 
-        var links = new List<TowAndGoLink>();
-        if (!root.TryGetProperty("tow_and_go", out var array))
+        /// <summary>Reads every whole unit (a property of the document, or one link) in <paramref name="block"/>.</summary>
+        /// <returns>The bytes read; the rest must come again, followed by more input.</returns>
+        public int Read(ReadOnlySpan<byte> block, bool isFinalBlock)
         {
-            problems.Add("tow_and_go is missing");
-        }
-        else if (array.ValueKind != JsonValueKind.Array)
-        {
-            problems.Add($"tow_and_go must be an array, not {Describe(array)}");
-        }
-        else
-        {
-            links.Capacity = array.GetArrayLength();
-            ValidateLinks(array, links, problems, reporter);
-        }
-
-        if (problems.Count > 0)
-        {
-            throw problems.ToException(source);
-        }
-
-        return new TowAndGoSnapshot(lastModified, links);
-    }
-
-    private static void ValidateLinks(JsonElement array, List<TowAndGoLink> links, Problems problems, IJobReporter? reporter)
-    {
-        var firstIndexOf = new Dictionary<long, int>(links.Capacity);
-        var total = links.Capacity;
-        var index = 0;
-        foreach (var element in array.EnumerateArray())
-        {
-            var at = $"tow_and_go[{index}]";
-            if (element.ValueKind != JsonValueKind.Object)
+            var skip = _consumed == 0 && _place == Place.BeforeDocument && block.StartsWith("\uFEFF"u8) ? 3 : 0;
+            if (skip == 0 && _consumed == 0 && !isFinalBlock && block.Length < 3) return 0; // a byte order mark may be arriving
+            var reader = new Utf8JsonReader(block[skip..], isFinalBlock, _state);
+            try
             {
-                problems.Add($"{at} must be an object with link_id and segment_id, not {Describe(element)}");
-            }
-            else
-            {
-                long? linkId = null;
-                if (!element.TryGetProperty("link_id", out var linkElement))
+                while (true)
                 {
-                    problems.Add($"{at}.link_id is missing");
-                }
-                else if (!TryGetInteger(linkElement, out var id) || id <= 0)
-                {
-                    problems.Add($"{at}.link_id must be a positive integer, not {Describe(linkElement)}");
-                }
-                else if (!firstIndexOf.TryAdd(id, index))
-                {
-                    problems.Add($"{at}.link_id {id} repeats tow_and_go[{firstIndexOf[id]}].link_id");
-                }
-                else
-                {
-                    linkId = id;
-                }
-
-                long? segmentId = null;
-                if (!element.TryGetProperty("segment_id", out var segmentElement))
-                {
-                    problems.Add($"{at}.segment_id is missing (use null for a link without a segment)");
-                }
-                else if (segmentElement.ValueKind != JsonValueKind.Null)
-                {
-                    if (TryGetInteger(segmentElement, out var segment))
+                    var unitStart = reader;
+                    if (!ReadUnit(ref reader))
                     {
-                        segmentId = segment;
-                    }
-                    else
-                    {
-                        problems.Add($"{at}.segment_id must be an integer or null, not {Describe(segmentElement)}");
+                        reader = unitStart;
+                        break;
                     }
                 }
-
-                if (linkId is { } valid && problems.Count == 0)
-                {
-                    links.Add(new TowAndGoLink(valid, segmentId));
-                }
             }
-
-            index++;
-            if (reporter is not null && (index % 10_000 == 0 || index == total))
+            catch (JsonException e)
             {
-                reporter.Progress(new JobProgress("Validating Tow-and-Go snapshot", index, total, $"{index:N0} of {total:N0} links"));
+                var where = e.LineNumber is { } line ? $" at line {line + 1}, position {e.BytePositionInLine + 1}" : "";
+                var hint = _consumed + block.Length == 0 ? " The input is empty." : "";
+                throw new SyncToolsException(
+                    $"The Tow-and-Go snapshot from {source} is not valid JSON{where}: {FirstSentence(e.Message)}{hint}",
+                    JobErrorCategory.InvalidData, "SnapshotMalformedJson", source, e);
             }
+
+            _state = reader.CurrentState;
+            _consumed += skip + reader.BytesConsumed;
+            return skip + (int)reader.BytesConsumed;
+        }
+
+        public TowAndGoSnapshot Finish()
+        {
+            if (_isObject && !_sawLastModified) _problems.Add("last_modified is missing");
+            if (_isObject && !_sawLinks) _problems.Add("tow_and_go is missing");
+            if (_problems.Count > 0) throw _problems.ToException(source);
+            var total = length ?? _consumed;
+            reporter?.Progress(new JobProgress(Activity, total, total, $"{_links.Count:N0} links"));
+            return new TowAndGoSnapshot(_lastModified, _links, _indexOf);
+        }
+
+        /// <summary>One token at the document's level, or one whole link; false when the block ends first.</summary>
+        private bool ReadUnit(ref Utf8JsonReader reader)
+        {
+            if (!reader.Read()) return false;
+            switch (_place)
+            {
+                case Place.BeforeDocument when reader.TokenType == JsonTokenType.StartObject:
+                    _isObject = true;
+                    _place = Place.InDocument;
+                    return true;
+                case Place.BeforeDocument:
+                    _problems.Add($"the document must be a JSON object with last_modified and tow_and_go, not {Describe(ref reader)}");
+                    _place = reader.TokenType is JsonTokenType.StartArray ? Place.InOtherDocument : Place.AfterDocument;
+                    return true;
+                case Place.InOtherDocument: // read to its end only to check that it is JSON
+                    if (reader.CurrentDepth == 0) _place = Place.AfterDocument;
+                    return true;
+                case Place.InDocument when reader.TokenType == JsonTokenType.EndObject:
+                    _place = Place.AfterDocument;
+                    return true;
+                case Place.InDocument:
+                    return ReadProperty(ref reader);
+                case Place.InLinks when reader.TokenType == JsonTokenType.EndArray:
+                    _place = Place.InDocument;
+                    return true;
+                case Place.InLinks:
+                    return ReadLink(ref reader);
+                default: // after the document: the reader refuses anything but white space
+                    return true;
+            }
+        }
+
+        private bool ReadProperty(ref Utf8JsonReader reader)
+        {
+            var name = reader.GetString()!;
+            if (!reader.Read()) return false;
+            var seen = name switch { "last_modified" => _sawLastModified, "tow_and_go" => _sawLinks, _ => false };
+            if (name is "tow_and_go" && !seen && reader.TokenType == JsonTokenType.StartArray)
+            {
+                _sawLinks = true;
+                _place = Place.InLinks;
+                return true;
+            }
+
+            var description = Describe(ref reader);
+            var isInteger = TryGetInteger(ref reader, out var value);
+            if (!reader.TrySkip()) return false;
+            if (seen)
+            {
+                _problems.Add($"{name} appears more than once in the document");
+            }
+            else if (name is "tow_and_go")
+            {
+                _sawLinks = true;
+                _problems.Add($"tow_and_go must be an array, not {description}");
+            }
+            else if (name is "last_modified")
+            {
+                _sawLastModified = true;
+                if (!isInteger || value <= 0) _problems.Add($"last_modified must be a positive integer of unix seconds, not {description}");
+                else if (value > MaxUnixSeconds) _problems.Add($"last_modified {value} is past the year 9999: it looks like milliseconds, and must be unix seconds");
+                else _lastModified = value;
+            }
+
+            return true;
+        }
+
+        /// <summary>One element of tow_and_go, read whole (or not at all); a repeated property keeps its last value.</summary>
+        private bool ReadLink(ref Utf8JsonReader reader)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                var description = Describe(ref reader);
+                if (!reader.TrySkip()) return false;
+                _problems.Add($"tow_and_go[{_index}] must be an object with link_id and segment_id, not {description}");
+                return Counted(ref reader);
+            }
+
+            // Each problem as it follows "tow_and_go[i]", so that a valid link makes no text.
+            string? linkProblem = ".link_id is missing", segmentProblem = ".segment_id is missing (use null for a link without a segment)";
+            long linkId = 0;
+            long? segmentId = null;
+            while (true)
+            {
+                if (!reader.Read()) return false;
+                if (reader.TokenType == JsonTokenType.EndObject) break;
+                var property = reader.ValueTextEquals("link_id"u8) ? 1 : reader.ValueTextEquals("segment_id"u8) ? 2 : 0;
+                if (!reader.Read()) return false;
+                if (property == 1)
+                {
+                    linkProblem = TryGetInteger(ref reader, out linkId) && linkId > 0 ? null : $".link_id must be a positive integer, not {Describe(ref reader)}";
+                }
+                else if (property == 2)
+                {
+                    segmentProblem = reader.TokenType == JsonTokenType.Null || TryGetInteger(ref reader, out _) ? null : $".segment_id must be an integer or null, not {Describe(ref reader)}";
+                    segmentId = segmentProblem is null && reader.TokenType != JsonTokenType.Null ? reader.GetInt64() : null;
+                }
+
+                if (!reader.TrySkip()) return false;
+            }
+
+            // Each link's place in the document; a valid snapshot's links are every element, so it is also its place in _links.
+            if (linkProblem is null && !_indexOf.TryAdd(linkId, _index))
+            {
+                linkProblem = $".link_id {linkId} repeats tow_and_go[{_indexOf[linkId]}].link_id";
+            }
+
+            if (linkProblem is not null) _problems.Add($"tow_and_go[{_index}]{linkProblem}");
+            if (segmentProblem is not null) _problems.Add($"tow_and_go[{_index}]{segmentProblem}");
+            if (_problems.Count == 0) _links.Add(new TowAndGoLink(linkId, segmentId));
+            return Counted(ref reader);
+        }
+
+        private bool Counted(ref Utf8JsonReader reader)
+        {
+            if (++_index % 10_000 == 0) reporter?.Progress(new JobProgress(Activity, _consumed + reader.BytesConsumed, length, $"{_index:N0} links"));
+            return true;
         }
     }
 
-    private static bool TryGetInteger(JsonElement element, out long value)
+    private static bool TryGetInteger(ref Utf8JsonReader reader, out long value)
     {
         value = 0;
-        return element.ValueKind == JsonValueKind.Number && element.TryGetInt64(out value);
+        return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out value);
     }
 
-    private static string Describe(JsonElement element) => element.ValueKind switch
+    /// <summary>The value the reader is on, as a message names it (its text as written, shortened).</summary>
+    private static string Describe(ref Utf8JsonReader reader)
     {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => $"the string {Truncate(element.GetRawText())}",
-        JsonValueKind.Number when !element.GetRawText().AsSpan().ContainsAny('.', 'e', 'E') && !element.TryGetInt64(out _) =>
-            $"the integer {Truncate(element.GetRawText())}, out of range (from {long.MinValue} to {long.MaxValue})",
-        JsonValueKind.Number => $"the number {Truncate(element.GetRawText())}",
-        JsonValueKind.True or JsonValueKind.False => $"the boolean {element.GetRawText()}",
-        JsonValueKind.Null => "null",
-        _ => element.ValueKind.ToString(),
-    };
+        var raw = Encoding.UTF8.GetString(reader.ValueSpan); // as written: a string's escapes kept, without its quotes
+        return reader.TokenType switch
+        {
+            JsonTokenType.StartObject => "an object",
+            JsonTokenType.StartArray => "an array",
+            JsonTokenType.String => $"the string {Truncate($"\"{raw}\"")}",
+            JsonTokenType.Number when !raw.AsSpan().ContainsAny('.', 'e', 'E') && !reader.TryGetInt64(out _) =>
+                $"the integer {Truncate(raw)}, out of range (from {long.MinValue} to {long.MaxValue})",
+            JsonTokenType.Number => $"the number {Truncate(raw)}",
+            JsonTokenType.True or JsonTokenType.False => $"the boolean {raw}",
+            JsonTokenType.Null => "null",
+            _ => reader.TokenType.ToString(),
+        };
+    }
 
     private static string Truncate(string text) => text.Length <= 40 ? text : text[..37] + "...";
 

@@ -1,3 +1,4 @@
+using System.Collections;
 using System.Diagnostics;
 using SyncTools.Core.Jobs;
 using SyncTools.Core.MongoDb;
@@ -27,9 +28,8 @@ public static class SyncTowAndGoJob
         TowAndGoKeys.ValidateBucket(options.Bucket);
         if (options.BatchSize < 1) throw new SyncToolsException("The batch size must be at least 1.", JobErrorCategory.InvalidArgument, "BatchSizeInvalid", options.BatchSize);
         var source = $"s3://{options.Bucket}/{options.Key}";
-        var json = await S3Objects.ReadAsync(options.S3, options.Bucket, options.Key, reporter, cancellationToken).ConfigureAwait(false);
-        var snapshot = SnapshotValidator.Parse(json, source, reporter);
-        json = []; // only the parsed snapshot is kept from here on
+        var snapshot = await S3Objects.ReadAsync(options.S3, options.Bucket, options.Key,
+            (json, length) => SnapshotValidator.ParseAsync(json, length, source, reporter, cancellationToken), cancellationToken).ConfigureAwait(false);
 
         var target = $"{options.Database}.{options.Collection}";
         try
@@ -64,7 +64,7 @@ public static class SyncTowAndGoJob
 
             var diff = await DiffAsync(links, snapshot, options.RemoveMissing, reporter, cancellationToken).ConfigureAwait(false);
             var action = $"Apply Tow-and-Go snapshot {source} ({snapshot.Links.Count:N0} links, taken {snapshot.SnapshotTime:u}): " +
-                $"insert {diff.Inserts.Count:N0}, update {diff.Updates.Count:N0}, remove {diff.Removals.Count:N0}, leave {diff.Unchanged:N0} unchanged";
+                $"insert {diff.InsertCount:N0}, update {diff.Updates.Count:N0}, remove {diff.Removals.Count:N0}, leave {diff.Unchanged:N0} unchanged";
             if (!reporter.ShouldProcess(target, action))
             {
                 return null;
@@ -96,17 +96,20 @@ public static class SyncTowAndGoJob
         }
     }
 
-    /// <summary>What the collection lacks, holds differently, or holds beyond the snapshot.</summary>
-    private sealed record Diff(List<TowAndGoLink> Inserts, List<TowAndGoLink> Updates, List<long> Removals, long Unchanged);
+    /// <summary>What the collection lacks, holds differently (positions in the snapshot), or holds beyond the snapshot.</summary>
+    /// <param name="Stored">Per position in the snapshot: whether the collection holds that link.</param>
+    private sealed record Diff(TowAndGoSnapshot Snapshot, BitArray Stored, int InsertCount, List<int> Updates, List<long> Removals, long Unchanged)
+    {
+        public IEnumerable<TowAndGoLink> Inserts => Enumerable.Range(0, Stored.Length).Where(i => !Stored[i]).Select(i => Snapshot.Links[i]);
+    }
 
     private readonly record struct BulkCounts(long Inserted, long Updated, long Removed);
 
     /// <summary>Streams the collection once (ids and segments only) against the snapshot.</summary>
     private static async Task<Diff> DiffAsync(IMongoCollection<BsonDocument> links, TowAndGoSnapshot snapshot, bool removeMissing, IJobReporter reporter, CancellationToken cancellationToken)
     {
-        var wanted = new Dictionary<long, long?>(snapshot.Links.Count);
-        foreach (var link in snapshot.Links) wanted[link.LinkId] = link.SegmentId;
-        var updates = new List<TowAndGoLink>();
+        var stored = new BitArray(snapshot.Links.Count);
+        var updates = new List<int>();
         var removals = new List<long>();
         long unchanged = 0, scanned = 0;
         var total = await links.EstimatedDocumentCountAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -124,10 +127,11 @@ public static class SyncTowAndGoJob
 
             var id = idValue.ToInt64();
             var segment = document.SegmentId is { IsNumeric: true } s ? s.ToInt64() : (long?)null;
-            if (wanted.Remove(id, out var wantedSegment))
+            if (snapshot.TryGetPosition(id, out var position) && !stored[position])
             {
-                if (wantedSegment == segment) unchanged++;
-                else updates.Add(new TowAndGoLink(id, wantedSegment));
+                stored[position] = true;
+                if (snapshot.Links[position].SegmentId == segment) unchanged++;
+                else updates.Add(position);
             }
             else if (removeMissing)
             {
@@ -135,13 +139,13 @@ public static class SyncTowAndGoJob
             }
         }
 
-        return new Diff(wanted.Select(w => new TowAndGoLink(w.Key, w.Value)).ToList(), updates, removals, unchanged);
+        return new Diff(snapshot, stored, snapshot.Links.Count - (int)unchanged - updates.Count, updates, removals, unchanged);
     }
 
     private static async Task<BulkCounts> WriteAsync(IMongoCollection<BsonDocument> links, Diff diff, LinkSource source, int batchSize, IJobReporter reporter, CancellationToken cancellationToken)
     {
         var documents = links.Database.GetCollection<LinkDocument>(links.CollectionNamespace.CollectionName);
-        var total = diff.Inserts.Count + diff.Updates.Count + diff.Removals.Count;
+        var total = diff.InsertCount + diff.Updates.Count + diff.Removals.Count;
         var activity = $"Writing {links.CollectionNamespace}";
         long done = 0, inserted = 0, updated = 0, removed = 0;
         var unordered = new BulkWriteOptions { IsOrdered = false };
@@ -164,7 +168,7 @@ public static class SyncTowAndGoJob
             reporter.Progress(new JobProgress(activity, done, total, $"{done:N0} of {total:N0} writes"));
         }
 
-        foreach (var batch in diff.Updates.Chunk(batchSize))
+        foreach (var batch in diff.Updates.Select(position => diff.Snapshot.Links[position]).Chunk(batchSize))
         {
             var result = await documents.BulkWriteAsync(batch.Select(link => Upsert(link, source)), unordered, cancellationToken).ConfigureAwait(false);
             inserted += result.Upserts.Count;

@@ -4,7 +4,8 @@ namespace SyncTools.Core.TowAndGo;
 public readonly record struct TowAndGoLink(long LinkId, long? SegmentId);
 
 /// <summary>A validated Tow-and-Go snapshot: when it was taken and its links, in document order.</summary>
-public sealed class TowAndGoSnapshot(long lastModified, IReadOnlyList<TowAndGoLink> links)
+/// <param name="positions">Each link's position in <paramref name="links"/>, by link_id.</param>
+public sealed class TowAndGoSnapshot(long lastModified, IReadOnlyList<TowAndGoLink> links, IReadOnlyDictionary<long, int> positions)
 {
     /// <summary>The snapshot's <c>last_modified</c>, unix seconds.</summary>
     public long LastModified { get; } = lastModified;
@@ -14,4 +15,7 @@ public sealed class TowAndGoSnapshot(long lastModified, IReadOnlyList<TowAndGoLi
     public IReadOnlyList<TowAndGoLink> Links { get; } = links;
 
     public int NullSegmentCount => Links.Count(l => l.SegmentId is null);
+
+    /// <summary>Where the link with this id is in <see cref="Links"/>.</summary>
+    public bool TryGetPosition(long linkId, out int position) => positions.TryGetValue(linkId, out position);
 }

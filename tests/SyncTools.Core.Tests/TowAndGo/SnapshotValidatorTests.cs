@@ -139,7 +139,83 @@ public class SnapshotValidatorTests
         var snapshot = SnapshotValidator.Parse(Encoding.UTF8.GetBytes($$"""{"last_modified": 1, "tow_and_go": [{{links}}]}"""), "big", reporter);
 
         Assert.Equal(25_000, snapshot.Links.Count);
-        Assert.Equal([10_000L, 20_000L, 25_000L], reporter.Progresses.Select(p => p.Done));
-        Assert.All(reporter.Progresses, p => Assert.Equal(25_000, p.Total));
+        var json = Encoding.UTF8.GetByteCount($$"""{"last_modified": 1, "tow_and_go": [{{links}}]}""");
+        var progresses = reporter.Progresses.ToList();
+        Assert.Equal(["10,000 links", "20,000 links", "25,000 links"], progresses.Select(p => p.Status));
+        Assert.All(progresses, p => Assert.Equal(json, p.Total));
+        Assert.True(progresses[0].Done < progresses[1].Done && progresses[1].Done < json);
+        Assert.True(progresses[^1].IsComplete);
+    }
+
+    public static TheoryData<string> Documents => new()
+    {
+        Sample,
+        """{"tow_and_go": [{"segment_id": null, "x": {"deep": [1, {"a": "}]"}]}, "link_id": 4}], "note": [[{}]], "last_modified": 7}""",
+        """{"last_modified": 1, "tow_and_go": [{"link\u005fid": 5, "segment_id": 6, "link_id": 8}, {"link_id": 9, "segment_id": -3}]}""",
+        """{"last_modified": 1, "tow_and_go": [{"link_id": 1, "segment_id": 2}, 7, "x\"y", {"link_id": 1, "segment_id": 1.5}, {"link_id": 2}]}""",
+        """{"last_modified": 1e3, "tow_and_go": {"a": [1, 2]}}""",
+        """[{"last_modified": 1}, 2]""",
+        "{\"last_modified\": 1,\n \"tow_and_go\": [{\"link_id\": 1, \"segment_id\": 2}, }\n",
+        """{"last_modified": 1, "tow_and_go": []} x""",
+        """{"last_modified": 1, "tow_and_go": [], "last_modified": 2}""",
+    };
+
+    /// <summary>However the input is cut into blocks as it arrives, the result (links or error) is the same as read whole.</summary>
+    [Theory]
+    [MemberData(nameof(Documents))]
+    public async Task A_document_arriving_in_pieces_reads_as_it_does_whole(string json)
+    {
+        var bytes = Encoding.UTF8.GetBytes(json);
+        var whole = Outcome(() => Task.FromResult(SnapshotValidator.Parse(bytes, "test input")));
+        foreach (var piece in new[] { 1, 2, 3, 7, 64 })
+        {
+            Assert.Equal(await whole, await Outcome(() => SnapshotValidator.ParseAsync(new Trickle(bytes, piece), bytes.Length, "test input", null, CancellationToken.None)));
+        }
+
+        static async Task<string> Outcome(Func<Task<TowAndGoSnapshot>> parse)
+        {
+            try
+            {
+                var snapshot = await parse();
+                return $"{snapshot.LastModified}: {string.Join(", ", snapshot.Links)}";
+            }
+            catch (SyncToolsException e)
+            {
+                return $"{e.ErrorId}: {e.Message}";
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_value_larger_than_the_read_buffer_is_read_or_skipped_whole()
+    {
+        var large = new string('x', 200_000);
+        var json = Encoding.UTF8.GetBytes($$"""{"comment": "{{large}}", "last_modified": 3, "tow_and_go": [{"link_id": 1, "segment_id": null, "shape": ["{{large}}"]}, {"link_id": 2, "segment_id": 5}]}""");
+
+        var snapshot = await SnapshotValidator.ParseAsync(new Trickle(json, 10_000), null, "test input", null, CancellationToken.None);
+
+        Assert.Equal([new TowAndGoLink(1, null), new TowAndGoLink(2, 5)], snapshot.Links);
+        Assert.True(snapshot.TryGetPosition(2, out var position) && position == 1);
+    }
+
+    [Fact]
+    public void A_property_of_the_document_given_twice_is_refused_rather_than_one_of_them_picked()
+    {
+        var error = Invalid("""{"last_modified": 1, "tow_and_go": [], "tow_and_go": [{"link_id": 1, "segment_id": null}]}""");
+        Assert.Contains("tow_and_go appears more than once in the document", error.Message);
+    }
+
+    [Fact]
+    public void A_byte_order_mark_before_the_document_is_skipped()
+    {
+        var snapshot = SnapshotValidator.Parse(new byte[] { 0xEF, 0xBB, 0xBF }.Concat(Encoding.UTF8.GetBytes(Sample)).ToArray(), "test input");
+        Assert.Equal(3, snapshot.Links.Count);
+    }
+
+    /// <summary>A stream that gives at most a few bytes per read, as a network may.</summary>
+    private sealed class Trickle(byte[] bytes, int piece) : MemoryStream(bytes)
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            base.ReadAsync(buffer[..Math.Min(piece, buffer.Length)], cancellationToken);
     }
 }

@@ -183,6 +183,32 @@ public class SyncTowAndGoJobTests : IAsyncLifetime
         Assert.Equal(2, result.Inserted);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_damaged_gzip_snapshot_is_refused_naming_it_and_nothing_is_written(bool truncated)
+    {
+        await Sync(Options(await Upload(Snapshot(100, (1, 10)))));
+        var before = await Links();
+        var gzip = new MemoryStream();
+        using (var compress = new System.IO.Compression.GZipStream(gzip, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            compress.Write(Encoding.UTF8.GetBytes(Snapshot(200, Enumerable.Range(1, 5_000).Select(i => ((long)i, (long?)i)).ToArray())));
+        }
+
+        var bytes = gzip.ToArray();
+        bytes = truncated ? bytes[..(bytes.Length / 2)] : [.. bytes[..10], .. Enumerable.Repeat((byte)0xFF, bytes.Length - 10)];
+        await _bucket.Client.PutObjectAsync(new PutObjectRequest { BucketName = _bucket.Name, Key = "bad.json.gz", InputStream = new MemoryStream(bytes), UseChunkEncoding = false });
+
+        var options = Options(await Upload(Snapshot(100))) with { Key = "bad.json.gz" };
+
+        var error = await Assert.ThrowsAsync<SyncToolsException>(() => Sync(options));
+
+        Assert.Equal((JobErrorCategory.InvalidData, truncated ? "SnapshotMalformedJson" : "SnapshotBadGzip"), (error.Category, error.ErrorId));
+        Assert.Contains($"s3://{_bucket.Name}/bad.json.gz", error.Message);
+        Assert.Equal(before, await Links());
+    }
+
     [Fact]
     public async Task WhatIf_compares_reports_and_writes_nothing()
     {
