@@ -5,7 +5,7 @@ namespace SyncTools.PowerShell;
 
 /// <summary>Validates a Tow-and-Go traffic snapshot and uploads it to an S3 object.</summary>
 /// <remarks>
-/// <para>Reads a Tow-and-Go traffic snapshot from files (-Path), a JSON string (-Json) or the pipeline (JSON text, objects from ConvertFrom-Json, or files from Get-ChildItem), validates it and uploads it to an S3 object. A valid snapshot has last_modified, a unix time in seconds, and tow_and_go, an array of objects with an integer link_id and an integer or null segment_id.</para>
+/// <para>Reads a Tow-and-Go traffic snapshot from files (-Path), a JSON string (-Json) or the pipeline (JSON text, objects from ConvertFrom-Json, or files from Get-ChildItem), validates it and uploads it to an S3 object. A valid snapshot has last_modified, a unix time in seconds, and tow_and_go, an array of objects with an integer link_id and an integer or null segment_id. Each link_id appears once, and so does each property of the document; other properties are ignored, and so is a UTF-8 byte order mark before it.</para>
 /// <para>An invalid snapshot stops with an error that names the input and the JSON path of the problem, and nothing is uploaded. With -Compress the object is gzipped and stored with Content-Encoding: gzip; Sync-TowAndGoToMongo reads both forms.</para>
 /// <para>Writes one result per snapshot (Bucket, Key, ETag, Bytes, LinkCount, NullSegmentCount, SnapshotTime, Duration). Its Bucket and Key bind by property name to Sync-TowAndGoToMongo. S3 settings follow AWS Tools for PowerShell; see about_SyncTools for the environment variables that supply defaults.</para>
 /// </remarks>

@@ -7,6 +7,7 @@ namespace SyncTools.PowerShell;
 /// <summary>Reads a Tow-and-Go snapshot from S3 and upserts its links into MongoDB, idempotently and only when fresh.</summary>
 /// <remarks>
 /// <para>Reads a Tow-and-Go snapshot object from S3 (plain or gzip), validates it, and writes one document per link into a MongoDB collection (default towandgo.links): _id and link_id the link, segment_id (null kept), the snapshot that last changed it (snapshot_time, last_modified, source_bucket, source_key) and synced_at. Only new and changed links are written, in batches of -BatchSize, so running the same snapshot again modifies nothing.</para>
+/// <para>The object is validated as it downloads, link by link, by the rules Send-TowAndGoData applies; a snapshot with any problem writes nothing. Memory holds the links (about 50 bytes each), not the object's text.</para>
 /// <para>Freshness: the snapshot applied last is recorded in the database's sync_state collection. An older snapshot is refused as stale (the result says so and nothing is written) unless -Force. -RemoveMissing also deletes the links the snapshot no longer has, so the collection mirrors it.</para>
 /// <para>Bucket (or BucketName) and Key bind by property name, so the results of Send-TowAndGoData, or AWS Tools' Get-S3Object listing, pipe straight in. Writes one result per snapshot (Inserted, Updated, Unchanged, Removed, Stale and the counts).</para>
 /// </remarks>

@@ -33,7 +33,10 @@ stop)
   stop_pid "$DIR/pid"; rm -f "$DIR/port" ;;
 env)
   # The official bson and mongodb npm packages installed beside CongoDB are the tests' reference implementation.
-  running && echo "export SYNCTOOLS_TEST_MONGO='mongodb://127.0.0.1:$(cat "$DIR/port")/?directConnection=true'" \
+  # serverMonitoringMode=poll: CongoDB answers every hello at once with a new topologyVersion and ignores
+  # maxAwaitTimeMS, so a driver's streaming monitor (the default) would send hello after hello without pause,
+  # burning a core of the client and of CongoDB for as long as a client is open. MongoDB waits, and needs no such option.
+  running && echo "export SYNCTOOLS_TEST_MONGO='mongodb://127.0.0.1:$(cat "$DIR/port")/?directConnection=true&serverMonitoringMode=poll'" \
     && echo "export SYNCTOOLS_TEST_NODE_MODULES='$PKG/node_modules'" ;;
 *) echo "usage: $0 install|start|stop|env" >&2; exit 2 ;;
 esac

@@ -17,7 +17,7 @@ public sealed class PrivateMongoServer : IDisposable
         _process = process;
         // A stopped server is noticed in 5 s, not the driver's default 30 s of server selection; the name keeps this
         // server's client apart from one of an earlier server that had the same port (clients are cached by string).
-        ConnectionString = $"mongodb://127.0.0.1:{port}/?directConnection=true&serverSelectionTimeoutMS=5000&appName=private-{Guid.NewGuid():N}";
+        ConnectionString = $"mongodb://127.0.0.1:{port}/?directConnection=true&serverMonitoringMode=poll&serverSelectionTimeoutMS=5000&appName=private-{Guid.NewGuid():N}";
     }
 
     public string ConnectionString { get; }
