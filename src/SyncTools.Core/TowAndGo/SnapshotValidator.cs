@@ -7,7 +7,7 @@ namespace SyncTools.Core.TowAndGo;
 /// <summary>
 /// The one set of rules a Tow-and-Go snapshot must meet, before it is uploaded and again before it is synced:
 /// <list type="bullet">
-/// <item>the document is a JSON object, each of its properties named once;</item>
+/// <item>the document is a JSON object, with last_modified and tow_and_go each given once;</item>
 /// <item><c>last_modified</c> is a positive integer of unix seconds (a value past year 9999 is taken for milliseconds and refused);</item>
 /// <item><c>tow_and_go</c> is an array of objects;</item>
 /// <item>each <c>link_id</c> is a positive integer, unique in the snapshot;</item>
@@ -23,6 +23,7 @@ public static class SnapshotValidator
 
     private const long MaxUnixSeconds = 253_402_300_799; // 9999-12-31T23:59:59Z
     private const string Activity = "Validating Tow-and-Go snapshot";
+    private const int MaxBlock = 256 * 1024 * 1024; // one link, or one value of the document that is neither object nor array
 
     /// <summary>Parses and validates UTF-8 JSON held in memory.</summary>
     /// <param name="json">The document.</param>
@@ -45,7 +46,18 @@ public static class SnapshotValidator
         int filled = 0, read;
         do
         {
-            if (filled == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2); // one link or skipped value larger than the buffer
+            if (filled == buffer.Length)
+            {
+                // One link, or one string or number of the document, is larger than the buffer.
+                if (buffer.Length >= MaxBlock)
+                {
+                    throw new SyncToolsException($"The Tow-and-Go snapshot from {source} holds one link or value of more than {MaxBlock / 1048576} MiB: no link of link_id and segment_id is that large.",
+                        JobErrorCategory.InvalidData, "SnapshotInvalid", source);
+                }
+
+                Array.Resize(ref buffer, buffer.Length * 2);
+            }
+
             read = await json.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
             filled += read;
             var consumed = parser.Read(buffer.AsSpan(0, filled), isFinalBlock: read == 0);
@@ -60,7 +72,7 @@ public static class SnapshotValidator
     /// <summary>The document's state between blocks of input: where in it the next token falls, and what was found so far.</summary>
     private sealed class Parser(string source, IJobReporter? reporter, long? length)
     {
-        private enum Place { BeforeDocument, InDocument, InLinks, AfterDocument, InOtherDocument }
+        private enum Place { BeforeDocument, InDocument, InLinks, AfterDocument, Skipping }
 
         private readonly Problems _problems = new();
         private readonly List<TowAndGoLink> _links = [];
@@ -71,6 +83,8 @@ public static class SnapshotValidator
         private long _lastModified;
         private bool _isObject, _sawLastModified, _sawLinks;
         private int _index;
+        private int _skipDepth;
+        private Place _afterSkip;
 
         /// <summary>Reads every whole unit (a property of the document, or one link) in <paramref name="block"/>.</summary>
         /// <returns>The bytes read; the rest must come again, followed by more input.</returns>
@@ -107,8 +121,8 @@ public static class SnapshotValidator
 
         public TowAndGoSnapshot Finish()
         {
-            if (_isObject && !_sawLastModified) _problems.Add("last_modified is missing");
-            if (_isObject && !_sawLinks) _problems.Add("tow_and_go is missing");
+            if (_isObject && !_sawLastModified) _problems.AddAboutDocument("last_modified is missing");
+            if (_isObject && !_sawLinks) _problems.AddAboutDocument("tow_and_go is missing");
             if (_problems.Count > 0) throw _problems.ToException(source);
             var total = length ?? _consumed;
             reporter?.Progress(new JobProgress(Activity, total, total, $"{_links.Count:N0} links"));
@@ -126,11 +140,11 @@ public static class SnapshotValidator
                     _place = Place.InDocument;
                     return true;
                 case Place.BeforeDocument:
-                    _problems.Add($"the document must be a JSON object with last_modified and tow_and_go, not {Describe(ref reader)}");
-                    _place = reader.TokenType is JsonTokenType.StartArray ? Place.InOtherDocument : Place.AfterDocument;
+                    _problems.AddAboutDocument($"the document must be a JSON object with last_modified and tow_and_go, not {Describe(ref reader)}");
+                    SkipIfContainer(ref reader, Place.AfterDocument);
                     return true;
-                case Place.InOtherDocument: // read to its end only to check that it is JSON
-                    if (reader.CurrentDepth == 0) _place = Place.AfterDocument;
+                case Place.Skipping: // token by token, only to check that it is JSON: never held whole
+                    if (reader.TokenType is JsonTokenType.EndObject or JsonTokenType.EndArray && reader.CurrentDepth == _skipDepth) _place = _afterSkip;
                     return true;
                 case Place.InDocument when reader.TokenType == JsonTokenType.EndObject:
                     _place = Place.AfterDocument;
@@ -149,7 +163,8 @@ public static class SnapshotValidator
 
         private bool ReadProperty(ref Utf8JsonReader reader)
         {
-            var name = reader.GetString()!;
+            // Compared as JSON text, not made a string: a name that is not valid UTF-8 is only another name.
+            var name = reader.ValueTextEquals("last_modified"u8) ? "last_modified" : reader.ValueTextEquals("tow_and_go"u8) ? "tow_and_go" : null;
             if (!reader.Read()) return false;
             var seen = name switch { "last_modified" => _sawLastModified, "tow_and_go" => _sawLinks, _ => false };
             if (name is "tow_and_go" && !seen && reader.TokenType == JsonTokenType.StartArray)
@@ -159,27 +174,38 @@ public static class SnapshotValidator
                 return true;
             }
 
-            var description = Describe(ref reader);
-            var isInteger = TryGetInteger(ref reader, out var value);
-            if (!reader.TrySkip()) return false;
             if (seen)
             {
-                _problems.Add($"{name} appears more than once in the document");
+                _problems.AddAboutDocument($"{name} appears more than once in the document");
             }
             else if (name is "tow_and_go")
             {
                 _sawLinks = true;
-                _problems.Add($"tow_and_go must be an array, not {description}");
+                _problems.AddAboutDocument($"tow_and_go must be an array, not {Describe(ref reader)}");
             }
             else if (name is "last_modified")
             {
                 _sawLastModified = true;
-                if (!isInteger || value <= 0) _problems.Add($"last_modified must be a positive integer of unix seconds, not {description}");
-                else if (value > MaxUnixSeconds) _problems.Add($"last_modified {value} is past the year 9999: it looks like milliseconds, and must be unix seconds");
+                var isInteger = TryGetInteger(ref reader, out var value);
+                if (!isInteger || value <= 0) _problems.AddAboutDocument($"last_modified must be a positive integer of unix seconds, not {Describe(ref reader)}");
+                else if (value > MaxUnixSeconds) _problems.AddAboutDocument($"last_modified {value} is past the year 9999: it looks like milliseconds, and must be unix seconds");
                 else _lastModified = value;
             }
 
+            SkipIfContainer(ref reader, Place.InDocument);
             return true;
+        }
+
+        /// <summary>An object or array the reader has just entered is read to its end token by token, then reading goes on at <paramref name="after"/>.</summary>
+        private void SkipIfContainer(ref Utf8JsonReader reader, Place after)
+        {
+            if (reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
+            {
+                _place = after;
+                return;
+            }
+
+            (_place, _skipDepth, _afterSkip) = (Place.Skipping, reader.CurrentDepth, after);
         }
 
         /// <summary>One element of tow_and_go, read whole (or not at all); a repeated property keeps its last value.</summary>
@@ -269,25 +295,32 @@ public static class SnapshotValidator
 
     private sealed class Problems
     {
-        private readonly List<string> _listed = new();
+        private readonly List<string> _document = [], _links = [];
 
         public int Count { get; private set; }
 
+        /// <summary>A problem of a link: listed after the document's own, the first ten at most.</summary>
         public void Add(string problem)
         {
-            if (Count++ < MaxListedProblems)
-            {
-                _listed.Add(problem);
-            }
+            Count++;
+            if (_links.Count < MaxListedProblems) _links.Add(problem);
+        }
+
+        /// <summary>A problem of the document itself, listed first (last_modified's before the rest), wherever in the document it is.</summary>
+        public void AddAboutDocument(string problem)
+        {
+            Count++;
+            _document.Add(problem);
         }
 
         public SyncToolsException ToException(string source)
         {
-            var more = Count > _listed.Count ? $"{Environment.NewLine}  ... and {Count - _listed.Count:N0} more" : "";
+            var listed = _document.OrderBy(p => !p.StartsWith("last_modified", StringComparison.Ordinal)).Concat(_links).Take(MaxListedProblems).ToList();
+            var more = Count > listed.Count ? $"{Environment.NewLine}  ... and {Count - listed.Count:N0} more" : "";
             var noun = Count == 1 ? "problem" : "problems";
             return new SyncToolsException(
                 $"The Tow-and-Go snapshot from {source} is invalid ({Count:N0} {noun}):{Environment.NewLine}  " +
-                string.Join(Environment.NewLine + "  ", _listed) + more,
+                string.Join(Environment.NewLine + "  ", listed) + more,
                 JobErrorCategory.InvalidData, "SnapshotInvalid", source);
         }
     }

@@ -119,18 +119,17 @@ public static class SyncTowAndGoJob
         await foreach (var document in cursor.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             if (++scanned % 1_000 == 0) reporter.Progress(new JobProgress(activity, scanned, Math.Max(total, scanned), $"{scanned:N0} documents"));
-            if (document.Id is not { IsNumeric: true } idValue)
+            if (Integer(document.Id) is not { } id)
             {
                 reporter.Warning($"{links.CollectionNamespace} holds a document with _id {document.Id}, which is not a link id: left alone.");
                 continue;
             }
 
-            var id = idValue.ToInt64();
-            var segment = document.SegmentId is { IsNumeric: true } s ? s.ToInt64() : (long?)null;
             if (snapshot.TryGetPosition(id, out var position) && !stored[position])
             {
                 stored[position] = true;
-                if (snapshot.Links[position].SegmentId == segment) unchanged++;
+                var segment = snapshot.Links[position].SegmentId;
+                if (segment is null ? document.SegmentId.IsBsonNull : Integer(document.SegmentId) == segment) unchanged++;
                 else updates.Add(position);
             }
             else if (removeMissing)
@@ -141,6 +140,17 @@ public static class SyncTowAndGoJob
 
         return new Diff(snapshot, stored, snapshot.Links.Count - (int)unchanged - updates.Count, updates, removals, unchanged);
     }
+
+    /// <summary>A whole number as the link ids and segments are written; null for any other value (5.5 is not link 5).</summary>
+    private static long? Integer(BsonValue value) => value switch
+    {
+        BsonInt32 i => i.Value,
+        BsonInt64 l => l.Value,
+        BsonDouble d when d.Value == Math.Floor(d.Value) && Math.Abs(d.Value) < 9.2e18 => (long)d.Value,
+        BsonDecimal128 m when decimal.TryParse(m.Value.ToString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var exact)
+            && exact == decimal.Truncate(exact) && exact is >= long.MinValue and <= long.MaxValue => (long)exact,
+        _ => null,
+    };
 
     private static async Task<BulkCounts> WriteAsync(IMongoCollection<BsonDocument> links, Diff diff, LinkSource source, int batchSize, IJobReporter reporter, CancellationToken cancellationToken)
     {

@@ -212,10 +212,51 @@ public class SnapshotValidatorTests
         Assert.Equal(3, snapshot.Links.Count);
     }
 
+    [Fact]
+    public void A_name_that_is_not_valid_UTF8_is_only_another_property()
+    {
+        var json = Encoding.UTF8.GetBytes("""{"caf?": 1, "\uD800": 2, "last_modified": 4, "tow_and_go": [{"link_id": 1, "segment_id": null, "x\uDC00": 0}]}""");
+        json[Array.IndexOf(json, (byte)'?')] = 0xE9; // Latin-1, not UTF-8
+
+        var snapshot = SnapshotValidator.Parse(json, "test input");
+
+        Assert.Equal((4L, 1), (snapshot.LastModified, snapshot.Links.Count));
+    }
+
+    [Fact]
+    public void The_documents_own_problems_are_listed_first_wherever_they_are()
+    {
+        var links = string.Join(",", Enumerable.Range(1, 12));
+
+        var error = Invalid($$"""{"tow_and_go": [{{links}}], "last_modified": "later"}""");
+
+        Assert.StartsWith($"The Tow-and-Go snapshot from test input is invalid (13 problems):{Environment.NewLine}  last_modified must be a positive integer of unix seconds, not the string \"later\"{Environment.NewLine}  tow_and_go[0] must be", error.Message);
+        Assert.EndsWith("... and 3 more", error.Message);
+    }
+
+    /// <summary>An ignored value is read token by token: it is never held whole, nor read again from its start at each block.</summary>
+    [Fact]
+    public async Task A_large_ignored_value_is_not_held_in_memory()
+    {
+        var json = Encoding.UTF8.GetBytes($$"""{"history": [{{string.Join(",", Enumerable.Repeat("[0]", 300_000))}}], "last_modified": 3, "tow_and_go": [{"link_id": 1, "segment_id": 2}]}""");
+        var stream = new Trickle(json, 100);
+
+        var snapshot = await SnapshotValidator.ParseAsync(stream, json.Length, "test input", null, CancellationToken.None);
+
+        Assert.Equal([new TowAndGoLink(1, 2)], snapshot.Links);
+        Assert.True(json.Length > 1_000_000 && stream.LargestRead <= 64 * 1024, $"the parser asked for {stream.LargestRead:N0} bytes at once");
+    }
+
     /// <summary>A stream that gives at most a few bytes per read, as a network may.</summary>
     private sealed class Trickle(byte[] bytes, int piece) : MemoryStream(bytes)
     {
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            base.ReadAsync(buffer[..Math.Min(piece, buffer.Length)], cancellationToken);
+        /// <summary>The most room the reader offered in one read: its buffer's free space.</summary>
+        public int LargestRead { get; private set; }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            LargestRead = Math.Max(LargestRead, buffer.Length);
+            return base.ReadAsync(buffer[..Math.Min(piece, buffer.Length)], cancellationToken);
+        }
     }
 }

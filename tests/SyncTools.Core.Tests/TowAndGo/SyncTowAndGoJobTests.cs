@@ -334,6 +334,25 @@ public class SyncTowAndGoJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_fractional_id_is_not_taken_for_the_link_it_rounds_to_and_a_fractional_segment_is_put_right()
+    {
+        await Sync(Options(await Upload(Snapshot(100, (5, 50), (6, null)))));
+        var links = _mongo.Database.GetCollection<BsonDocument>("links");
+        await links.InsertOneAsync(new BsonDocument { { "_id", 5.5 }, { "segment_id", 50 } });
+        await links.UpdateOneAsync(new BsonDocument("_id", 6L), new BsonDocument("$set", new BsonDocument("segment_id", 0.5)));
+        var reporter = new RecordingReporter();
+
+        var result = await Sync(Options(await Upload(Snapshot(200, (5, 50), (6, null)))) with { RemoveMissing = true }, reporter);
+
+        Assert.Equal((1L, 1L, 0L), (result!.Unchanged, result.Updated, result.Removed));
+        Assert.Contains("5.5", Assert.Single(reporter.Warnings));
+        var stored = (await Links()).ToDictionary(d => d["_id"].ToString()!);
+        Assert.Equal(50, stored["5"]["segment_id"].ToInt64());
+        Assert.True(stored["6"]["segment_id"].IsBsonNull);
+        Assert.Contains("5.5", stored.Keys);
+    }
+
+    [Fact]
     public async Task A_missing_connection_string_says_where_to_put_one()
     {
         var saved = Environment.GetEnvironmentVariable(MongoEndpoint.EnvironmentVariable);
