@@ -57,6 +57,7 @@ public static class S3Objects
             head = head[count..];
             return count;
         }
+
         public override void Flush() { }
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();

@@ -98,8 +98,11 @@ public static class SyncTowAndGoJob
 
     /// <summary>What the collection lacks, holds differently (positions in the snapshot), or holds beyond the snapshot.</summary>
     /// <param name="Stored">Per position in the snapshot: whether the collection holds that link.</param>
-    private sealed record Diff(TowAndGoSnapshot Snapshot, BitArray Stored, int InsertCount, List<int> Updates, List<long> Removals, long Unchanged)
+    private sealed record Diff(TowAndGoSnapshot Snapshot, BitArray Stored, List<int> Updates, List<long> Removals, long Unchanged)
     {
+        /// <summary>The links the collection lacks: every stored one is unchanged or an update.</summary>
+        public int InsertCount => Stored.Length - (int)Unchanged - Updates.Count;
+
         public IEnumerable<TowAndGoLink> Inserts => Enumerable.Range(0, Stored.Length).Where(i => !Stored[i]).Select(i => Snapshot.Links[i]);
     }
 
@@ -138,7 +141,7 @@ public static class SyncTowAndGoJob
             }
         }
 
-        return new Diff(snapshot, stored, snapshot.Links.Count - (int)unchanged - updates.Count, updates, removals, unchanged);
+        return new Diff(snapshot, stored, updates, removals, unchanged);
     }
 
     /// <summary>A whole number as the link ids and segments are written; null for any other value (5.5 is not link 5).</summary>
