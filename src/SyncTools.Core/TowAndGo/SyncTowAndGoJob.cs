@@ -55,10 +55,11 @@ public static class SyncTowAndGoJob
             };
 
             var applied = await state.Find(new BsonDocument("_id", options.Collection)).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
-            if (applied?.GetValue("last_modified", BsonNull.Value) is { IsNumeric: true } appliedValue && appliedValue.ToInt64() > snapshot.LastModified && !options.Force)
+            // Compared as BSON numbers compare, so a stored 100.5 is later than 100 (as a whole number it would not be).
+            if (applied?.GetValue("last_modified", BsonNull.Value) is { IsNumeric: true } appliedValue && appliedValue.CompareTo(new BsonInt64(snapshot.LastModified)) > 0 && !options.Force)
             {
-                var appliedTime = DateTimeOffset.FromUnixTimeSeconds(appliedValue.ToInt64());
-                reporter.Warning($"{source} (taken {snapshot.SnapshotTime:u}) is older than the snapshot {target} already holds (taken {appliedTime:u}): nothing written. Use -Force to apply it anyway.");
+                var appliedTime = appliedValue.ToDouble() < DateTimeOffset.MaxValue.ToUnixTimeSeconds() ? $"{DateTimeOffset.FromUnixTimeSeconds(appliedValue.ToInt64()):u}" : $"last_modified {appliedValue}";
+                reporter.Warning($"{source} (taken {snapshot.SnapshotTime:u}) is older than the snapshot {target} already holds (taken {appliedTime}): nothing written. Use -Force to apply it anyway.");
                 return Result(null, stale: true, default);
             }
 

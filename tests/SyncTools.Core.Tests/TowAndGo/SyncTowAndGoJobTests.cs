@@ -174,6 +174,21 @@ public class SyncTowAndGoJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_stored_last_modified_with_a_fraction_is_compared_exactly()
+    {
+        var upload = await Upload(Snapshot(100, (1, 10)));
+        await Sync(Options(upload));
+        var state = _mongo.Database.GetCollection<BsonDocument>(SyncTowAndGoJob.StateCollection);
+        await state.UpdateOneAsync(new BsonDocument("_id", "links"), new BsonDocument("$set", new BsonDocument("last_modified", 100.5)));
+        var reporter = new RecordingReporter();
+
+        var again = await Sync(Options(upload), reporter);
+
+        Assert.True(again.Stale); // 100.5 is later than 100, which it would not be read as 100
+        Assert.Contains("is older than the snapshot", Assert.Single(reporter.Warnings));
+    }
+
+    [Fact]
     public async Task A_gzip_snapshot_is_read_like_a_plain_one()
     {
         var upload = await Upload(Snapshot(100, (1, 10), (2, null)), compress: true);
