@@ -121,7 +121,7 @@ public static class SnapshotValidator
 
         public TowAndGoSnapshot Finish()
         {
-            if (_isObject && !_sawLastModified) _problems.AddAboutDocument("last_modified is missing");
+            if (_isObject && !_sawLastModified) _problems.AddAboutDocument("last_modified is missing", aboutLastModified: true);
             if (_isObject && !_sawLinks) _problems.AddAboutDocument("tow_and_go is missing");
             if (_problems.Count > 0) throw _problems.ToException(source);
             var total = length ?? _consumed;
@@ -176,7 +176,7 @@ public static class SnapshotValidator
 
             if (seen)
             {
-                _problems.AddAboutDocument($"{name} appears more than once in the document");
+                _problems.AddAboutDocument($"{name} appears more than once in the document", aboutLastModified: name == "last_modified");
             }
             else if (name is "tow_and_go")
             {
@@ -187,8 +187,8 @@ public static class SnapshotValidator
             {
                 _sawLastModified = true;
                 var isInteger = TryGetInteger(ref reader, out var value);
-                if (!isInteger || value <= 0) _problems.AddAboutDocument($"last_modified must be a positive integer of unix seconds, not {Describe(ref reader)}");
-                else if (value > MaxUnixSeconds) _problems.AddAboutDocument($"last_modified {value} is past the year 9999: it looks like milliseconds, and must be unix seconds");
+                if (!isInteger || value <= 0) _problems.AddAboutDocument($"last_modified must be a positive integer of unix seconds, not {Describe(ref reader)}", aboutLastModified: true);
+                else if (value > MaxUnixSeconds) _problems.AddAboutDocument($"last_modified {value} is past the year 9999: it looks like milliseconds, and must be unix seconds", aboutLastModified: true);
                 else _lastModified = value;
             }
 
@@ -295,7 +295,8 @@ public static class SnapshotValidator
 
     private sealed class Problems
     {
-        private readonly List<string> _document = [], _links = [];
+        private readonly List<(bool AboutLastModified, string Text)> _document = [];
+        private readonly List<string> _links = [];
 
         public int Count { get; private set; }
 
@@ -307,15 +308,15 @@ public static class SnapshotValidator
         }
 
         /// <summary>A problem of the document itself, listed first (last_modified's before the rest), wherever in the document it is.</summary>
-        public void AddAboutDocument(string problem)
+        public void AddAboutDocument(string problem, bool aboutLastModified = false)
         {
             Count++;
-            _document.Add(problem);
+            _document.Add((aboutLastModified, problem));
         }
 
         public SyncToolsException ToException(string source)
         {
-            var listed = _document.OrderBy(p => !p.StartsWith("last_modified", StringComparison.Ordinal)).Concat(_links).Take(MaxListedProblems).ToList();
+            var listed = _document.OrderBy(p => !p.AboutLastModified).Select(p => p.Text).Concat(_links).Take(MaxListedProblems).ToList();
             var more = Count > listed.Count ? $"{Environment.NewLine}  ... and {Count - listed.Count:N0} more" : "";
             var noun = Count == 1 ? "problem" : "problems";
             return new SyncToolsException(
