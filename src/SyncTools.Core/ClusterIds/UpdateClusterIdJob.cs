@@ -113,7 +113,6 @@ public static class UpdateClusterIdJob
             var collection = database.GetCollection<BsonDocument>(options.Collection);
             var total = await collection.EstimatedDocumentCountAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             var missing = new List<string>();
-            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             long read = 0, skipped = 0;
             // Raw documents: only the _id is decoded, from the reply's own bytes.
             var cursor = collection.Find(FilterDefinition<BsonDocument>.Empty, new FindOptions { BatchSize = 10_000 }).Project<RawBsonDocument>(new BsonDocument("_id", 1)).ToAsyncEnumerable();
@@ -132,7 +131,8 @@ public static class UpdateClusterIdJob
                     continue;
                 }
 
-                if (!existing.Contains(id) && seen.Add(id)) missing.Add(id);
+                // Added to the column's ids as it is found missing: another _id of the same text (5 and "5") is not missing twice.
+                if (existing.Add(id)) missing.Add(id);
                 if (read % 10_000 == 0) reporter.Progress(new JobProgress($"Reading {source}", read, Math.Max(total, read), $"{read:N0} ids, {missing.Count:N0} missing"));
             }
 

@@ -56,6 +56,19 @@ public class UpdateClusterIdJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Two_ids_of_the_same_text_are_inserted_once()
+    {
+        await AddTrips(5, "5", "Route-9", "route-9", 7);
+        await _mysql.ExecuteAsync("INSERT INTO cm_cluster_id (cluster_id) VALUES ('7')");
+
+        var result = await Run(Options);
+
+        // 5 and "5" are one id as text; MySQL's collation takes "Route-9" and "route-9" for one too.
+        Assert.Equal((5L, 3L, 2L), (result.SourceIds, result.AlreadyPresent, result.Inserted));
+        Assert.Equal(["5", "7", "Route-9"], await MySqlIds());
+    }
+
+    [Fact]
     public async Task Nothing_missing_inserts_nothing_and_asks_nothing()
     {
         await AddTrips("a", "b");
