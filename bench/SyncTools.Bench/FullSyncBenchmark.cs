@@ -79,12 +79,12 @@ public static class FullSyncBenchmark
             }
 
             Console.WriteLine($"Start-FullSync, {rows:N0} rows x 10 columns, pages of {pageSize:N0}, PostgreSQL 15 -> CongoDB as MongoDB; median of {runs} runs (each run's figures in order)");
-            Console.WriteLine($"{"",-44}{"wall s",9}{"rows/s",10}{"client CPU s",14}{"peak heap MiB",15}   runs (wall s)");
+            Console.WriteLine($"{"",-44}{"wall s",9}{"rows/s",10}{"client CPU s",14}{"servers' CPU s",15}{"machine busy",14}{"peak heap MiB",15}   runs (wall s)");
             Measure.JobRun Median(string label) => figures[label].OrderBy(r => r.Wall).ElementAt(runs / 2);
             foreach (var (label, list) in figures)
             {
                 var median = Median(label);
-                Console.WriteLine($"{label,-44}{median.Wall.TotalSeconds,9:N2}{rows / median.Wall.TotalSeconds,10:N0}{median.Cpu.TotalSeconds,14:N2}{median.PeakManagedMiB,15:N1}   {string.Join(" ", list.Select(r => r.Wall.TotalSeconds.ToString("N2")))}");
+                Console.WriteLine($"{label,-44}{median.Wall.TotalSeconds,9:N2}{rows / median.Wall.TotalSeconds,10:N0}{median.Cpu.TotalSeconds,14:N2}{median.OthersCpu.TotalSeconds,15:N2}{median.MachineBusy,14:P0}{median.PeakManagedMiB,15:N1}   {string.Join(" ", list.Select(r => r.Wall.TotalSeconds.ToString("N2")))}");
             }
 
             var slower = Math.Max(Median(ReadSide).Wall.TotalSeconds, Median(WriteSide).Wall.TotalSeconds);

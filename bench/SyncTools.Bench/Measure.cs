@@ -26,11 +26,28 @@ public static class Measure
         return new Figures(items / median.TotalSeconds, (double)allocated / items, median);
     }
 
-    public sealed record JobRun(TimeSpan Wall, TimeSpan Cpu, double PeakManagedMiB, double AllocatedMiB);
+    /// <param name="MachineCpu">The CPU time every process on the machine used meanwhile (this one and the servers), from /proc/stat; zero where there is none.</param>
+    public sealed record JobRun(TimeSpan Wall, TimeSpan Cpu, double PeakManagedMiB, double AllocatedMiB, TimeSpan MachineCpu)
+    {
+        /// <summary>The CPU time the rest of the machine used: the servers (and whatever else ran).</summary>
+        public TimeSpan OthersCpu => MachineCpu - Cpu;
+
+        /// <summary>How busy the machine's cores were over the run, 1 being every core all the time.</summary>
+        public double MachineBusy => MachineCpu / (Wall * Environment.ProcessorCount);
+    }
+
+    /// <summary>The CPU time all the machine's cores have been busy (user, nice, system, irq, softirq) since boot; zero off Linux.</summary>
+    private static TimeSpan MachineCpuTime()
+    {
+        if (!File.Exists("/proc/stat")) return TimeSpan.Zero;
+        var ticks = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..].Select(long.Parse).ToArray();
+        const double TicksPerSecond = 100; // USER_HZ
+        return TimeSpan.FromSeconds((ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6]) / TicksPerSecond);
+    }
 
     /// <summary>
-    /// Runs a job once: wall time, this process's CPU time (the client side; servers run in their own processes),
-    /// the managed heap's peak above where it started (sampled every 5 ms), and bytes allocated.
+    /// Runs a job once: wall time, this process's CPU time (the client side; servers run in their own processes), the
+    /// machine's CPU time, the managed heap's peak above where it started (sampled every 5 ms), and bytes allocated.
     /// </summary>
     public static async Task<JobRun> OnceAsync(Func<Task> job)
     {
@@ -41,6 +58,7 @@ public static class Measure
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         using var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
+        var machineBefore = MachineCpuTime();
         long peak = baseline;
         using var stop = new CancellationTokenSource();
         var sampler = Task.Run(async () =>
@@ -54,9 +72,10 @@ public static class Measure
         var clock = Stopwatch.StartNew();
         await job();
         var wall = clock.Elapsed;
+        var machine = MachineCpuTime() - machineBefore;
         stop.Cancel();
         await sampler;
         process.Refresh();
-        return new JobRun(wall, process.TotalProcessorTime - cpuBefore, (peak - baseline) / 1048576.0, (GC.GetTotalAllocatedBytes(true) - allocatedBefore) / 1048576.0);
+        return new JobRun(wall, process.TotalProcessorTime - cpuBefore, (peak - baseline) / 1048576.0, (GC.GetTotalAllocatedBytes(true) - allocatedBefore) / 1048576.0, machine);
     }
 }
