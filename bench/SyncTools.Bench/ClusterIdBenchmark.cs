@@ -11,14 +11,16 @@ namespace SyncTools.Bench;
 /// Update-ClusterId on N MongoDB ids of which half are missing from MySQL, beside, in the same run: the source design's
 /// loop (read every whole document, then one INSERT per missing id) and the official Node.js driver reading the same
 /// projected _ids from the same server. Each phase is timed: MongoDB (SyncTools' read against the driver's) and MySQL
-/// (SyncTools' batched inserts against one INSERT per id). Arguments: [ids] [batch size] [durable] [runs=N].
+/// (SyncTools' batched inserts against one INSERT per id); and the raw MySQL side, the same missing ids inserted by
+/// plain multi-row INSERTs of the same batch size (values bound as positional parameters, as the job binds them).
+/// Arguments: [ids] [batch size] [durable] [runs=N].
 /// "durable" runs both with MySQL's default innodb_flush_log_at_trx_commit=1 (a log flush per commit, as a production
 /// server does) instead of the test server's relaxed 2, then restores it. Each run starts from the same tables, after
 /// one unmeasured run of SyncTools (the JIT's tiering otherwise makes the first run pay for unoptimized code).
 /// </summary>
 public static class ClusterIdBenchmark
 {
-    private sealed record Run(Measure.JobRun Ours, TimeSpan OursMongo, TimeSpan OursMySql, long Inserted, double NodeSeconds, Measure.JobRun Baseline, TimeSpan BaselineMongo, TimeSpan BaselineMySql, long BaselineInserted);
+    private sealed record Run(Measure.JobRun Ours, TimeSpan OursMongo, TimeSpan OursMySql, long Inserted, double NodeSeconds, Measure.JobRun Baseline, TimeSpan BaselineMongo, TimeSpan BaselineMySql, long BaselineInserted, Measure.JobRun RawInsert);
 
     public static async Task RunAsync(string[] args)
     {
@@ -48,7 +50,7 @@ public static class ClusterIdBenchmark
         {
             for (var run = -1; run < runs; run++) // run -1: SyncTools alone, to warm up (JIT tiering), not counted
             {
-                foreach (var table in new[] { "ours", "baseline" })
+                foreach (var table in new[] { "ours", "baseline", "raw" })
                 {
                     await Execute(source, $"DROP TABLE IF EXISTS {table}");
                     await Execute(source, $"CREATE TABLE {table} (id INT AUTO_INCREMENT PRIMARY KEY, cluster_id VARCHAR(24) NOT NULL, UNIQUE KEY (cluster_id))");
@@ -74,7 +76,8 @@ public static class ClusterIdBenchmark
                 var baselinePhases = (Mongo: TimeSpan.Zero, MySql: TimeSpan.Zero);
                 long baselineInserted = 0;
                 var baseline = await Measure.OnceAsync(async () => (baselineInserted, baselinePhases) = await SourceDesignLoopAsync(trips, source));
-                results.Add(new Run(ours, mongoRead - mysqlRead, ours.Wall - mongoRead + mysqlRead, result!.Inserted, node, baseline, baselinePhases.Mongo, baselinePhases.MySql, baselineInserted));
+                var rawInsert = await Measure.OnceAsync(() => RawInsertAsync(source, ids.Where((_, i) => i % 2 == 1).Select(id => id.ToString()), batchSize));
+                results.Add(new Run(ours, mongoRead - mysqlRead, ours.Wall - mongoRead + mysqlRead, result!.Inserted, node, baseline, baselinePhases.Mongo, baselinePhases.MySql, baselineInserted, rawInsert));
             }
         }
         finally
@@ -88,15 +91,28 @@ public static class ClusterIdBenchmark
         {
             Console.WriteLine($"{$"SyncTools (batches of {batchSize:N0})",-34}{run.Inserted,10:N0}{run.Ours.Wall.TotalSeconds,9:N2}{run.OursMongo.TotalSeconds,11:N2}{run.OursMySql.TotalSeconds,9:N2}{run.Ours.Cpu.TotalSeconds,14:N2}{run.Ours.PeakManagedMiB,15:N1}");
             Console.WriteLine($"{"Node.js driver, projected _id read",-34}{"",10}{"",9}{run.NodeSeconds,11:N2}");
+            Console.WriteLine($"{"raw: multi-row INSERT of the ids",-34}{count / 2,10:N0}{"",9}{"",11}{run.RawInsert.Wall.TotalSeconds,9:N2}{run.RawInsert.Cpu.TotalSeconds,14:N2}{run.RawInsert.PeakManagedMiB,15:N1}");
             Console.WriteLine($"{"source design (an INSERT per id)",-34}{run.BaselineInserted,10:N0}{run.Baseline.Wall.TotalSeconds,9:N2}{run.BaselineMongo.TotalSeconds,11:N2}{run.BaselineMySql.TotalSeconds,9:N2}{run.Baseline.Cpu.TotalSeconds,14:N2}{run.Baseline.PeakManagedMiB,15:N1}");
         }
 
         static double Median(IEnumerable<double> values) => values.Order().ElementAt(values.Count() / 2);
         Console.WriteLine($"medians: end to end {Median(results.Select(x => x.Baseline.Wall / x.Ours.Wall)):N1}x the source design; " +
-            $"MySQL phase {Median(results.Select(x => x.BaselineMySql / x.OursMySql)):N1}x; " +
+            $"MySQL phase {Median(results.Select(x => x.BaselineMySql / x.OursMySql)):N1}x, at {Median(results.Select(x => x.RawInsert.Wall / x.OursMySql)):P0} of the raw insert's rate; " +
             $"MongoDB phase {Median(results.Select(x => x.OursMongo.TotalSeconds / x.NodeSeconds)):N2}x the Node.js driver's read");
         await mongo.GetDatabase(name).RunCommandAsync<BsonDocument>(new BsonDocument("dropDatabase", 1));
         await Execute(server, $"DROP DATABASE `{name}`");
+    }
+
+    /// <summary>The ids inserted by plain multi-row INSERTs into the table "raw", which lacks them.</summary>
+    private static async Task RawInsertAsync(MySqlSource source, IEnumerable<string> missing, int batchSize)
+    {
+        await using var connection = await source.OpenAsync(CancellationToken.None);
+        foreach (var batch in missing.Chunk(batchSize))
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "INSERT INTO raw (cluster_id) VALUES " + string.Join(",", batch.Select(id => $"({MySqlIdentifiers.AddPositional(command, [id])})"));
+            await command.ExecuteNonQueryAsync();
+        }
     }
 
     /// <summary>The official Node.js driver iterating find({}, {_id: 1}) in batches of 10,000; its own timing, after connecting.</summary>

@@ -90,6 +90,16 @@ public static class FullSyncBenchmark
             var slower = Math.Max(Median(ReadSide).Wall.TotalSeconds, Median(WriteSide).Wall.TotalSeconds);
             Console.WriteLine($"end to end runs at {slower / Median(EndToEnd).Wall.TotalSeconds:P0} of the slower raw side's rate; the read side at {Median(Copy).Wall / Median(ReadSide).Wall:P0} of binary COPY's, " +
                 $"the driver's paging alone at {Median(Copy).Wall / Median(Transport).Wall:P0} of it");
+            // Each run's sides measured back to back, then the median of those ratios.
+            double Wall(string label, int run) => figures[label][run].Wall.TotalSeconds;
+            string PerRun(Func<int, double> ratio)
+            {
+                var ratios = Enumerable.Range(0, runs).Select(ratio).ToList();
+                return $"{ratios.Order().ElementAt(runs / 2):P0} ({string.Join(", ", ratios.Select(r => r.ToString("P0")))})";
+            }
+
+            Console.WriteLine($"per run, median: end to end at {PerRun(i => Math.Max(Wall(ReadSide, i), Wall(WriteSide, i)) / Wall(EndToEnd, i))} of the slower raw side's rate; " +
+                $"the read side at {PerRun(i => Wall(Copy, i) / Wall(ReadSide, i))} of binary COPY's");
         }
         finally
         {
