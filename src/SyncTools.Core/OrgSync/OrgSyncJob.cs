@@ -370,12 +370,12 @@ public static class OrgSyncJob
             }
 
             var rowsHeld = _held[plan.TargetTable];
-            outcome.Unchanged += candidates.RemoveAll(r => rowsHeld.TryGetValue(plan.KeyOf(i => r.Values![i]), out var print) && print != RowFingerprint.None && print == RowFingerprint.Of(r.Values!));
+            outcome.Unchanged += candidates.RemoveAll(r => rowsHeld.TryGetValue(r.TargetKey, out var print) && print != RowFingerprint.None && print == RowFingerprint.Of(r.Values!));
             var held = await ReadTargetAsync(target, plan, candidates, cancellationToken).ConfigureAwait(false);
             var changes = new List<(MappedRow Row, bool IsNew)>();
             foreach (var row in candidates)
             {
-                if (!held.TryGetValue(plan.KeyOf(i => row.Values![i]), out var current)) changes.Add((row, true));
+                if (!held.TryGetValue(row.TargetKey, out var current)) changes.Add((row, true));
                 else if (!row.Values!.Zip(current).All(pair => Same(pair.First, pair.Second))) changes.Add((row, false));
                 else outcome.Unchanged++;
             }
@@ -384,7 +384,7 @@ public static class OrgSyncJob
             else await UpsertAsync(target!, plan, changes, outcome, cancellationToken).ConfigureAwait(false);
             var failed = outcome.Failures.Select(f => f.Key).ToHashSet();
             // Written rows are the run's now: a later row of the same key is compared with them, not the fingerprint.
-            foreach (var (row, _) in changes.Where(c => !failed.Contains(c.Row.Key))) rowsHeld[plan.KeyOf(i => row.Values![i])] = RowFingerprint.None;
+            foreach (var (row, _) in changes.Where(c => !failed.Contains(c.Row.Key))) rowsHeld[row.TargetKey] = RowFingerprint.None;
             return outcome;
         }
 
@@ -422,7 +422,7 @@ public static class OrgSyncJob
                 }
 
                 var mapped = plan.Map(reader);
-                rows.Add(new MappedRow(sourceKey, mapped.Values, mapped.Error));
+                rows.Add(new MappedRow(sourceKey, mapped.Values, mapped.Error, mapped.Values is { } values ? plan.KeyOf(i => values[i]) : default));
             }
 
             return rows;
@@ -433,7 +433,7 @@ public static class OrgSyncJob
         {
             var held = new Dictionary<(long, long), object?[]>();
             var keysHeld = _held[plan.TargetTable];
-            rows = rows.Where(r => keysHeld.ContainsKey(plan.KeyOf(i => r.Values![i]))).ToList();
+            rows = rows.Where(r => keysHeld.ContainsKey(r.TargetKey)).ToList();
             if (rows.Count == 0 || target is null) return held; // all new, or a table still to be created
             await using var command = target.CreateCommand();
             var keys = MySqlIdentifiers.AddPositional(command, rows.Select(r => r.Values![plan.LookupColumn]).Distinct());

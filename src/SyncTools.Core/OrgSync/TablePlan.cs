@@ -6,10 +6,11 @@ namespace SyncTools.Core.OrgSync;
 internal readonly record struct Mapped(object?[]? Values, string? Error);
 
 /// <summary>
-/// A source row turned into the target's values, or the reason it cannot be; with the key it was read by. Superseded:
-/// another row of the same target key is the one synced (neither values nor error then).
+/// A source row turned into the target's values, or the reason it cannot be; with the key it was read by and, with its
+/// values, the target row's key they give. Superseded: another row of the same target key is the one synced (neither
+/// values nor error then).
 /// </summary>
-internal readonly record struct MappedRow(SourceKey Key, object?[]? Values, string? Error, bool Superseded = false);
+internal readonly record struct MappedRow(SourceKey Key, object?[]? Values, string? Error, (long, long) TargetKey = default, bool Superseded = false);
 
 /// <summary>The key a source row is paged by (its table's primary or unique key), as messages name it: "id 5".</summary>
 internal sealed class SourceKey(IReadOnlyList<string> columns, object[] values) : IComparable<SourceKey>
