@@ -90,7 +90,7 @@ public static class FullSyncBenchmark
             var slower = Math.Max(Median(ReadSide).Wall.TotalSeconds, Median(WriteSide).Wall.TotalSeconds);
             Console.WriteLine($"end to end runs at {slower / Median(EndToEnd).Wall.TotalSeconds:P0} of the slower raw side's rate; the read side at {Median(Copy).Wall / Median(ReadSide).Wall:P0} of binary COPY's, " +
                 $"the driver's paging alone at {Median(Copy).Wall / Median(Transport).Wall:P0} of it");
-            // Each run's sides measured back to back, then the median of those ratios.
+            // Each run's job and raw sides measured in that run, then the median of those ratios.
             double Wall(string label, int run) => figures[label][run].Wall.TotalSeconds;
             string PerRun(Func<int, double> ratio)
             {

@@ -29,8 +29,8 @@ public static class Measure
     /// <param name="MachineCpu">The CPU time every process on the machine used meanwhile (this one and the servers), from /proc/stat; zero where there is none.</param>
     public sealed record JobRun(TimeSpan Wall, TimeSpan Cpu, double PeakManagedMiB, double AllocatedMiB, TimeSpan MachineCpu)
     {
-        /// <summary>The CPU time the rest of the machine used: the servers (and whatever else ran).</summary>
-        public TimeSpan OthersCpu => MachineCpu - Cpu;
+        /// <summary>The CPU time the rest of the machine used: the servers (and whatever else ran); zero where the machine's is not known.</summary>
+        public TimeSpan OthersCpu => MachineCpu == TimeSpan.Zero ? TimeSpan.Zero : MachineCpu - Cpu;
 
         /// <summary>How busy the machine's cores were over the run, 1 being every core all the time.</summary>
         public double MachineBusy => MachineCpu / (Wall * Environment.ProcessorCount);
@@ -73,9 +73,10 @@ public static class Measure
         await job();
         var wall = clock.Elapsed;
         var machine = MachineCpuTime() - machineBefore;
+        process.Refresh();
+        var cpu = process.TotalProcessorTime - cpuBefore; // over the same time as the machine's
         stop.Cancel();
         await sampler;
-        process.Refresh();
-        return new JobRun(wall, process.TotalProcessorTime - cpuBefore, (peak - baseline) / 1048576.0, (GC.GetTotalAllocatedBytes(true) - allocatedBefore) / 1048576.0, machine);
+        return new JobRun(wall, cpu, (peak - baseline) / 1048576.0, (GC.GetTotalAllocatedBytes(true) - allocatedBefore) / 1048576.0, machine);
     }
 }

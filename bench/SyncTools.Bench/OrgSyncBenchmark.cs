@@ -16,6 +16,7 @@ public static class OrgSyncBenchmark
     public static async Task RunAsync(string[] args)
     {
         var scale = args.Length > 0 ? double.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 1;
+        if (scale <= 0) throw new ArgumentException("The scale must be above 0.");
         var batchSizes = args.Length > 1 ? args[1].Split(',').Select(int.Parse).ToArray() : [OrgSyncOptions.DefaultBatchSize, 1000];
         var withBaseline = !args.Contains("--no-baseline");
         var (users, institutes, links) = ((int)(100_000 * scale), (int)(2_000 * scale), (int)(150_000 * scale));
@@ -52,7 +53,7 @@ public static class OrgSyncBenchmark
                 OrgSyncRun? run = null;
                 var figures = await Measure.OnceAsync(async () => run = await OrgSyncJob.RunAsync(options, new SilentReporter(), null, CancellationToken.None));
                 Print($"SyncTools, batches of {batchSize:N0}, {pass} target", run!.Inserted + run.Updated, run.Read, figures);
-                Console.WriteLine($"    before the tables (schema, both sides' keys) {figures.Wall.TotalSeconds - run.Tables.Sum(t => t.Duration.TotalSeconds):N2}s, " +
+                Console.WriteLine($"    outside the tables (schema, both sides' keys, commit) {figures.Wall.TotalSeconds - run.Tables.Sum(t => t.Duration.TotalSeconds):N2}s, " +
                                   string.Join(", ", run.Tables.Select(t => $"{t.Table} {t.Duration.TotalSeconds:N2}s ({t.Inserted:N0} new, {t.Updated:N0} changed)")));
                 walls[$"{batchSize}-{pass}"] = figures.Wall.TotalSeconds;
             }
