@@ -58,8 +58,10 @@ public static class SyncTowAndGoJob
             // Compared as BSON numbers compare, so a stored 100.5 is later than 100 (as a whole number it would not be).
             if (applied?.GetValue("last_modified", BsonNull.Value) is { IsNumeric: true } appliedValue && appliedValue.CompareTo(new BsonInt64(snapshot.LastModified)) > 0 && !options.Force)
             {
-                var appliedTime = appliedValue.ToDouble() < DateTimeOffset.MaxValue.ToUnixTimeSeconds() ? $"{DateTimeOffset.FromUnixTimeSeconds(appliedValue.ToInt64()):u}" : $"last_modified {appliedValue}";
-                reporter.Warning($"{source} (taken {snapshot.SnapshotTime:u}) is older than the snapshot {target} already holds (taken {appliedTime}): nothing written. Use -Force to apply it anyway.");
+                // Both last_modified values as given, so that a stored 100.5 is not shown as the same time as 100.
+                var appliedTime = appliedValue.ToDouble() < DateTimeOffset.MaxValue.ToUnixTimeSeconds() ? $", taken {DateTimeOffset.FromUnixTimeSeconds(appliedValue.ToInt64()):u}" : "";
+                reporter.Warning($"{source} (last_modified {snapshot.LastModified}, taken {snapshot.SnapshotTime:u}) is older than the snapshot {target} already holds " +
+                                 $"(last_modified {appliedValue}{appliedTime}): nothing written. Use -Force to apply it anyway.");
                 return Result(null, stale: true, default);
             }
 

@@ -185,7 +185,9 @@ public class SyncTowAndGoJobTests : IAsyncLifetime
         var again = await Sync(Options(upload), reporter);
 
         Assert.True(again.Stale); // 100.5 is later than 100, which it would not be read as 100
-        Assert.Contains("is older than the snapshot", Assert.Single(reporter.Warnings));
+        var warning = Assert.Single(reporter.Warnings);
+        Assert.Contains("(last_modified 100, taken 1970-01-01 00:01:40Z) is older than the snapshot", warning);
+        Assert.Contains("(last_modified 100.5, taken 1970-01-01 00:01:40Z)", warning);
     }
 
     [Fact]
