@@ -63,9 +63,9 @@ public class UpdateClusterIdJobTests : IAsyncLifetime
 
         var result = await Run(Options);
 
-        // 5 and "5" are one id as text; MySQL's collation takes "Route-9" and "route-9" for one too.
+        // 5 and "5" are one id as text; MySQL's collation takes "Route-9" and "route-9" for one too (whichever is read first).
         Assert.Equal((5L, 3L, 2L), (result.SourceIds, result.AlreadyPresent, result.Inserted));
-        Assert.Equal(["5", "7", "Route-9"], await MySqlIds());
+        Assert.Equal(["5", "7", "route-9"], (await MySqlIds()).Select(id => id.ToLowerInvariant()));
     }
 
     [Fact]
