@@ -67,6 +67,15 @@ public static class StartChangeSyncJob
                     JobErrorCategory.InvalidOperation, "ChangeSyncNoPublishedLsn", target);
             }
 
+            if (NpgsqlLogSequenceNumber.Parse(slot.ConfirmedFlushLsn) > NpgsqlLogSequenceNumber.Parse(fromLsn))
+            {
+                // PostgreSQL would stream from the slot's position, silently past the changes in between.
+                throw new SyncToolsException(
+                    $"The slot '{slot.Name}' is confirmed up to LSN {slot.ConfirmedFlushLsn}, past the LSN {fromLsn} published for {lsnId}: another reader of the slot (a change sync of another table, " +
+                    $"Debezium, or a client) consumed the WAL in between, and the changes of {source} in it cannot be read again. Give each table a slot of its own, then run Start-FullSync for {source} into {target} to publish a fresh LSN.",
+                    JobErrorCategory.InvalidOperation, "ChangeSyncSlotAhead", slot.Name);
+            }
+
             var publication = options.Publication ?? slot.Name;
             if (!await Publication.EnsureAsync(pg, publication, options.Schema, options.Table, options.CreatePublication, action => reporter.ShouldProcess(source, action), cancellationToken).ConfigureAwait(false))
             {
@@ -188,8 +197,11 @@ public static class StartChangeSyncJob
 
     private enum ChangeKind { Insert, Update, Delete }
 
-    /// <summary>A row change waiting for its bulk write: the row's values (by column), and for an update the columns the WAL left out.</summary>
-    private sealed record Change(ChangeKind Kind, string?[] Row, bool[]? Unchanged);
+    /// <summary>
+    /// A row change waiting for its bulk write: the row's values (by column), and for an update the columns the WAL left
+    /// out. ReadCurrent: those must be read from the table before the write (a key change, or a filter to decide).
+    /// </summary>
+    private sealed record Change(ChangeKind Kind, string?[] Row, bool[]? Unchanged, bool ReadCurrent = false);
 
     private sealed class Run(ChangeSyncOptions options, IJobReporter reporter, Guid runId, string source, string target, IMongoDatabase database,
         NpgsqlConnection pg, KeysetPager pager, string slot, string publication, string lsnId, string fromLsn, TargetLease lease)
@@ -347,13 +359,13 @@ public static class StartChangeSyncJob
                     Add(new Change(ChangeKind.Insert, inserted.Row, null));
                     break;
                 case IndexUpdateMessage update when update.Relation.RelationId == _relation:
-                    await UpdateAsync(await ReadAsync(update.Key, cancellationToken).ConfigureAwait(false), update.NewRow, cancellationToken).ConfigureAwait(false);
+                    await UpdateAsync(await ReadAsync(update.Key, cancellationToken).ConfigureAwait(false), false, update.NewRow, cancellationToken).ConfigureAwait(false);
                     break;
                 case FullUpdateMessage update when update.Relation.RelationId == _relation:
-                    await UpdateAsync(await ReadAsync(update.OldRow, cancellationToken).ConfigureAwait(false), update.NewRow, cancellationToken).ConfigureAwait(false);
+                    await UpdateAsync(await ReadAsync(update.OldRow, cancellationToken).ConfigureAwait(false), true, update.NewRow, cancellationToken).ConfigureAwait(false);
                     break;
                 case UpdateMessage update when update.Relation.RelationId == _relation:
-                    await UpdateAsync(null, update.NewRow, cancellationToken).ConfigureAwait(false);
+                    await UpdateAsync(null, false, update.NewRow, cancellationToken).ConfigureAwait(false);
                     break;
                 case KeyDeleteMessage delete when delete.Relation.RelationId == _relation:
                     Add(new Change(ChangeKind.Delete, (await ReadAsync(delete.Key, cancellationToken).ConfigureAwait(false)).Row, null));
@@ -380,12 +392,48 @@ public static class StartChangeSyncJob
             _transactionChanges++;
         }
 
-        /// <summary>An update: a new key (the old one from the old row or key, when it differs) deletes the old document first.</summary>
-        private async Task UpdateAsync((string?[] Row, bool[]? Unchanged)? old, ReplicationTuple newRow, CancellationToken cancellationToken)
+        /// <summary>
+        /// An update: a new key (the old one from the old row or key, when it differs) deletes the old document first. The
+        /// TOASTed values the WAL left out of the new row (unchanged) are taken from the old row when it is whole (REPLICA
+        /// IDENTITY FULL). Without it, an update that changes the key (whose new document must be whole) or must pass the
+        /// filter (which cannot be decided on NULLs) has them read from the table before it is written; otherwise its
+        /// document keeps the stored ones.
+        /// </summary>
+        /// <param name="oldIsWhole">The old row holds every column (REPLICA IDENTITY FULL), not only the key.</param>
+        private async Task UpdateAsync((string?[] Row, bool[]? Unchanged)? old, bool oldIsWhole, ReplicationTuple newRow, CancellationToken cancellationToken)
         {
-            var row = await ReadAsync(newRow, cancellationToken).ConfigureAwait(false);
-            if (old is { } before && before.Row[_keyIndex] != row.Row[_keyIndex]) Add(new Change(ChangeKind.Delete, before.Row, null));
-            Add(new Change(ChangeKind.Update, row.Row, row.Unchanged));
+            var (row, unchanged) = await ReadAsync(newRow, cancellationToken).ConfigureAwait(false);
+            if (unchanged is not null && oldIsWhole && old is { } whole)
+            {
+                for (var i = 0; i < row.Length; i++)
+                {
+                    if (unchanged[i] && whole.Unchanged?[i] != true) (row[i], unchanged[i]) = (whole.Row[i], false);
+                }
+
+                if (!unchanged.Contains(true)) unchanged = null;
+            }
+
+            var keyChanged = old is { } before && before.Row[_keyIndex] != row[_keyIndex];
+            if (keyChanged) Add(new Change(ChangeKind.Delete, old!.Value.Row, null));
+            Add(new Change(ChangeKind.Update, row, unchanged, ReadCurrent: unchanged is not null && (keyChanged || pager.Filtered)));
+        }
+
+        /// <summary>
+        /// The values the WAL left out of the changes that need them, read from the table as it is now: the value an
+        /// update left unchanged, unless a later change altered it too, which follows in the stream and is written after.
+        /// A row gone since keeps them out (its delete follows).
+        /// </summary>
+        private async Task ReadCurrentAsync(CancellationToken cancellationToken)
+        {
+            var needing = _changes.Select((change, at) => (change, at)).Where(c => c.change.ReadCurrent).ToList();
+            if (needing.Count == 0) return;
+            var current = await pager.CurrentRowsAsync(pg, needing.Select(c => c.change.Row[_keyIndex]!).Distinct().ToList(), cancellationToken).ConfigureAwait(false);
+            foreach (var (change, at) in needing)
+            {
+                if (!current.TryGetValue(change.Row[_keyIndex]!, out var now)) continue;
+                var row = change.Row.Select((value, column) => change.Unchanged![column] ? now[column] : value).ToArray();
+                _changes[at] = change with { Row = row, Unchanged = null, ReadCurrent = false };
+            }
         }
 
         private async Task<(string?[] Row, bool[]? Unchanged)> ReadAsync(ReplicationTuple tuple, CancellationToken cancellationToken)
@@ -423,6 +471,7 @@ public static class StartChangeSyncJob
         private async Task FlushAsync(CancellationToken cancellationToken)
         {
             if (_changes.Count == 0) return;
+            await ReadCurrentAsync(cancellationToken).ConfigureAwait(false);
             var documents = await pager.DocumentsFromTextAsync(pg, _changes.Select(c => c.Row).ToList(), cancellationToken).ConfigureAwait(false);
             var bulk = new List<WriteModel<RawBsonDocument>>();
             var keys = new HashSet<BsonValue>();

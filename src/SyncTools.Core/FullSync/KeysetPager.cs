@@ -50,6 +50,9 @@ public sealed class KeysetPager
     /// <summary>"schema"."table", quoted.</summary>
     public string Table => _from;
 
+    /// <summary>Whether a filter (-Where) picks the rows.</summary>
+    public bool Filtered => _where is not null;
+
     /// <param name="key">The column to page by; null for the table's own single-column primary key.</param>
     /// <param name="where">A filter in the user's own SQL, or null.</param>
     /// <exception cref="SyncToolsException">No such table or key column, a key that is not unique and NOT NULL, or a bad page size.</exception>
@@ -205,6 +208,26 @@ public sealed class KeysetPager
         }
 
         writer.WriteEndDocument();
+    }
+
+    /// <summary>
+    /// The rows of the keys given (in PostgreSQL's text form) as they are now, by key text: each column's text form in
+    /// table column order (null for NULL), as <see cref="DocumentsFromTextAsync"/> takes them. A key without a row is left out.
+    /// </summary>
+    public async Task<Dictionary<string, string?[]>> CurrentRowsAsync(NpgsqlConnection connection, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        var sql = $"SELECT source.{_quotedKey}::text, {string.Join(", ", _source.Select(c => $"source.{PgIdentifiers.Quote(c.Name)}::text"))} FROM {_from} AS source"
+                  + $" WHERE source.{_quotedKey} = ANY(CAST($1 AS {_keyType}[]))";
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.Add(new() { Value = keys.ToArray() });
+        var rows = new Dictionary<string, string?[]>(keys.Count);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            rows[reader.GetString(0)] = Enumerable.Range(1, _source.Count).Select(i => reader.IsDBNull(i) ? null : reader.GetString(i)).ToArray();
+        }
+
+        return rows;
     }
 
     /// <summary>Keys in PostgreSQL's text form as the _id values the copy gives them (PostgreSQL parses them).</summary>

@@ -29,6 +29,9 @@ public sealed class ReplicationSlot
 
     public string Name => _name;
 
+    /// <summary>Where the slot's consumer confirmed it had what came before (its restart point if it has none), as PostgreSQL writes an LSN.</summary>
+    public string ConfirmedFlushLsn => _confirmedFlushLsn;
+
     /// <summary>pgoutput or test_decoding.</summary>
     public string Plugin { get; }
 

@@ -172,6 +172,49 @@ public sealed class StartChangeSyncJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_TOAST_value_the_WAL_leaves_out_is_kept_through_a_key_change_and_decides_the_filter()
+    {
+        // The filter reads big: taken as NULL, it would remove the document of every update that leaves big unchanged.
+        const string where = "length(big) > 1000 AND name <> 'hidden'";
+        await Execute($"""
+            CREATE TABLE {_schema}.docs (id integer PRIMARY KEY, name text, big text);
+            ALTER PUBLICATION {_slot} ADD TABLE {_schema}.docs;
+            INSERT INTO {_schema}.docs SELECT i, 'doc ' || i, (SELECT string_agg(md5((i * 1000 + j)::text), '') FROM generate_series(1, 400) j) FROM generate_series(1, 6) i;
+            """);
+        await StartFullSyncJob.RunAsync(FullSync("docs") with { Where = where }, new RecordingReporter(), CancellationToken.None);
+
+        // The default replica identity: the old row is the key alone, so big (TOASTed, unchanged) is in neither row.
+        await Execute($"UPDATE {_schema}.docs SET id = 202 WHERE id = 2");
+        await Execute($"UPDATE {_schema}.docs SET name = 'renamed' WHERE id = 1");
+        await Execute($"UPDATE {_schema}.docs SET name = 'hidden' WHERE id = 4");
+        await Run(Options("docs"));
+        await AssertCollectionEqualsTable("docs", where);
+
+        // REPLICA IDENTITY FULL: the old row is whole and carries big.
+        await Execute($"ALTER TABLE {_schema}.docs REPLICA IDENTITY FULL");
+        await Execute($"UPDATE {_schema}.docs SET id = 303 WHERE id = 3");
+        await Execute($"UPDATE {_schema}.docs SET name = 'renamed again' WHERE id = 1");
+        await Execute($"UPDATE {_schema}.docs SET name = 'hidden' WHERE id = 5");
+        await Run(Options("docs"));
+        await AssertCollectionEqualsTable("docs", where);
+        Assert.Equal(4, (await _mongo.AllAsync(Live)).Count); // 1, 202, 303 and 6
+    }
+
+    [Fact]
+    public async Task A_slot_another_reader_moved_past_the_published_LSN_is_refused_not_skipped()
+    {
+        await StartFullSyncJob.RunAsync(FullSync(), new RecordingReporter(), CancellationToken.None);
+        await Execute($"UPDATE {_schema}.items SET name = 'lost' WHERE id = 1");
+        await Execute($"SELECT pg_replication_slot_advance('{_slot}', pg_current_wal_lsn())"); // as another consumer of the slot would
+
+        var ahead = await Assert.ThrowsAsync<SyncToolsException>(() => Run(Options()));
+
+        Assert.Equal(("ChangeSyncSlotAhead", JobErrorCategory.InvalidOperation), (ahead.ErrorId, ahead.Category));
+        Assert.Contains("Start-FullSync", ahead.Message);
+        Assert.Contains("slot of its own", ahead.Message);
+    }
+
+    [Fact]
     public async Task After_a_full_sync_under_a_writer_the_change_sync_catches_up_to_the_table()
     {
         using var stop = new CancellationTokenSource();
