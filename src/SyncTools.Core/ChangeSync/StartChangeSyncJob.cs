@@ -49,6 +49,14 @@ public static class StartChangeSyncJob
             var fullSync = await StartFullSyncJob.LastRunAsync(database, options.StatisticsCollection, source, target, cancellationToken).ConfigureAwait(false);
             await using var pg = await options.Postgres.OpenAsync(cancellationToken).ConfigureAwait(false);
             var pager = await KeysetPager.CreateAsync(pg, options.Schema, options.Table, options.PrimaryKey ?? fullSync.Key, fullSync.Where, 1, cancellationToken).ConfigureAwait(false);
+            if (fullSync.Key is { } copiedBy && pager.Key != copiedBy)
+            {
+                throw new SyncToolsException(
+                    $"Start-FullSync copied {source} into {target} by the key {copiedBy} (the documents' _id): -PrimaryKey {pager.Key} would give other _ids, doubling documents and missing deletes. " +
+                    $"Leave -PrimaryKey out, or run Start-FullSync with -PrimaryKey {pager.Key} first.",
+                    JobErrorCategory.InvalidArgument, "ChangeSyncKeyMismatch", target);
+            }
+
             var slot = await ReplicationSlot.OpenAsync(pg, slotName, cancellationToken).ConfigureAwait(false);
             if (slot.Plugin != ReplicationSlot.PgOutputPlugin)
             {
@@ -65,6 +73,11 @@ public static class StartChangeSyncJob
                 throw new SyncToolsException(
                     $"No LSN is published for {lsnId} in {databaseName}.{options.LsnCollection}: run Start-FullSync for {source} into {target} with the slot '{slot.Name}' first.",
                     JobErrorCategory.InvalidOperation, "ChangeSyncNoPublishedLsn", target);
+            }
+
+            if (!fullSync.Found)
+            {
+                reporter.Warning($"No Start-FullSync run from {source} into {target} is recorded in {databaseName}.{options.StatisticsCollection}: its filter (-Where) is unknown, so the changes of every row are applied, each by the key {pager.Key}.");
             }
 
             if (NpgsqlLogSequenceNumber.Parse(slot.ConfirmedFlushLsn) > NpgsqlLogSequenceNumber.Parse(fromLsn))

@@ -201,6 +201,23 @@ public sealed class StartChangeSyncJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Another_key_than_the_full_syncs_is_refused_and_a_full_sync_not_on_record_is_warned_of()
+    {
+        await Execute($"ALTER TABLE {_schema}.items ADD COLUMN code text UNIQUE; UPDATE {_schema}.items SET code = 'c' || id; ALTER TABLE {_schema}.items ALTER COLUMN code SET NOT NULL");
+        await StartFullSyncJob.RunAsync(FullSync(), new RecordingReporter(), CancellationToken.None);
+
+        var otherKey = await Assert.ThrowsAsync<SyncToolsException>(() => Run(Options() with { PrimaryKey = "code" }));
+        await _mongo.Collection(FullSyncOptions.DefaultStatisticsCollection).DeleteManyAsync(FilterDefinition<BsonDocument>.Empty);
+        var reporter = new RecordingReporter();
+        var unrecorded = await Run(Options(), reporter);
+
+        Assert.Equal(("ChangeSyncKeyMismatch", JobErrorCategory.InvalidArgument), (otherKey.ErrorId, otherKey.Category));
+        Assert.Contains("by the key id", otherKey.Message);
+        Assert.NotNull(unrecorded);
+        Assert.Contains("filter (-Where) is unknown", Assert.Single(reporter.Warnings));
+    }
+
+    [Fact]
     public async Task A_slot_another_reader_moved_past_the_published_LSN_is_refused_not_skipped()
     {
         await StartFullSyncJob.RunAsync(FullSync(), new RecordingReporter(), CancellationToken.None);
