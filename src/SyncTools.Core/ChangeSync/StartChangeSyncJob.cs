@@ -480,10 +480,25 @@ public static class StartChangeSyncJob
                 JobErrorCategory.InvalidData, "ChangeSyncTableChanged", source);
         }
 
-        /// <summary>Writes every change so far, then publishes the end of the last transaction wholly written.</summary>
+        /// <summary>
+        /// Writes every change so far, then publishes the end of the last transaction wholly written: also when the
+        /// transactions since were all of other tables, so that the slot moves on with nothing to write.
+        /// </summary>
         private async Task FlushAsync(CancellationToken cancellationToken)
         {
-            if (_changes.Count == 0) return;
+            if (_changes.Count > 0) await WriteChangesAsync(cancellationToken).ConfigureAwait(false);
+            var done = _commits.Count > 0 ? _commits[^1] : default((int, NpgsqlLogSequenceNumber, DateTime)?);
+            _commits.Clear();
+            if (done is { } last)
+            {
+                _lastApplied = last.Item3;
+                await PublishAsync(last.Item2, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>Every change so far, in unordered bulk writes split where a key repeats.</summary>
+        private async Task WriteChangesAsync(CancellationToken cancellationToken)
+        {
             await ReadCurrentAsync(cancellationToken).ConfigureAwait(false);
             var documents = await pager.DocumentsFromTextAsync(pg, _changes.Select(c => c.Row).ToList(), cancellationToken).ConfigureAwait(false);
             var bulk = new List<WriteModel<RawBsonDocument>>();
@@ -506,14 +521,7 @@ public static class StartChangeSyncJob
             }
 
             await WriteAsync(bulk, cancellationToken).ConfigureAwait(false);
-            var done = _commits.Count > 0 ? _commits[^1] : default((int, NpgsqlLogSequenceNumber, DateTime)?);
             _changes.Clear();
-            _commits.Clear();
-            if (done is { } last)
-            {
-                _lastApplied = last.Item3;
-                await PublishAsync(last.Item2, cancellationToken).ConfigureAwait(false);
-            }
         }
 
         private WriteModel<RawBsonDocument> Model(Change change, RawBsonDocument document, BsonValue id)

@@ -218,6 +218,36 @@ public sealed class StartChangeSyncJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Following_a_stream_of_another_tables_changes_moves_the_published_LSN_on()
+    {
+        await Execute($"CREATE TABLE {_schema}.noise (id serial PRIMARY KEY, at timestamptz DEFAULT now()); ALTER PUBLICATION {_slot} ADD TABLE {_schema}.noise");
+        await StartFullSyncJob.RunAsync(FullSync(), new RecordingReporter(), CancellationToken.None);
+        using var stop = new CancellationTokenSource();
+        // Transactions of another table of the publication, from two writers: the stream is never idle for long.
+        var writer = Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+        {
+            await using var connection = new NpgsqlConnection(TestServices.Postgres);
+            await connection.OpenAsync();
+            while (!stop.IsCancellationRequested)
+            {
+                await using var insert = new NpgsqlCommand($"INSERT INTO {_schema}.noise DEFAULT VALUES", connection);
+                await insert.ExecuteNonQueryAsync();
+            }
+        })));
+        var following = Run(Options() with { Follow = true, MaxDuration = TimeSpan.FromSeconds(9) });
+        await Task.Delay(TimeSpan.FromSeconds(1.5)); // streaming by now, under the writers
+
+        var early = NpgsqlTypes.NpgsqlLogSequenceNumber.Parse((await PublishedLsn())!["lsn"].AsString);
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        var later = NpgsqlTypes.NpgsqlLogSequenceNumber.Parse((await PublishedLsn())!["lsn"].AsString);
+        await stop.CancelAsync();
+        await writer;
+        await following;
+
+        Assert.True(later > early, $"the published LSN stayed at {early} for 5 s while the slot streamed other tables' transactions");
+    }
+
+    [Fact]
     public async Task A_slot_another_reader_moved_past_the_published_LSN_is_refused_not_skipped()
     {
         await StartFullSyncJob.RunAsync(FullSync(), new RecordingReporter(), CancellationToken.None);
