@@ -96,9 +96,9 @@ public sealed class ReplicationSlot
     {
         await using var command = new NpgsqlCommand($"""
             SELECT count(*) FILTER (WHERE kind = 73 AND mine), count(*) FILTER (WHERE kind = 85 AND mine), count(*) FILTER (WHERE kind = 68 AND mine),
-                   count(*) FILTER (WHERE kind = 84), COALESCE(bool_or(peeked >= $5), false)
+                   count(*) FILTER (WHERE kind = 84 AND mine), COALESCE(bool_or(peeked >= $5), false)
             FROM (SELECT kind, mine, peeked, max(lsn) FILTER (WHERE kind = 67) OVER (PARTITION BY xid::text) AS commit_lsn
-                  FROM (SELECT get_byte(data, 0) AS kind, lsn, xid, {OfTable} AS mine, count(*) OVER () AS peeked
+                  FROM (SELECT get_byte(data, 0) AS kind, lsn, xid, CASE get_byte(data, 0) WHEN 84 THEN {TruncatesTable} ELSE {OfTable} END AS mine, count(*) OVER () AS peeked
                         FROM {PgOutputPeek("$5")}, {TableOid}) AS messages) AS changes
             -- A transaction streams after an LSN when its commit ('C') does.
             WHERE commit_lsn >= $6::pg_lsn
@@ -132,6 +132,10 @@ public sealed class ReplicationSlot
 
     // pgoutput's insert, update and delete messages ('I', 'U', 'D') name their table by OID in bytes 2 to 5.
     private const string OfTable = "substring(data FROM 2 FOR 4) = relation.oid";
+
+    // A truncate message ('T') gives the number of its tables in bytes 2 to 5, an options byte, then their OIDs, 4 bytes each.
+    private const string TruncatesTable =
+        "EXISTS (SELECT 1 FROM generate_series(0, ('x' || encode(substring(data FROM 2 FOR 4), 'hex'))::bit(32)::int - 1) AS truncated(at) WHERE substring(data FROM 7 + 4 * at FOR 4) = relation.oid)";
 
     // The table's OID as those 4 bytes, looked up once per query rather than per decoded message.
     private const string TableOid = "(SELECT int4send((quote_ident($2) || '.' || quote_ident($3))::regclass::oid::int4) AS oid) AS relation";

@@ -248,6 +248,26 @@ public sealed class StartChangeSyncJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_preview_counts_the_truncates_of_its_own_table_only()
+    {
+        await Execute($"CREATE TABLE {_schema}.other (id integer PRIMARY KEY); CREATE TABLE {_schema}.third (id integer PRIMARY KEY); ALTER PUBLICATION {_slot} ADD TABLE {_schema}.other, {_schema}.third");
+        await StartFullSyncJob.RunAsync(FullSync(), new RecordingReporter(), CancellationToken.None);
+        await Execute($"TRUNCATE {_schema}.other, {_schema}.third");
+        await Execute($"DELETE FROM {_schema}.items WHERE id = 1");
+        var others = new RecordingReporter();
+        await Run(Options(), others);
+        await Execute($"TRUNCATE {_schema}.third, {_schema}.items");
+        var own = new RecordingReporter();
+
+        var truncated = await Assert.ThrowsAsync<SyncToolsException>(() => Run(Options(), own));
+
+        var question = Assert.Single(others.Questions).Action;
+        Assert.True(question.Contains("0 inserts, 0 updates, 1 deletes pending)", StringComparison.Ordinal), question);
+        Assert.Contains("1 truncates (which stop the run)", Assert.Single(own.Questions).Action);
+        Assert.Equal("ChangeSyncTruncated", truncated.ErrorId);
+    }
+
+    [Fact]
     public async Task A_slot_another_reader_moved_past_the_published_LSN_is_refused_not_skipped()
     {
         await StartFullSyncJob.RunAsync(FullSync(), new RecordingReporter(), CancellationToken.None);
