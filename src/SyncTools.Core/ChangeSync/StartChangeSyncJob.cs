@@ -228,8 +228,8 @@ public static class StartChangeSyncJob
         private readonly int _keyIndex = pager.Columns.ToList().FindIndex(c => c.Name == pager.Key);
         private readonly long _from = (long)(ulong)NpgsqlLogSequenceNumber.Parse(fromLsn);
 
-        // Commits whose changes are all in _changes: (changes before the commit's end, the transaction's end LSN, commit time).
-        private readonly List<(int Changes, NpgsqlLogSequenceNumber End, DateTime At)> _commits = [];
+        // The last transaction read whole since the last flush (its end LSN and commit time): what the flush publishes.
+        private (NpgsqlLogSequenceNumber End, DateTime At)? _lastCommit;
         private LogicalReplicationConnection _replication = null!;
         private NpgsqlLogSequenceNumber _published = NpgsqlLogSequenceNumber.Parse(fromLsn);
         private DateTime? _lastApplied;
@@ -394,7 +394,7 @@ public static class StartChangeSyncJob
                 case CommitMessage commit:
                     _inTransaction = false;
                     if (_transactionChanges > 0) _transactions++;
-                    _commits.Add((_changes.Count, commit.TransactionEndLsn, commit.TransactionCommitTimestamp));
+                    _lastCommit = (commit.TransactionEndLsn, commit.TransactionCommitTimestamp);
                     break;
             }
         }
@@ -487,13 +487,10 @@ public static class StartChangeSyncJob
         private async Task FlushAsync(CancellationToken cancellationToken)
         {
             if (_changes.Count > 0) await WriteChangesAsync(cancellationToken).ConfigureAwait(false);
-            var done = _commits.Count > 0 ? _commits[^1] : default((int, NpgsqlLogSequenceNumber, DateTime)?);
-            _commits.Clear();
-            if (done is { } last)
-            {
-                _lastApplied = last.Item3;
-                await PublishAsync(last.Item2, cancellationToken).ConfigureAwait(false);
-            }
+            if (_lastCommit is not { } last) return;
+            _lastCommit = null;
+            _lastApplied = last.At;
+            await PublishAsync(last.End, cancellationToken).ConfigureAwait(false);
         }
 
         /// <summary>Every change so far, in unordered bulk writes split where a key repeats.</summary>
