@@ -40,39 +40,26 @@ internal sealed class MissingRows(OrgSyncOptions options, IJobReporter reporter,
         return wanted;
     }
 
-    /// <summary>
-    /// Every key each target table of <paramref name="plans"/> (and its parents) holds; none for a table still to be
-    /// created. With each key of a table the run syncs in full, the fingerprint of its row's values
-    /// (<see cref="RowFingerprint"/>); a parent's, or an -Incremental run's (which compares few rows), are read as keys
-    /// alone, with <see cref="RowFingerprint.None"/>.
-    /// </summary>
+    /// <summary>Every key each target table of <paramref name="wanted"/> holds; none for a table still to be created.</summary>
     /// <param name="wanted">The source's keys by target table (<see cref="WantedAsync"/>): as many as the target is expected to hold.</param>
-    public async Task<Dictionary<string, Dictionary<(long, long), UInt128>>> HeldAsync(IReadOnlyList<TablePlan> plans, Dictionary<string, HashSet<(long, long)>> wanted, OrgSyncConnections connections, CancellationToken cancellationToken)
+    public async Task<Dictionary<string, HashSet<(long, long)>>> HeldAsync(Dictionary<string, HashSet<(long, long)>> wanted, OrgSyncConnections connections, CancellationToken cancellationToken)
     {
-        var held = new Dictionary<string, Dictionary<(long, long), UInt128>>();
+        var held = new Dictionary<string, HashSet<(long, long)>>();
         foreach (var plan in TablePlan.All.Where(p => wanted.ContainsKey(p.TargetTable)))
         {
-            var rows = held[plan.TargetTable] = new(wanted[plan.TargetTable].Count);
+            var keys = held[plan.TargetTable] = new(wanted[plan.TargetTable].Count);
             if (absent.Contains(plan.TargetTable)) continue;
-            var whole = options.ChangedSince is null && plans.Contains(plan);
             var target = await connections.TargetAsync(cancellationToken).ConfigureAwait(false);
-            await using var command = target.CreateCommand();
-            command.CommandText = $"SELECT {string.Join(", ", plan.TargetColumns.Take(whole ? plan.TargetColumns.Length : plan.KeyColumns).Select(MySqlIdentifiers.Quote))} FROM {_targetDatabase}.{MySqlIdentifiers.Quote(plan.TargetTable)}";
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            var values = new object[reader.FieldCount]; // one row's at a time: only its key and fingerprint are kept
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                reader.GetValues(values);
-                rows[plan.KeyOf(i => values[i])] = whole ? RowFingerprint.Of(values) : RowFingerprint.None;
-            }
+            var sql = $"SELECT {string.Join(", ", plan.TargetColumns.Take(plan.KeyColumns).Select(MySqlIdentifiers.Quote))} FROM {_targetDatabase}.{MySqlIdentifiers.Quote(plan.TargetTable)}";
+            await foreach (var key in KeysAsync(target, sql, plan, cancellationToken).ConfigureAwait(false)) keys.Add(key);
         }
 
         return held;
     }
 
     /// <summary>The stale rows of each of <paramref name="plans"/> whose target table exists: its keys that <paramref name="wanted"/> lacks.</summary>
-    public static List<StaleRows> Find(IReadOnlyList<TablePlan> plans, Dictionary<string, HashSet<(long, long)>> wanted, Dictionary<string, Dictionary<(long, long), UInt128>> held) =>
-        plans.Select(plan => new StaleRows(plan, held[plan.TargetTable].Keys.Where(key => !wanted[plan.TargetTable].Contains(key)).ToList(), held[plan.TargetTable].Count)).ToList();
+    public static List<StaleRows> Find(IReadOnlyList<TablePlan> plans, Dictionary<string, HashSet<(long, long)>> wanted, Dictionary<string, HashSet<(long, long)>> held) =>
+        plans.Select(plan => new StaleRows(plan, held[plan.TargetTable].Where(key => !wanted[plan.TargetTable].Contains(key)).ToList(), held[plan.TargetTable].Count)).ToList();
 
     /// <summary>
     /// Without -RemoveMissing, one warning; with it, the rows removed, children first. More than -MaxRemove percent of a
@@ -83,13 +70,13 @@ internal sealed class MissingRows(OrgSyncOptions options, IJobReporter reporter,
     {
         var removed = new Dictionary<OrgSyncTable, long>();
         var found = stale.Where(s => s.Keys.Count > 0).ToList();
-        if (found.Count == 0) return removed;
-        var listing = string.Join(", ", found.Select(s => $"{s.Keys.Count:N0} in {s.Plan.TargetTable}"));
         if (!options.RemoveMissing)
         {
-            reporter.Warning($"{options.TargetName} holds rows whose source rows in {options.SourceName} are gone or inactive ({listing}): they keep whatever access they give until removed. -RemoveMissing removes them.");
+            Warn(found.Select(s => (s.Plan.TargetTable, (long)s.Keys.Count)));
             return removed;
         }
+
+        if (found.Count == 0) return removed;
 
         var beyond = found.Where(s => s.Keys.Count == s.TargetRows || s.Keys.Count > s.TargetRows * options.MaxRemovePercent / 100).ToList();
         if (beyond.Count > 0 && !options.Force)
@@ -120,6 +107,14 @@ internal sealed class MissingRows(OrgSyncOptions options, IJobReporter reporter,
         }
 
         return removed;
+    }
+
+    /// <summary>The warning, without -RemoveMissing, that the target holds rows no source row gives: how many in each table.</summary>
+    public void Warn(IEnumerable<(string TargetTable, long Rows)> stale)
+    {
+        var listing = string.Join(", ", stale.Where(s => s.Rows > 0).Select(s => $"{s.Rows:N0} in {s.TargetTable}"));
+        if (listing.Length == 0) return;
+        reporter.Warning($"{options.TargetName} holds rows whose source rows in {options.SourceName} are gone or inactive ({listing}): they keep whatever access they give until removed. -RemoveMissing removes them.");
     }
 
     private async Task<int> DeleteAsync(DbConnection target, TablePlan plan, (long, long)[] keys, CancellationToken cancellationToken)

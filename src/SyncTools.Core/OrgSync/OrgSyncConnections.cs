@@ -4,13 +4,15 @@ using SyncTools.Core.MySql;
 namespace SyncTools.Core.OrgSync;
 
 /// <summary>
-/// The run's two connections: the source one inside a read-only transaction with a consistent snapshot, the target
-/// one in autocommit (each batch is one statement). After a transient failure both are dropped and reopened.
+/// The run's connections: the source one inside a read-only transaction with a consistent snapshot, the target one in
+/// autocommit (each batch is one statement), and a second target one that streams a table's rows while the first
+/// writes. After a transient failure all are dropped and reopened.
 /// </summary>
 internal sealed class OrgSyncConnections(OrgSyncOptions options) : IAsyncDisposable
 {
     private DbConnection? _source;
     private DbConnection? _target;
+    private DbConnection? _targetReader;
 
     public async Task<DbConnection> SourceAsync(CancellationToken cancellationToken)
     {
@@ -32,10 +34,26 @@ internal sealed class OrgSyncConnections(OrgSyncOptions options) : IAsyncDisposa
     public async Task<DbConnection> TargetAsync(CancellationToken cancellationToken) =>
         _target ??= await options.Target.WithDatabase(options.TargetDatabase).OpenAsync(cancellationToken).ConfigureAwait(false);
 
-    /// <summary>Ends the read-only transaction (it changed nothing).</summary>
+    public async Task<DbConnection> TargetReaderAsync(CancellationToken cancellationToken) =>
+        _targetReader ??= await options.Target.WithDatabase(options.TargetDatabase).OpenAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Ends the read-only transaction (it changed nothing). A connection lost after its last read (its rows had all
+    /// arrived) ended the transaction with it: it is dropped, and the run, whose reads were whole, is not failed for it.
+    /// </summary>
     public async Task CommitSourceAsync(CancellationToken cancellationToken)
     {
-        if (_source is not null) await ExecuteAsync(_source, "COMMIT", cancellationToken).ConfigureAwait(false);
+        if (_source is null) return;
+        try
+        {
+            await ExecuteAsync(_source, "COMMIT", cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (MySqlSource.IsTransient(e))
+        {
+            MySqlSource.DiscardPooled(_source);
+            await _source.DisposeAsync().ConfigureAwait(false);
+            _source = null;
+        }
     }
 
     /// <summary>Drops both connections and their pools, for a retry to start on fresh ones.</summary>
@@ -53,14 +71,14 @@ internal sealed class OrgSyncConnections(OrgSyncOptions options) : IAsyncDisposa
             catch (Exception) { MySqlSource.DiscardPooled(_source); } // a session that cannot end its transaction is not pooled again
         }
 
-        foreach (var connection in new[] { _source, _target })
+        foreach (var connection in new[] { _source, _target, _targetReader })
         {
             if (connection is null) continue;
             if (discard) MySqlSource.DiscardPooled(connection);
             await connection.DisposeAsync().ConfigureAwait(false);
         }
 
-        (_source, _target) = (null, null);
+        (_source, _target, _targetReader) = (null, null, null);
     }
 
     public static async Task ExecuteAsync(DbConnection connection, string sql, CancellationToken cancellationToken)

@@ -1,6 +1,8 @@
 using System.Data.Common;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Text;
+using System.Threading.Channels;
 using SyncTools.Core.Jobs;
 using SyncTools.Core.MySql;
 using SyncTools.Core.Status;
@@ -37,7 +39,13 @@ public static class OrgSyncJob
             else await TargetSchema.ApplyAsync(options.Target, options.TargetDatabase, reporter, cancellationToken).ConfigureAwait(false);
         }
 
-        var run = new OrgSyncRunner(options, reporter, Guid.NewGuid(), absent);
+        // Both sides' keys are read before the tables only where the tables' own pass cannot tell the stale rows:
+        // -RemoveMissing removes (and bounds) them before anything is written, -Incremental reads few source rows, and a
+        // table whose parent is not synced in the run needs the parent's keys.
+        var keysFirst = options.RemoveMissing || options.ChangedSince is not null
+                        || plans.Any(p => p.Parents.Any(parent => plans.All(q => q.TargetTable != parent.Table)));
+        var missing = new MissingRows(options, reporter, absent);
+        var run = new OrgSyncRunner(options, reporter, Guid.NewGuid(), absent, plans, findsStale: !keysFirst);
         await using var connections = new OrgSyncConnections(options);
         var source = await connections.SourceAsync(cancellationToken).ConfigureAwait(false);
         await Checked(options.Source, options.SourceName, () => MySqlIdentifiers.RequireColumnsAsync(source, options.SourceDatabase,
@@ -65,23 +73,29 @@ public static class OrgSyncJob
         }).ConfigureAwait(false);
         if (options.ChangedSince is { } since) reporter.Verbose($"Incremental: rows of {options.SourceName} changed since {since:yyyy-MM-dd HH:mm:ss} (source clock).");
 
-        var missing = new MissingRows(options, reporter, absent);
-        reporter.Progress(new JobProgress(Name, 0, plans.Count, "Comparing the keys of both sides"));
-        var wanted = await Checked(options.Source, options.SourceName, () => missing.WantedAsync(plans, connections, cancellationToken)).ConfigureAwait(false);
-        var held = await Checked(options.Target, options.TargetName, () => missing.HeldAsync(plans, wanted, connections, cancellationToken)).ConfigureAwait(false);
-        var stale = MissingRows.Find(plans, wanted, held);
-        var removed = await Checked(options.Target, options.TargetName, () => missing.ApplyAsync(stale, connections, cancellationToken)).ConfigureAwait(false);
-        run.Start(held, options.RemoveMissing ? stale : []);
+        var removed = new Dictionary<OrgSyncTable, long>();
+        var stale = new List<StaleRows>();
+        if (keysFirst)
+        {
+            reporter.Progress(new JobProgress(Name, 0, plans.Count, "Comparing the keys of both sides"));
+            var wanted = await Checked(options.Source, options.SourceName, () => missing.WantedAsync(plans, connections, cancellationToken)).ConfigureAwait(false);
+            var held = await Checked(options.Target, options.TargetName, () => missing.HeldAsync(wanted, connections, cancellationToken)).ConfigureAwait(false);
+            stale = MissingRows.Find(plans, wanted, held);
+            removed = await Checked(options.Target, options.TargetName, () => missing.ApplyAsync(stale, connections, cancellationToken)).ConfigureAwait(false);
+            run.Start(wanted, held, options.RemoveMissing ? stale : []);
+        }
+
         var results = new List<OrgSyncTableResult>();
         foreach (var plan in plans)
         {
             reporter.Progress(new JobProgress(Name, results.Count, plans.Count, $"{plan.Table}: table {results.Count + 1} of {plans.Count}"));
-            var left = options.RemoveMissing ? 0 : stale.FirstOrDefault(r => r.Plan == plan)?.Keys.Count ?? 0;
-            var result = await run.SyncTableAsync(new SourceTable(plan, pagingKeys[plan.Table]), (removed.GetValueOrDefault(plan.Table), left), connections, cancellationToken).ConfigureAwait(false);
+            long? left = keysFirst ? (options.RemoveMissing ? 0 : stale.First(r => r.Plan == plan).Keys.Count) : null;
+            var result = await run.SyncTableAsync(new SourceTable(plan, pagingKeys[plan.Table]), removed.GetValueOrDefault(plan.Table), left, connections, cancellationToken).ConfigureAwait(false);
             results.Add(result);
             if (!options.Preview) tableDone?.Invoke(result);
         }
 
+        if (!keysFirst) missing.Warn(results.Select(r => (plans.First(p => p.Table == r.Table).TargetTable, r.Stale)));
         reporter.Progress(new JobProgress(Name, plans.Count, plans.Count, "Done"));
         await connections.CommitSourceAsync(cancellationToken).ConfigureAwait(false);
         if (options.Preview) return null;
@@ -177,59 +191,79 @@ public static class OrgSyncJob
     /// One run's state: its options, reporter and id, and the per-table work. A preview (-WhatIf -CreateTargetSchema)
     /// reads the target tables in <paramref name="absent"/> as empty: they would be created.
     /// </summary>
-    private sealed class OrgSyncRunner(OrgSyncOptions options, IJobReporter reporter, Guid runId, IReadOnlySet<string> absent)
+    /// <param name="findsStale">
+    /// No keys were read before the tables: each table's pass counts its stale rows (target rows no synced source row
+    /// gives) and gathers its parents' keys itself, reading the target's rows by key range beside the source's.
+    /// </param>
+    private sealed class OrgSyncRunner(OrgSyncOptions options, IJobReporter reporter, Guid runId, IReadOnlySet<string> absent, IReadOnlyList<TablePlan> plans, bool findsStale)
     {
         private readonly string _sourceDatabase = MySqlIdentifiers.Quote(options.SourceDatabase);
         private readonly string _targetDatabase = MySqlIdentifiers.Quote(options.TargetDatabase);
 
         /// <summary>
-        /// The keys each target table holds as the run goes (a preview: as it would go): read once with every key of
-        /// both sides, less the rows removed, plus the rows inserted. A row whose key is not there is new without asking
-        /// the target, and a parent is present when its key is. With each key, the fingerprint of the row's values
-        /// when the run began (<see cref="RowFingerprint.None"/> for a row the run has written, and in the tables
-        /// <see cref="MissingRows.HeldAsync"/> reads as keys alone): a source row that maps to the same values is
-        /// unchanged without reading the target's row again.
+        /// For each parent table of a table in the run: the keys the target holds as the run goes (a preview: as it
+        /// would go), that is the rows it held less those removed, plus those written. A child row whose parent's key is
+        /// not here is skipped.
         /// </summary>
-        private Dictionary<string, Dictionary<(long, long), UInt128>> _held = [];
+        private readonly Dictionary<string, HashSet<long>> _present = plans.SelectMany(p => p.Parents).Select(p => p.Table).Distinct().ToDictionary(t => t, _ => new HashSet<long>());
+
+        /// <summary>For the same tables: the keys of the rows the source gives. A target child row whose parent's is not here is stale.</summary>
+        private readonly Dictionary<string, HashSet<long>> _wanted = plans.SelectMany(p => p.Parents).Select(p => p.Table).Distinct().ToDictionary(t => t, _ => new HashSet<long>());
 
         /// <summary>Rows failed so far in this run, all tables.</summary>
         private long _failed;
 
         public Guid RunId => runId;
 
-        /// <param name="held">Every key of each target table the run reads or checks, from <see cref="MissingRows.HeldAsync"/>.</param>
-        /// <param name="removed">Rows the run removes (or, a preview, would remove) before it syncs.</param>
-        public void Start(Dictionary<string, Dictionary<(long, long), UInt128>> held, IEnumerable<StaleRows> removed)
+        /// <summary>Takes the parents' keys from the keys read before the tables, less the rows removed (a preview: that would be).</summary>
+        public void Start(Dictionary<string, HashSet<(long, long)>> wanted, Dictionary<string, HashSet<(long, long)>> held, IEnumerable<StaleRows> removed)
         {
-            _held = held;
-            foreach (var rows in removed)
+            foreach (var (table, keys) in _present)
             {
-                foreach (var key in rows.Keys) _held[rows.Plan.TargetTable].Remove(key);
+                keys.UnionWith(held[table].Select(k => k.Item1));
+                keys.ExceptWith(removed.Where(r => r.Plan.TargetTable == table).SelectMany(r => r.Keys).Select(k => k.Item1));
+                _wanted[table].UnionWith(wanted[table].Select(k => k.Item1));
             }
         }
 
-        /// <param name="missing">The table's target rows without a source row: removed by this run, and left.</param>
-        public async Task<OrgSyncTableResult> SyncTableAsync(SourceTable table, (long Removed, long Stale) missing, OrgSyncConnections connections, CancellationToken cancellationToken)
+        /// <param name="removed">The table's target rows without a source row removed by this run.</param>
+        /// <param name="stale">Those left, when the keys were read before the tables; otherwise the table's pass counts them.</param>
+        public async Task<OrgSyncTableResult> SyncTableAsync(SourceTable table, long removed, long? stale, OrgSyncConnections connections, CancellationToken cancellationToken)
         {
             var clock = Stopwatch.StartNew();
             var plan = table.Plan;
             var (sourceName, targetName) = ($"{options.SourceDatabase}.{plan.SourceTable}", $"{options.TargetDatabase}.{plan.TargetTable}");
-            var reader = new ReadAhead(async (after, token) => await ReadBatchAsync(table, after, await connections.SourceAsync(token).ConfigureAwait(false), token).ConfigureAwait(false), options.BatchSize);
-            var retry = options.Retry.Build(MySqlSource.IsTransient, reporter, targetName, async () =>
-            {
-                await reader.DropAsync().ConfigureAwait(false);
-                await connections.ResetAsync().ConfigureAwait(false);
-            });
+            var retry = options.Retry.Build(MySqlSource.IsTransient, reporter, targetName, connections.ResetAsync);
             var counts = new BatchOutcome();
             var skippedKeys = new List<SourceKey>();
             try
             {
                 var total = await retry.ExecuteAsync(async token => await CountAsync(table, await connections.SourceAsync(token).ConfigureAwait(false), token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-                SourceKey? after = null;
-                while (true)
+                (long, long)? after = null; // the last target key whose rows are done: a retry reads on from there
+                await retry.ExecuteAsync(async token =>
                 {
-                    var batch = await retry.ExecuteAsync(async token => await SyncBatchAsync(plan, await reader.ReadAsync(after, token).ConfigureAwait(false), after, connections, token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-                    if (batch.Rows == 0) break;
+                    await using var source = new ReadAhead<MappedRow>(read => ReadBatchesAsync(table, after, connections, read), token);
+                    // Without -Incremental the target's rows come as a stream in key order too, read ahead beside the source's.
+                    await using var held = options.ChangedSince is null && !absent.Contains(plan.TargetTable)
+                        ? new TargetRows(plan, new ReadAhead<object?[]>(read => ReadTargetAsync(plan, after, connections, read), token))
+                        : null;
+                    while (await source.NextAsync(token).ConfigureAwait(false) is { } rows)
+                    {
+                        Done(await SyncBatchAsync(plan, rows, held, connections, token).ConfigureAwait(false));
+                        after = rows[^1].TargetKey;
+                    }
+
+                    // The target rows after the source's last: stale, all of them.
+                    if (findsStale) Done(await SyncBatchAsync(plan, [], held, connections, token).ConfigureAwait(false));
+                }, cancellationToken).ConfigureAwait(false);
+
+                if (counts.Duplicates > 0)
+                {
+                    reporter.Warning($"{counts.Duplicates:N0} rows of {sourceName} repeat the {string.Join(", ", plan.TargetKeySource)} of another row: of each such set only the row with the latest updated_at, then the highest {string.Join(", ", table.PagingKey)}, was synced into {targetName}.");
+                }
+
+                void Done(BatchOutcome batch)
+                {
                     counts.Add(batch);
                     foreach (var (key, message) in batch.Failures)
                     {
@@ -250,15 +284,8 @@ public static class OrgSyncJob
                         if (skippedKeys.Count < 5) skippedKeys.Add(key);
                     }
 
-                    after = batch.LastKey;
                     reporter.Progress(new JobProgress($"Syncing {targetName}", counts.Rows, Math.Max(total, counts.Rows),
                         $"{counts.Rows:N0} of {total:N0} rows: {counts.Inserted:N0} new, {counts.Updated:N0} changed"));
-                    if (batch.Rows < options.BatchSize) break;
-                }
-
-                if (counts.Duplicates > 0)
-                {
-                    reporter.Warning($"{counts.Duplicates:N0} rows of {sourceName} repeat the {string.Join(", ", plan.TargetKeySource)} of another row: of each such set only the row with the latest updated_at, then the highest {string.Join(", ", table.PagingKey)}, was synced into {targetName}.");
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException and not TooManyFailedRowsException)
@@ -268,12 +295,6 @@ public static class OrgSyncJob
                 throw new SyncToolsException(
                     $"{targetName} from {sourceName} stopped after {counts.Read:N0} rows ({counts.Inserted:N0} inserted, {counts.Updated:N0} updated; they stay): {e.Message}",
                     translated.Category, "OrgSyncTableFailed", targetName, e);
-            }
-            finally
-            {
-                // However the table ends (done, failed, too many failed rows, stopped), no read stays under way on a
-                // connection about to close: its open snapshot would hold the source's tables.
-                await reader.DropAsync().ConfigureAwait(false);
             }
 
             if (counts.Skipped > 0)
@@ -299,29 +320,14 @@ public static class OrgSyncJob
                 Skipped = counts.Skipped,
                 Failed = counts.Failed,
                 Duplicates = counts.Duplicates,
-                Removed = missing.Removed,
-                Stale = missing.Stale,
+                Removed = removed,
+                Stale = stale ?? counts.Stale,
                 Duration = clock.Elapsed,
             };
         }
 
         private string Where(TablePlan plan) =>
             string.Join(" AND ", new[] { plan.Filter, options.ChangedSince is null ? null : plan.ChangedSince(_sourceDatabase) }.Where(c => c is not null));
-
-        /// <summary>
-        /// The condition (over s) that a row is the one synced of those sharing its target key: no other row has a later
-        /// updated_at (a NULL one counting as earliest), or the same one and a higher paging key. Null when the paging key
-        /// makes the target key unique by itself.
-        /// </summary>
-        private string? Latest(SourceTable table)
-        {
-            if (table.PagingKey.All(column => table.Plan.TargetKeySource.Contains(column, StringComparer.OrdinalIgnoreCase))) return null;
-            var same = string.Join(" AND ", table.Plan.TargetKeySource.Select(MySqlIdentifiers.Quote).Select(c => $"d.{c} = s.{c}"));
-            var quoted = table.PagingKey.Select(MySqlIdentifiers.Quote).ToList();
-            return $"NOT EXISTS (SELECT 1 FROM {_sourceDatabase}.{MySqlIdentifiers.Quote(table.Plan.SourceTable)} d WHERE {same}" +
-                   " AND (d.`updated_at` > s.`updated_at` OR (s.`updated_at` IS NULL AND d.`updated_at` IS NOT NULL)" +
-                   $" OR (d.`updated_at` <=> s.`updated_at` AND {After(quoted.Select(c => "d." + c).ToList(), quoted.Select(c => "s." + c).ToList())})))";
-        }
 
         /// <summary>Keyset order: the row of <paramref name="left"/> comes after <paramref name="right"/>, written so that the index on the first column serves it.</summary>
         private static string After(IReadOnlyList<string> left, IReadOnlyList<string> right, int from = 0) => from == left.Count - 1
@@ -343,112 +349,178 @@ public static class OrgSyncJob
             return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false));
         }
 
-        /// <summary>Compares a batch read after <paramref name="after"/> with the target and writes what differs.</summary>
-        private async Task<BatchOutcome> SyncBatchAsync(TablePlan plan, List<MappedRow> rows, SourceKey? after, OrgSyncConnections connections, CancellationToken cancellationToken)
+        /// <summary>
+        /// Compares the next batch of source rows with the target and writes what differs. The target's rows are taken
+        /// from <paramref name="stream"/> up to the batch's last key (an empty batch: to the end), so its rows that no
+        /// source row gives come up too; without a stream (-Incremental) they are looked up by the batch's keys.
+        /// </summary>
+        private async Task<BatchOutcome> SyncBatchAsync(TablePlan plan, List<MappedRow> rows, TargetRows? stream, OrgSyncConnections connections, CancellationToken cancellationToken)
         {
-            var outcome = new BatchOutcome { Read = rows.Count(r => !r.Superseded), Duplicates = rows.Count(r => r.Superseded), LastKey = rows.Count > 0 ? rows[^1].Key : after };
-            if (outcome.Read == 0) return outcome;
+            var outcome = new BatchOutcome { Read = rows.Count(r => !r.Superseded), Duplicates = rows.Count(r => r.Superseded) };
             var target = absent.Contains(plan.TargetTable)
                 ? null // a preview of a table still to be created: nothing to read (parents are checked against the kept keys)
                 : await connections.TargetAsync(cancellationToken).ConfigureAwait(false);
+            var given = new HashSet<(long, long)>(rows.Count);
             var candidates = new List<MappedRow>(rows.Count);
+            _present.TryGetValue(plan.TargetTable, out var present);
             foreach (var row in rows.Where(r => !r.Superseded))
             {
+                given.Add(row.TargetKey);
+                if (findsStale && _wanted.TryGetValue(plan.TargetTable, out var wanted)) wanted.Add(row.TargetKey.Item1);
                 if (row.Error is not null) outcome.Failures.Add((row.Key, row.Error));
                 else candidates.Add(row);
             }
 
             foreach (var parent in plan.Parents)
             {
-                var present = _held[parent.Table];
                 candidates.RemoveAll(r =>
                 {
-                    if (present.ContainsKey((Convert.ToInt64(r.Values![parent.Column]), 0))) return false;
+                    if (_present[parent.Table].Contains(Convert.ToInt64(r.Values![parent.Column]))) return false;
                     outcome.SkippedRows.Add((r.Key, $"{parent.KeyColumn} {r.Values[parent.Column]} is not in {options.TargetDatabase}.{parent.Table}"));
                     return true;
                 });
             }
 
-            var rowsHeld = _held[plan.TargetTable];
-            outcome.Unchanged += candidates.RemoveAll(r => rowsHeld.TryGetValue(r.TargetKey, out var print) && print != RowFingerprint.None && print == RowFingerprint.Of(r.Values!));
-            var held = await ReadTargetAsync(target, plan, candidates, cancellationToken).ConfigureAwait(false);
+            var held = new Dictionary<(long, long), object?[]>(candidates.Count);
+            if (target is not null && (candidates.Count > 0 || findsStale))
+            {
+                var current = stream is null
+                    ? LookUpTargetAsync(target, plan, candidates, cancellationToken)
+                    : stream.UpToAsync(rows.Count == 0 ? null : rows[^1].TargetKey, cancellationToken);
+                await foreach (var values in current.ConfigureAwait(false))
+                {
+                    var key = plan.KeyOf(values);
+                    if (findsStale)
+                    {
+                        present?.Add(key.Item1);
+                        if (!given.Contains(key) || !ParentsWanted(plan, key)) outcome.Stale++;
+                    }
+
+                    if (given.Contains(key)) held[key] = values;
+                }
+            }
+
             var changes = new List<(MappedRow Row, bool IsNew)>();
             foreach (var row in candidates)
             {
                 if (!held.TryGetValue(row.TargetKey, out var current)) changes.Add((row, true));
-                else if (!row.Values!.Zip(current).All(pair => Same(pair.First, pair.Second))) changes.Add((row, false));
+                else if (!Same(row.Values!, current)) changes.Add((row, false));
                 else outcome.Unchanged++;
             }
 
             if (options.Preview) outcome.Count(changes);
             else await UpsertAsync(target!, plan, changes, outcome, cancellationToken).ConfigureAwait(false);
-            var failed = outcome.Failures.Select(f => f.Key).ToHashSet();
-            // Written rows are the run's now: a later row of the same key is compared with them, not the fingerprint.
-            foreach (var (row, _) in changes.Where(c => !failed.Contains(c.Row.Key))) rowsHeld[row.TargetKey] = RowFingerprint.None;
+            if (present is not null)
+            {
+                var failed = outcome.Failures.Select(f => f.Key).ToHashSet();
+                foreach (var (row, _) in changes.Where(c => !failed.Contains(c.Row.Key))) present.Add(row.TargetKey.Item1);
+            }
+
             return outcome;
         }
 
-        /// <summary>The next batch after <paramref name="after"/> in paging-key order: the plan's columns, then the key's.</summary>
-        private async Task<List<MappedRow>> ReadBatchAsync(SourceTable table, SourceKey? after, DbConnection source, CancellationToken cancellationToken)
+        /// <summary>
+        /// The table's batches after the target key <paramref name="after"/>, in target-key order: of rows sharing a
+        /// target key, the one synced (the latest updated_at, a NULL one counting as earliest, then the highest paging
+        /// key) comes first and the others are flagged as superseded. A batch ends only where the target key changes.
+        /// </summary>
+        private async IAsyncEnumerable<List<MappedRow>> ReadBatchesAsync(SourceTable table, (long, long)? after, OrgSyncConnections connections, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             var plan = table.Plan;
+            var source = await connections.SourceAsync(cancellationToken).ConfigureAwait(false);
             await using var command = source.CreateCommand();
-            var key = table.PagingKey.Select(c => "s." + MySqlIdentifiers.Quote(c)).ToList();
-            var conditions = new List<string?> { Where(plan) };
-            // Rows another row of the same target key supersedes are read too, flagged, and counted as duplicates.
-            var latest = Latest(table);
-            if (after is not null)
+            var targetKey = plan.TargetKeySource.Select(c => "s." + MySqlIdentifiers.Quote(c)).ToList();
+            var pagingKey = table.PagingKey.Select(c => "s." + MySqlIdentifiers.Quote(c)).ToList();
+            var order = table.PagingKey.All(c => plan.TargetKeySource.Contains(c, StringComparer.OrdinalIgnoreCase))
+                ? targetKey
+                : [.. targetKey, "s.`updated_at` DESC", .. pagingKey.Select(c => c + " DESC")];
+            var conditions = new List<string> { Where(plan) };
+            if (after is { } last)
             {
-                conditions.Add(After(key, key.Select((_, i) => $"@after{i}").ToList()));
-                for (var i = 0; i < key.Count; i++) MySqlIdentifiers.Add(command, $"@after{i}", after.Values[i]);
+                conditions.Add(After(targetKey, ["@after0", "@after1"]));
+                MySqlIdentifiers.Add(command, "@after0", last.Item1);
+                MySqlIdentifiers.Add(command, "@after1", last.Item2);
             }
 
-            var where = string.Join(" AND ", conditions.Where(c => !string.IsNullOrEmpty(c)));
-            command.CommandText = $"SELECT {string.Join(", ", plan.SourceColumns.Select(c => "s." + MySqlIdentifiers.Quote(c)).Concat(key).Append(latest ?? "1"))}" +
+            var where = string.Join(" AND ", conditions.Where(c => c.Length > 0));
+            command.CommandText = $"SELECT {string.Join(", ", plan.SourceColumns.Select(c => "s." + MySqlIdentifiers.Quote(c)).Concat(targetKey).Concat(pagingKey))}" +
                                   $" FROM {_sourceDatabase}.{MySqlIdentifiers.Quote(plan.SourceTable)} s" +
-                                  $"{(where.Length > 0 ? " WHERE " + where : "")} ORDER BY {string.Join(", ", key)} LIMIT {options.BatchSize}";
+                                  $"{(where.Length > 0 ? " WHERE " + where : "")} ORDER BY {string.Join(", ", order)}";
             AddSince(command);
-            var rows = new List<MappedRow>(options.BatchSize);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var (keyAt, pagingAt) = (plan.SourceColumns.Length, plan.SourceColumns.Length + targetKey.Count);
+            var rows = new List<MappedRow>(options.BatchSize);
+            (long, long)? previous = null;
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                var keyValues = new object[key.Count];
-                for (var i = 0; i < keyValues.Length; i++) keyValues[i] = reader.GetValue(plan.SourceColumns.Length + i);
-                var sourceKey = new SourceKey(table.PagingKey, keyValues);
-                if (Convert.ToInt64(reader.GetValue(plan.SourceColumns.Length + key.Count)) == 0)
+                var key = (reader.GetInt64(keyAt), targetKey.Count > 1 ? reader.GetInt64(keyAt + 1) : 0);
+                if (key != previous && rows.Count >= options.BatchSize)
                 {
-                    rows.Add(new MappedRow(sourceKey, null, null, Superseded: true));
+                    yield return rows;
+                    rows = new List<MappedRow>(options.BatchSize);
+                }
+
+                var pagingValues = new object[pagingKey.Count];
+                for (var i = 0; i < pagingValues.Length; i++) pagingValues[i] = reader.GetValue(pagingAt + i);
+                var sourceKey = new SourceKey(table.PagingKey, pagingValues);
+                if (key == previous)
+                {
+                    rows.Add(new MappedRow(sourceKey, null, null, key, Superseded: true));
                     continue;
                 }
 
                 var mapped = plan.Map(reader);
-                rows.Add(new MappedRow(sourceKey, mapped.Values, mapped.Error, mapped.Values is { } values ? plan.KeyOf(i => values[i]) : default));
+                rows.Add(new MappedRow(sourceKey, mapped.Values, mapped.Error, key));
+                previous = key;
             }
 
-            return rows;
+            if (rows.Count > 0) yield return rows;
         }
 
-        /// <summary>The target's current values for those of the rows' keys it holds, by key (with other rows of the same lookup values, never asked for).</summary>
-        private async Task<Dictionary<(long, long), object?[]>> ReadTargetAsync(DbConnection? target, TablePlan plan, List<MappedRow> rows, CancellationToken cancellationToken)
+        /// <summary>The target's rows after the key <paramref name="after"/>, in key order, in batches; read on a connection of their own.</summary>
+        private async IAsyncEnumerable<List<object?[]>> ReadTargetAsync(TablePlan plan, (long, long)? after, OrgSyncConnections connections, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
-            var held = new Dictionary<(long, long), object?[]>();
-            var keysHeld = _held[plan.TargetTable];
-            rows = rows.Where(r => keysHeld.ContainsKey(r.TargetKey)).ToList();
-            if (rows.Count == 0 || target is null) return held; // all new, or a table still to be created
+            var target = await connections.TargetReaderAsync(cancellationToken).ConfigureAwait(false);
             await using var command = target.CreateCommand();
-            var keys = MySqlIdentifiers.AddPositional(command, rows.Select(r => r.Values![plan.LookupColumn]).Distinct());
-            command.CommandText = $"SELECT {string.Join(", ", plan.TargetColumns.Select(MySqlIdentifiers.Quote))} FROM {_targetDatabase}.{MySqlIdentifiers.Quote(plan.TargetTable)}" +
-                                  $" WHERE {MySqlIdentifiers.Quote(plan.TargetColumns[plan.LookupColumn])} IN ({keys})";
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            var key = plan.TargetColumns.Take(plan.KeyColumns).Select(MySqlIdentifiers.Quote).ToList();
+            var where = "";
+            if (after is { } last)
             {
-                var values = new object?[reader.FieldCount];
-                for (var i = 0; i < values.Length; i++) values[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-                var key = plan.KeyOf(i => values[i]);
-                if (keysHeld.ContainsKey(key)) held[key] = values; // not a row the run removed (a preview: would remove)
+                where = " WHERE " + After(key, ["@after0", "@after1"]);
+                MySqlIdentifiers.Add(command, "@after0", last.Item1);
+                MySqlIdentifiers.Add(command, "@after1", last.Item2);
             }
 
-            return held;
+            command.CommandText = $"SELECT {string.Join(", ", plan.TargetColumns.Select(MySqlIdentifiers.Quote))} FROM {_targetDatabase}.{MySqlIdentifiers.Quote(plan.TargetTable)}{where} ORDER BY {string.Join(", ", key)}";
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var rows = new List<object?[]>(options.BatchSize);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                rows.Add(Values(reader));
+                if (rows.Count < options.BatchSize) continue;
+                yield return rows;
+                rows = new List<object?[]>(options.BatchSize);
+            }
+
+            if (rows.Count > 0) yield return rows;
+        }
+
+        /// <summary>The target's rows holding the candidates' lookup values (with other rows of the same lookup values, never asked for).</summary>
+        private async IAsyncEnumerable<object?[]> LookUpTargetAsync(DbConnection target, TablePlan plan, List<MappedRow> candidates, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            await using var command = target.CreateCommand();
+            var values = MySqlIdentifiers.AddPositional(command, candidates.Select(r => r.Values![plan.LookupColumn]).Distinct());
+            command.CommandText = $"SELECT {string.Join(", ", plan.TargetColumns.Select(MySqlIdentifiers.Quote))} FROM {_targetDatabase}.{MySqlIdentifiers.Quote(plan.TargetTable)}" +
+                                  $" WHERE {MySqlIdentifiers.Quote(plan.TargetColumns[plan.LookupColumn])} IN ({values})";
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) yield return Values(reader);
+        }
+
+        private static object?[] Values(DbDataReader reader)
+        {
+            var values = new object?[reader.FieldCount];
+            for (var i = 0; i < values.Length; i++) values[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            return values;
         }
 
         /// <summary>Writes the rows as one upsert; when the target refuses a value, halves the batch until the refused rows are alone, and reports them.</summary>
@@ -479,6 +551,28 @@ public static class OrgSyncJob
             }
         }
 
+        /// <summary>Whether the source gives every parent row of the target row of <paramref name="key"/>.</summary>
+        private bool ParentsWanted(TablePlan plan, (long, long) key)
+        {
+            foreach (var parent in plan.Parents)
+            {
+                if (!_wanted[parent.Table].Contains(parent.Column == 0 ? key.Item1 : key.Item2)) return false;
+            }
+
+            return true;
+        }
+
+        /// <summary>A mapped row and the target's row of its key hold the same values, column by column (<see cref="Same(object?, object?)"/>).</summary>
+        private static bool Same(object?[] mapped, object?[] held)
+        {
+            for (var i = 0; i < mapped.Length; i++)
+            {
+                if (!Same(mapped[i], held[i])) return false;
+            }
+
+            return true;
+        }
+
         /// <summary>Equal as the target stores them: numbers by value, times to the millisecond the target keeps.</summary>
         private static bool Same(object? mapped, object? held) => (mapped, held) switch
         {
@@ -492,40 +586,70 @@ public static class OrgSyncJob
     }
 
     /// <summary>
-    /// Reads a table's batches one ahead: when a batch is full, the next is read from the source (on the thread pool, the
-    /// driver's async calls being synchronous) while the current one is compared and written on the target connection.
+    /// Reads a table's rows ahead in batches, on the thread pool: the next batch is read and decoded while the current
+    /// one is compared and written on the target connection. Disposed, it stops the read and waits for it, so that no
+    /// read stays under way on a connection about to be dropped or closed.
     /// </summary>
-    private sealed class ReadAhead(Func<SourceKey?, CancellationToken, Task<List<MappedRow>>> read, int batchSize)
+    private sealed class ReadAhead<T> : IAsyncDisposable
     {
-        private (SourceKey? After, Task<List<MappedRow>> Rows)? _next;
+        private readonly Channel<List<T>> _batches = Channel.CreateBounded<List<T>>(1);
+        private readonly CancellationTokenSource _stop;
+        private readonly Task _reading;
 
-        public async Task<List<MappedRow>> ReadAsync(SourceKey? after, CancellationToken cancellationToken)
+        public ReadAhead(Func<CancellationToken, IAsyncEnumerable<List<T>>> read, CancellationToken cancellationToken)
         {
-            var rows = _next is { } next && ReferenceEquals(next.After, after) ? await next.Rows.ConfigureAwait(false) : await read(after, cancellationToken).ConfigureAwait(false);
-            _next = null;
-            if (rows.Count == batchSize)
+            _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            _reading = Task.Run(async () =>
             {
-                var last = rows[^1].Key;
-                _next = (last, Task.Run(() => read(last, cancellationToken), cancellationToken));
-            }
-
-            return rows;
+                try
+                {
+                    await foreach (var batch in read(_stop.Token).ConfigureAwait(false)) await _batches.Writer.WriteAsync(batch, _stop.Token).ConfigureAwait(false);
+                    _batches.Writer.Complete();
+                }
+                catch (Exception e)
+                {
+                    _batches.Writer.Complete(e);
+                }
+            });
         }
 
-        /// <summary>Waits for a read still under way and forgets it, before its connection is dropped.</summary>
-        public async ValueTask DropAsync()
+        /// <summary>The next batch; null after the last. A failed read throws here.</summary>
+        public async ValueTask<List<T>?> NextAsync(CancellationToken cancellationToken) =>
+            await _batches.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false) && _batches.Reader.TryRead(out var batch) ? batch : null;
+
+        public async ValueTask DisposeAsync()
         {
-            if (_next is not { } next) return;
-            _next = null;
-            try
+            await _stop.CancelAsync().ConfigureAwait(false);
+            await _reading.ConfigureAwait(false);
+            _stop.Dispose();
+        }
+    }
+
+    /// <summary>A target table's rows in key order, taken a key range at a time as the source's batches come.</summary>
+    private sealed class TargetRows(TablePlan plan, ReadAhead<object?[]> rows) : IAsyncDisposable
+    {
+        private List<object?[]> _batch = [];
+        private int _next;
+
+        /// <summary>The rows not yet taken whose key is at most <paramref name="last"/>; every one left when null.</summary>
+        public async IAsyncEnumerable<object?[]> UpToAsync((long, long)? last, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            while (true)
             {
-                await next.Rows.ConfigureAwait(false);
-            }
-            catch (Exception)
-            {
-                // Its rows are not used: the batch is read again, and a lasting failure shows there.
+                if (_next == _batch.Count)
+                {
+                    if (await rows.NextAsync(cancellationToken).ConfigureAwait(false) is not { } batch) yield break;
+                    (_batch, _next) = (batch, 0);
+                }
+
+                var values = _batch[_next];
+                if (last is { } bound && plan.KeyOf(values).CompareTo(bound) > 0) yield break;
+                _next++;
+                yield return values;
             }
         }
+
+        public ValueTask DisposeAsync() => rows.DisposeAsync();
     }
 
     /// <summary>A source table as this run reads it: its plan and the key it is paged by.</summary>
@@ -536,7 +660,8 @@ public static class OrgSyncJob
     {
         public long Read { get; set; }
 
-        public SourceKey? LastKey { get; init; }
+        /// <summary>Target rows no synced source row gives, when the table's pass counts them.</summary>
+        public long Stale { get; set; }
 
         public long Inserted { get; private set; }
 
@@ -572,6 +697,7 @@ public static class OrgSyncJob
             Unchanged += batch.Unchanged;
             Skipped += batch.SkippedRows.Count;
             Failed += batch.Failures.Count;
+            Stale += batch.Stale;
         }
     }
 }

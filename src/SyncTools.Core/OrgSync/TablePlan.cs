@@ -63,6 +63,9 @@ internal sealed record TablePlan(
     /// </summary>
     public (long, long) KeyOf(Func<int, object?> column) => (Convert.ToInt64(column(0)), KeyColumns > 1 ? Convert.ToInt64(column(1)) : 0);
 
+    /// <summary>A target row's key from its values (<see cref="KeyOf(Func{int, object?})"/>).</summary>
+    public (long, long) KeyOf(object?[] values) => (Convert.ToInt64(values[0]), KeyColumns > 1 ? Convert.ToInt64(values[1]) : 0);
+
     /// <summary>The users the sync takes (over the source aliased s): active, with an email and a password.</summary>
     public const string ActiveUsers = "s.`is_active` = 1 AND s.`email` IS NOT NULL AND s.`email` <> '' AND s.`password` IS NOT NULL AND s.`password` <> ''";
 

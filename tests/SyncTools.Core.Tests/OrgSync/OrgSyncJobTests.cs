@@ -261,7 +261,7 @@ public class OrgSyncJobTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_row_matching_the_target_when_the_run_began_is_not_read_again_so_a_change_made_during_the_run_waits_for_the_next()
+    public async Task A_target_row_changed_after_its_table_began_is_compared_as_it_was_then_and_put_back_by_the_next_run()
     {
         await AddUsers(200);
         await Run(Options with { Tables = [OrgSyncTable.Users] });
@@ -274,7 +274,7 @@ public class OrgSyncJobTests : IAsyncLifetime
         var next = await Run(Options with { Tables = [OrgSyncTable.Users] });
 
         Assert.Equal(1, tampered);
-        Assert.Equal((0L, 200L), (during.Tables[0].Updated, during.Tables[0].Unchanged));
+        Assert.Equal((0L, 200L), (during.Tables[0].Updated, during.Tables[0].Unchanged)); // the table's rows are read as one statement's snapshot
         Assert.Equal(["Tampered"], kept);
         Assert.Equal(1L, next.Tables[0].Updated);
         Assert.Equal(["First150 Last150"], await Org("SELECT name FROM user WHERE userId = 150"));
@@ -378,12 +378,15 @@ public class OrgSyncJobTests : IAsyncLifetime
     [InlineData("target")]
     public async Task A_connection_killed_mid_table_is_retried_and_no_row_is_lost_or_doubled(string side)
     {
-        await AddUsers(1000);
+        // The source's rows come as one stream: enough of them (about 9 MB) that the kill lands while it still flows.
+        var users = side == "source" ? 30_000 : 1000;
+        await AddUsers(users);
+        await _laas.ExecuteAsync("UPDATE users SET password = CONCAT(password, REPEAT('x', 200))");
         var database = side == "source" ? _laas.Name : _org.Name;
         var killed = 0;
         var reporter = new ActingReporter(p => p.Activity.EndsWith(".user", StringComparison.Ordinal) && p.Done >= 300 && Interlocked.Exchange(ref killed, 1) == 0, async () =>
         {
-            await AddUsers(5, from: 2001); // seen by the snapshot the retry opens, not by the one the run began with
+            await AddUsers(5, from: 40_001); // seen by the snapshot the retry opens, not by the one the run began with
             await KillConnectionsTo(database);
         });
 
@@ -391,8 +394,23 @@ public class OrgSyncJobTests : IAsyncLifetime
 
         Assert.Equal(1, killed);
         Assert.Contains(reporter.Warnings, w => w.Contains("Retry 1 of 4", StringComparison.Ordinal));
-        Assert.Equal((1005L, 1005L, 0L, 0L), (run.Tables[0].Read, run.Tables[0].Inserted, run.Tables[0].Failed, run.Tables[0].Duplicates));
-        Assert.Equal(["1005|1005|1|2005"], await Org("SELECT CONCAT_WS('|', COUNT(*), COUNT(DISTINCT userId), MIN(userId), MAX(userId)) FROM user"));
+        Assert.Equal((users + 5L, users + 5L, 0L, 0L), (run.Tables[0].Read, run.Tables[0].Inserted, run.Tables[0].Failed, run.Tables[0].Duplicates));
+        Assert.Equal([$"{users + 5}|{users + 5}|1|40005"], await Org("SELECT CONCAT_WS('|', COUNT(*), COUNT(DISTINCT userId), MIN(userId), MAX(userId)) FROM user"));
+    }
+
+    [Fact]
+    public async Task A_source_connection_lost_after_its_last_read_does_not_fail_the_run()
+    {
+        await AddUsers(50);
+        var killed = 0;
+        var reporter = new ActingReporter(p => p.Activity.EndsWith(".user", StringComparison.Ordinal) && p.Done >= 50 && Interlocked.Exchange(ref killed, 1) == 0,
+            () => KillConnectionsTo(_laas.Name));
+
+        var run = await Run(Options with { Tables = [OrgSyncTable.Users] }, reporter);
+
+        Assert.Equal(1, killed);
+        Assert.Equal((50L, 50L), (run.Tables[0].Read, run.Tables[0].Inserted));
+        Assert.Equal(["50"], await Org("SELECT COUNT(*) FROM user"));
     }
 
     [Fact]
