@@ -11,9 +11,10 @@ namespace SyncTools.Core.OrgSync;
 
 /// <summary>
 /// Copies the LAAS database into the organizations database, table by table in foreign-key order. Each table is read
-/// by key in batches over one read-only source transaction; each batch is mapped, compared with the rows the target
-/// holds for its keys, and only new or changed rows are written, as one multi-row upsert. A batch the target refuses is
-/// halved until the bad rows are found, which are reported and left out; a transient failure retries the batch.
+/// in target-key order over one read-only source transaction, beside the target table read in the same order on a
+/// connection of its own; the two streams are compared a batch at a time, and only new or changed rows are written, as
+/// one multi-row upsert per batch. A batch the target refuses is halved until the bad rows are found, which are reported
+/// and left out; a transient failure retries the table from its last batch done.
 /// </summary>
 public static class OrgSyncJob
 {
@@ -581,6 +582,7 @@ public static class OrgSyncJob
             (DateTime a, DateTime b) => Math.Abs((a - b).Ticks) < TimeSpan.TicksPerMillisecond,
             (bool a, _) => a == Convert.ToBoolean(held),
             (long a, _) => a == Convert.ToInt64(held),
+            (string a, string b) => string.Equals(a, b, StringComparison.Ordinal),
             _ => string.Equals(Convert.ToString(mapped), Convert.ToString(held), StringComparison.Ordinal),
         };
     }

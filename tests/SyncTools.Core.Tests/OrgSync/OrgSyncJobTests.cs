@@ -179,12 +179,17 @@ public class OrgSyncJobTests : IAsyncLifetime
         var preview = new RecordingReporter(approve: false);
 
         var kept = await Run(Options with { ChangedSince = DateTime.UtcNow.AddDays(1) }, warned);
+        var warnedByFullRun = new RecordingReporter();
+        var keptByFullRun = await Run(Options, warnedByFullRun); // the tables' own pass finds them, no keys read first
         await OrgSyncJob.RunAsync(Options with { RemoveMissing = true, MaxRemovePercent = 70, Preview = true }, preview, null, CancellationToken.None);
         var removed = await Run(Options with { RemoveMissing = true, MaxRemovePercent = 70 });
         var again = await Run(Options with { RemoveMissing = true, MaxRemovePercent = 70 });
 
         Assert.Equal([0L, 2L, 2L, 2L], kept.Tables.Select(t => t.Stale));
         Assert.Contains(warned.Warnings, w => w.Contains("are gone or inactive (2 in user, 2 in institute_users, 2 in user_auth)", StringComparison.Ordinal) && w.Contains("-RemoveMissing", StringComparison.Ordinal));
+        Assert.Equal([0L, 2L, 2L, 2L], keptByFullRun.Tables.Select(t => t.Stale));
+        Assert.Equal((0L, 0L), (keptByFullRun.Inserted, keptByFullRun.Updated));
+        Assert.Contains(warnedByFullRun.Warnings, w => w.Contains("are gone or inactive (2 in user, 2 in institute_users, 2 in user_auth)", StringComparison.Ordinal));
         Assert.Equal([$"{_org.Name}.user_auth", $"{_org.Name}.institute_users", $"{_org.Name}.user"], preview.Questions.Take(3).Select(q => q.Target));
         Assert.StartsWith("Remove 2 rows whose source rows in", preview.Questions.First().Action);
         var links = removed.Tables.Single(t => t.Table == OrgSyncTable.InstituteUsers);
