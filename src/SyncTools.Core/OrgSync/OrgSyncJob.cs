@@ -454,7 +454,8 @@ public static class OrgSyncJob
             (long, long)? previous = null;
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                var key = (reader.GetInt64(keyAt), targetKey.Count > 1 ? reader.GetInt64(keyAt + 1) : 0);
+                var key = plan.KeyOf(i => reader.GetValue(keyAt + i));
+                InKeyOrder(previous, key, $"{options.SourceDatabase}.{plan.SourceTable}", plan.TargetKeySource);
                 if (key != previous && rows.Count >= options.BatchSize)
                 {
                     yield return rows;
@@ -495,9 +496,14 @@ public static class OrgSyncJob
             command.CommandText = $"SELECT {string.Join(", ", plan.TargetColumns.Select(MySqlIdentifiers.Quote))} FROM {_targetDatabase}.{MySqlIdentifiers.Quote(plan.TargetTable)}{where} ORDER BY {string.Join(", ", key)}";
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             var rows = new List<object?[]>(options.BatchSize);
+            (long, long)? previous = null;
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                rows.Add(Values(reader));
+                var values = Values(reader);
+                var rowKey = plan.KeyOf(values);
+                InKeyOrder(previous, rowKey, $"{options.TargetDatabase}.{plan.TargetTable}", plan.TargetColumns[..plan.KeyColumns]);
+                previous = rowKey;
+                rows.Add(values);
                 if (rows.Count < options.BatchSize) continue;
                 yield return rows;
                 rows = new List<object?[]>(options.BatchSize);
@@ -515,6 +521,19 @@ public static class OrgSyncJob
                                   $" WHERE {MySqlIdentifiers.Quote(plan.TargetColumns[plan.LookupColumn])} IN ({values})";
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) yield return Values(reader);
+        }
+
+        /// <summary>
+        /// Refuses rows that the server's ORDER BY does not give in the numbers' order, which the comparison of the two
+        /// streams relies on: a key column of another type than a whole number (text sorts '10' before '9').
+        /// </summary>
+        private static void InKeyOrder((long, long)? previous, (long, long) key, string table, IEnumerable<string> columns)
+        {
+            if (previous is not { } last || key.CompareTo(last) >= 0) return;
+            throw new SyncToolsException(
+                $"{table}: ordered by {string.Join(", ", columns)}, the rows do not come in the order of their numbers ({last.Item1}, {last.Item2} before {key.Item1}, {key.Item2}): " +
+                "those columns must be whole numbers (an integer type), which they are not. Nothing after the row before was compared or written.",
+                JobErrorCategory.InvalidData, "OrgSyncKeyOrder", table);
         }
 
         private static object?[] Values(DbDataReader reader)

@@ -286,6 +286,22 @@ public class OrgSyncJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_key_column_of_text_whose_order_is_not_the_numbers_is_refused_naming_the_table_before_a_wrong_compare()
+    {
+        await _laas.ExecuteAsync($"""
+            ALTER TABLE institute_user MODIFY institute_id VARCHAR(10) NOT NULL;
+            INSERT INTO institutes VALUES (9, 'Nine', NULL, {Old}, {Old}), (10, 'Ten', NULL, {Old}, {Old});
+            INSERT INTO institute_user (institute_id, user_id, user_type, status, created_at, updated_at) VALUES ('9', 1, 'STAFF', 'ACTIVE', {Old}, {Old}), ('10', 1, 'STAFF', 'ACTIVE', {Old}, {Old});
+            """);
+        await AddUsers(1);
+
+        var e = await Assert.ThrowsAsync<SyncToolsException>(() => Run(Options with { Tables = [OrgSyncTable.Institutes, OrgSyncTable.Users, OrgSyncTable.InstituteUsers] }));
+
+        Assert.Contains($"{_laas.Name}.institute_user: ordered by institute_id, user_id, the rows do not come in the order of their numbers (10, 1 before 9, 1)", e.Message);
+        Assert.Empty(await Org("SELECT instituteId FROM institute_users"));
+    }
+
+    [Fact]
     public async Task A_subset_of_tables_runs_in_foreign_key_order()
     {
         await _laas.ExecuteAsync($"INSERT INTO institutes VALUES (10, 'North', NULL, {Old}, {Old})");
