@@ -134,7 +134,7 @@ internal sealed class MissingRows(OrgSyncOptions options, IJobReporter reporter,
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            yield return plan.KeyOf(reader.GetValue);
+            yield return plan.KeyOf(reader);
         }
     }
 }

@@ -56,7 +56,7 @@ internal sealed class OrgSyncConnections(OrgSyncOptions options) : IAsyncDisposa
         }
     }
 
-    /// <summary>Drops both connections and their pools, for a retry to start on fresh ones.</summary>
+    /// <summary>Drops the connections and their pools, for a retry to start on fresh ones.</summary>
     public ValueTask ResetAsync() => CloseAsync(discard: true);
 
     public ValueTask DisposeAsync() => CloseAsync(discard: false);

@@ -96,7 +96,7 @@ public static class OrgSyncJob
             if (!options.Preview) tableDone?.Invoke(result);
         }
 
-        if (!keysFirst) missing.Warn(results.Select(r => (plans.First(p => p.Table == r.Table).TargetTable, r.Stale)));
+        if (!keysFirst) missing.Warn(plans.Zip(results, (plan, result) => (plan.TargetTable, result.Stale)));
         reporter.Progress(new JobProgress(Name, plans.Count, plans.Count, "Done"));
         await connections.CommitSourceAsync(cancellationToken).ConfigureAwait(false);
         if (options.Preview) return null;
@@ -194,7 +194,7 @@ public static class OrgSyncJob
     /// </summary>
     /// <param name="findsStale">
     /// No keys were read before the tables: each table's pass counts its stale rows (target rows no synced source row
-    /// gives) and gathers its parents' keys itself, reading the target's rows by key range beside the source's.
+    /// gives) and gathers its parents' keys itself, from the target's rows as they stream beside the source's.
     /// </param>
     private sealed class OrgSyncRunner(OrgSyncOptions options, IJobReporter reporter, Guid runId, IReadOnlySet<string> absent, IReadOnlyList<TablePlan> plans, bool findsStale)
     {
@@ -206,10 +206,10 @@ public static class OrgSyncJob
         /// would go), that is the rows it held less those removed, plus those written. A child row whose parent's key is
         /// not here is skipped.
         /// </summary>
-        private readonly Dictionary<string, HashSet<long>> _present = plans.SelectMany(p => p.Parents).Select(p => p.Table).Distinct().ToDictionary(t => t, _ => new HashSet<long>());
+        private readonly Dictionary<string, HashSet<long>> _present = KeySets(plans);
 
         /// <summary>For the same tables: the keys of the rows the source gives. A target child row whose parent's is not here is stale.</summary>
-        private readonly Dictionary<string, HashSet<long>> _wanted = plans.SelectMany(p => p.Parents).Select(p => p.Table).Distinct().ToDictionary(t => t, _ => new HashSet<long>());
+        private readonly Dictionary<string, HashSet<long>> _wanted = KeySets(plans);
 
         /// <summary>Rows failed so far in this run, all tables.</summary>
         private long _failed;
@@ -246,7 +246,7 @@ public static class OrgSyncJob
                     await using var source = new ReadAhead<MappedRow>(read => ReadBatchesAsync(table, after, connections, read), token);
                     // Without -Incremental the target's rows come as a stream in key order too, read ahead beside the source's.
                     await using var held = options.ChangedSince is null && !absent.Contains(plan.TargetTable)
-                        ? new TargetRows(plan, new ReadAhead<object?[]>(read => ReadTargetAsync(plan, after, connections, read), token))
+                        ? new TargetRows(new ReadAhead<TargetRow>(read => ReadTargetAsync(plan, after, connections, read), token))
                         : null;
                     while (await source.NextAsync(token).ConfigureAwait(false) is { } rows)
                     {
@@ -327,6 +327,10 @@ public static class OrgSyncJob
             };
         }
 
+        /// <summary>An empty key set for each parent table of <paramref name="plans"/>.</summary>
+        private static Dictionary<string, HashSet<long>> KeySets(IReadOnlyList<TablePlan> plans) =>
+            plans.SelectMany(p => p.Parents).Select(p => p.Table).Distinct().ToDictionary(t => t, _ => new HashSet<long>());
+
         private string Where(TablePlan plan) =>
             string.Join(" AND ", new[] { plan.Filter, options.ChangedSince is null ? null : plan.ChangedSince(_sourceDatabase) }.Where(c => c is not null));
 
@@ -388,16 +392,16 @@ public static class OrgSyncJob
                 var current = stream is null
                     ? LookUpTargetAsync(target, plan, candidates, cancellationToken)
                     : stream.UpToAsync(rows.Count == 0 ? null : rows[^1].TargetKey, cancellationToken);
-                await foreach (var values in current.ConfigureAwait(false))
+                await foreach (var (key, values) in current.ConfigureAwait(false))
                 {
-                    var key = plan.KeyOf(values);
+                    var isGiven = given.Contains(key);
                     if (findsStale)
                     {
                         present?.Add(key.Item1);
-                        if (!given.Contains(key) || !ParentsWanted(plan, key)) outcome.Stale++;
+                        if (!isGiven || !ParentsWanted(plan, key)) outcome.Stale++;
                     }
 
-                    if (given.Contains(key)) held[key] = values;
+                    if (isGiven) held[key] = values;
                 }
             }
 
@@ -454,7 +458,7 @@ public static class OrgSyncJob
             (long, long)? previous = null;
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                var key = plan.KeyOf(i => reader.GetValue(keyAt + i));
+                var key = plan.KeyOf(reader, keyAt);
                 InKeyOrder(previous, key, $"{options.SourceDatabase}.{plan.SourceTable}", plan.TargetKeySource);
                 if (key != previous && rows.Count >= options.BatchSize)
                 {
@@ -480,7 +484,7 @@ public static class OrgSyncJob
         }
 
         /// <summary>The target's rows after the key <paramref name="after"/>, in key order, in batches; read on a connection of their own.</summary>
-        private async IAsyncEnumerable<List<object?[]>> ReadTargetAsync(TablePlan plan, (long, long)? after, OrgSyncConnections connections, [EnumeratorCancellation] CancellationToken cancellationToken)
+        private async IAsyncEnumerable<List<TargetRow>> ReadTargetAsync(TablePlan plan, (long, long)? after, OrgSyncConnections connections, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             var target = await connections.TargetReaderAsync(cancellationToken).ConfigureAwait(false);
             await using var command = target.CreateCommand();
@@ -495,32 +499,31 @@ public static class OrgSyncJob
 
             command.CommandText = $"SELECT {string.Join(", ", plan.TargetColumns.Select(MySqlIdentifiers.Quote))} FROM {_targetDatabase}.{MySqlIdentifiers.Quote(plan.TargetTable)}{where} ORDER BY {string.Join(", ", key)}";
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            var rows = new List<object?[]>(options.BatchSize);
+            var rows = new List<TargetRow>(options.BatchSize);
             (long, long)? previous = null;
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                var values = Values(reader);
-                var rowKey = plan.KeyOf(values);
-                InKeyOrder(previous, rowKey, $"{options.TargetDatabase}.{plan.TargetTable}", plan.TargetColumns[..plan.KeyColumns]);
-                previous = rowKey;
-                rows.Add(values);
+                var row = Row(plan, reader);
+                InKeyOrder(previous, row.Key, $"{options.TargetDatabase}.{plan.TargetTable}", plan.TargetColumns[..plan.KeyColumns]);
+                previous = row.Key;
+                rows.Add(row);
                 if (rows.Count < options.BatchSize) continue;
                 yield return rows;
-                rows = new List<object?[]>(options.BatchSize);
+                rows = new List<TargetRow>(options.BatchSize);
             }
 
             if (rows.Count > 0) yield return rows;
         }
 
         /// <summary>The target's rows holding the candidates' lookup values (with other rows of the same lookup values, never asked for).</summary>
-        private async IAsyncEnumerable<object?[]> LookUpTargetAsync(DbConnection target, TablePlan plan, List<MappedRow> candidates, [EnumeratorCancellation] CancellationToken cancellationToken)
+        private async IAsyncEnumerable<TargetRow> LookUpTargetAsync(DbConnection target, TablePlan plan, List<MappedRow> candidates, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             await using var command = target.CreateCommand();
             var values = MySqlIdentifiers.AddPositional(command, candidates.Select(r => r.Values![plan.LookupColumn]).Distinct());
             command.CommandText = $"SELECT {string.Join(", ", plan.TargetColumns.Select(MySqlIdentifiers.Quote))} FROM {_targetDatabase}.{MySqlIdentifiers.Quote(plan.TargetTable)}" +
                                   $" WHERE {MySqlIdentifiers.Quote(plan.TargetColumns[plan.LookupColumn])} IN ({values})";
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) yield return Values(reader);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) yield return Row(plan, reader);
         }
 
         /// <summary>
@@ -536,11 +539,12 @@ public static class OrgSyncJob
                 JobErrorCategory.InvalidData, "OrgSyncKeyOrder", table);
         }
 
-        private static object?[] Values(DbDataReader reader)
+        /// <summary>The target row the reader is on: its values (NULL as null) and its key.</summary>
+        private static TargetRow Row(TablePlan plan, DbDataReader reader)
         {
             var values = new object?[reader.FieldCount];
             for (var i = 0; i < values.Length; i++) values[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-            return values;
+            return new TargetRow(plan.KeyOf(values), values);
         }
 
         /// <summary>Writes the rows as one upsert; when the target refuses a value, halves the batch until the refused rows are alone, and reports them.</summary>
@@ -646,14 +650,17 @@ public static class OrgSyncJob
         }
     }
 
+    /// <summary>A target row's key and values.</summary>
+    private readonly record struct TargetRow((long, long) Key, object?[] Values);
+
     /// <summary>A target table's rows in key order, taken a key range at a time as the source's batches come.</summary>
-    private sealed class TargetRows(TablePlan plan, ReadAhead<object?[]> rows) : IAsyncDisposable
+    private sealed class TargetRows(ReadAhead<TargetRow> rows) : IAsyncDisposable
     {
-        private List<object?[]> _batch = [];
+        private List<TargetRow> _batch = [];
         private int _next;
 
         /// <summary>The rows not yet taken whose key is at most <paramref name="last"/>; every one left when null.</summary>
-        public async IAsyncEnumerable<object?[]> UpToAsync((long, long)? last, [EnumeratorCancellation] CancellationToken cancellationToken)
+        public async IAsyncEnumerable<TargetRow> UpToAsync((long, long)? last, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             while (true)
             {
@@ -663,10 +670,10 @@ public static class OrgSyncJob
                     (_batch, _next) = (batch, 0);
                 }
 
-                var values = _batch[_next];
-                if (last is { } bound && plan.KeyOf(values).CompareTo(bound) > 0) yield break;
+                var row = _batch[_next];
+                if (last is { } bound && row.Key.CompareTo(bound) > 0) yield break;
                 _next++;
-                yield return values;
+                yield return row;
             }
         }
 

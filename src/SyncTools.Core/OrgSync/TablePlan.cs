@@ -6,11 +6,10 @@ namespace SyncTools.Core.OrgSync;
 internal readonly record struct Mapped(object?[]? Values, string? Error);
 
 /// <summary>
-/// A source row turned into the target's values, or the reason it cannot be; with the key it was read by and, with its
-/// values, the target row's key they give. Superseded: another row of the same target key is the one synced (neither
-/// values nor error then).
+/// A source row turned into the target's values, or the reason it cannot be; with the key it was read by and the target
+/// row's key it gives. Superseded: another row of the same target key is the one synced (neither values nor error then).
 /// </summary>
-internal readonly record struct MappedRow(SourceKey Key, object?[]? Values, string? Error, (long, long) TargetKey = default, bool Superseded = false);
+internal readonly record struct MappedRow(SourceKey Key, object?[]? Values, string? Error, (long, long) TargetKey, bool Superseded = false);
 
 /// <summary>The key a source row is paged by (its table's primary or unique key), as messages name it: "id 5".</summary>
 internal sealed class SourceKey(IReadOnlyList<string> columns, object[] values) : IComparable<SourceKey>
@@ -58,12 +57,12 @@ internal sealed record TablePlan(
         : "s.`updated_at` >= @since";
 
     /// <summary>
-    /// A target row's key from its first <see cref="KeyColumns"/> values, read through <paramref name="column"/>: every key
-    /// of the four tables is one or two integer columns, the second 0 when there is one.
+    /// A target row's key from <see cref="KeyColumns"/> values of <paramref name="record"/>, from column
+    /// <paramref name="from"/> on: every key of the four tables is one or two integer columns, the second 0 when there is one.
     /// </summary>
-    public (long, long) KeyOf(Func<int, object?> column) => (Convert.ToInt64(column(0)), KeyColumns > 1 ? Convert.ToInt64(column(1)) : 0);
+    public (long, long) KeyOf(IDataRecord record, int from = 0) => (Convert.ToInt64(record.GetValue(from)), KeyColumns > 1 ? Convert.ToInt64(record.GetValue(from + 1)) : 0);
 
-    /// <summary>A target row's key from its values (<see cref="KeyOf(Func{int, object?})"/>).</summary>
+    /// <summary>A target row's key from its values (<see cref="KeyOf(IDataRecord, int)"/>).</summary>
     public (long, long) KeyOf(object?[] values) => (Convert.ToInt64(values[0]), KeyColumns > 1 ? Convert.ToInt64(values[1]) : 0);
 
     /// <summary>The users the sync takes (over the source aliased s): active, with an email and a password.</summary>
