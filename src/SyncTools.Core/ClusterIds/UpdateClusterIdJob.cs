@@ -11,12 +11,20 @@ namespace SyncTools.Core.ClusterIds;
 
 /// <summary>
 /// Inserts into MySQL every MongoDB cluster id it lacks: the MySQL column is read first, then the MongoDB _ids are
-/// streamed (projection on _id only), converted by <see cref="ClusterIdText"/>, and the missing ones inserted in
-/// multi-row batches that skip only duplicate keys, so a re-run or a concurrent run inserts nothing twice.
+/// streamed (projection on _id only) and converted by <see cref="ClusterIdText"/>. Both sides go to temporary files,
+/// spread by the ids' hash (<see cref="IdPartitions"/>), and each file is compared on its own, so memory holds a share
+/// of the ids, not all of them. The missing ones, spooled too, are inserted in multi-row batches that skip only
+/// duplicate keys, so a re-run or a concurrent run inserts nothing twice.
 /// </summary>
 public static class UpdateClusterIdJob
 {
     public const string Name = "Update-ClusterId";
+
+    /// <summary>How many files the ids are spread over: at a million ids, about 25,000 a file (2–3 MiB as a set).</summary>
+    private const int Partitions = 64;
+
+    /// <summary>MySQL compares the ids as text in a case-insensitive collation (as the column's usually is).</summary>
+    private static readonly StringComparer IdComparer = StringComparer.OrdinalIgnoreCase;
 
     /// <param name="inserted">Receives each id as it is sent, for -PassThru; may be null.</param>
     /// <returns>The run, or null when the write was declined (-WhatIf, or "no" at -Confirm).</returns>
@@ -38,8 +46,11 @@ public static class UpdateClusterIdJob
             reporter.Warning($"{mysqlTarget} has no unique key of its own: a re-run inserts nothing twice, but two runs at the very same time could. Add a UNIQUE index on it.");
         }
 
-        var existing = await Catalogued(options, mysqlTarget, () => ReadExistingAsync(connection, column, reporter, cancellationToken)).ConfigureAwait(false);
-        var (source, read, skipped, missing) = await ReadMongoAsync(options, existing, column, reporter, cancellationToken).ConfigureAwait(false);
+        using var partitions = new IdPartitions(IdComparer, Partitions);
+        var held = await Catalogued(options, mysqlTarget, () => ReadExistingAsync(connection, column, partitions, reporter, cancellationToken)).ConfigureAwait(false);
+        var (source, read, skipped) = await ReadMongoAsync(options, partitions, column, reporter, cancellationToken).ConfigureAwait(false);
+        using var missing = new IdSpool();
+        var firstMissing = FindMissing(partitions, held, missing, reporter);
         ClusterIdResult Result(long insertedCount) => new()
         {
             RunId = runId,
@@ -52,7 +63,7 @@ public static class UpdateClusterIdJob
             Duration = clock.Elapsed,
         };
 
-        var preview = string.Join(", ", missing.Take(5)) + (missing.Count > 5 ? ", ..." : "");
+        var preview = string.Join(", ", firstMissing) + (missing.Count > firstMissing.Count ? ", ..." : "");
         if (missing.Count > 0 && !reporter.ShouldProcess(mysqlTarget, $"Insert {missing.Count:N0} cluster ids ({preview})"))
         {
             return null;
@@ -80,23 +91,24 @@ public static class UpdateClusterIdJob
         }
     }
 
-    private static async Task<HashSet<string>> ReadExistingAsync(DbConnection connection, MySqlColumn column, IJobReporter reporter, CancellationToken cancellationToken)
+    /// <returns>How many ids each partition got: the MongoDB ids come after them.</returns>
+    private static async Task<long[]> ReadExistingAsync(DbConnection connection, MySqlColumn column, IdPartitions partitions, IJobReporter reporter, CancellationToken cancellationToken)
     {
-        var existing = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        long read = 0;
         await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT {column.QuotedColumn} FROM {column.QuotedTable} WHERE {column.QuotedColumn} IS NOT NULL";
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            existing.Add(Convert.ToString(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture)!);
-            if (existing.Count % 50_000 == 0) reporter.Progress(new JobProgress($"Reading {column.QuotedTable}", existing.Count, null, $"{existing.Count:N0} ids"));
+            partitions.Write(Convert.ToString(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture)!);
+            if (++read % 50_000 == 0) reporter.Progress(new JobProgress($"Reading {column.QuotedTable}", read, null, $"{read:N0} ids"));
         }
 
-        return existing;
+        return partitions.Spools.Select(spool => spool.Count).ToArray();
     }
 
-    private static async Task<(string Source, long Read, long Skipped, List<string> Missing)> ReadMongoAsync(
-        ClusterIdOptions options, HashSet<string> existing, MySqlColumn column, IJobReporter reporter, CancellationToken cancellationToken)
+    private static async Task<(string Source, long Read, long Skipped)> ReadMongoAsync(
+        ClusterIdOptions options, IdPartitions partitions, MySqlColumn column, IJobReporter reporter, CancellationToken cancellationToken)
     {
         var databaseName = options.MongoDatabase ?? options.Mongo.DatabaseName
             ?? throw new SyncToolsException("Name the MongoDB database: the connection string has none.", JobErrorCategory.InvalidArgument, "MongoDatabaseMissing");
@@ -112,7 +124,6 @@ public static class UpdateClusterIdJob
 
             var collection = database.GetCollection<BsonDocument>(options.Collection);
             var total = await collection.EstimatedDocumentCountAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            var missing = new List<string>();
             long read = 0, skipped = 0;
             // Raw documents: only the _id is decoded, from the reply's own bytes.
             var cursor = collection.Find(FilterDefinition<BsonDocument>.Empty, new FindOptions { BatchSize = 10_000 }).Project<RawBsonDocument>(new BsonDocument("_id", 1)).ToAsyncEnumerable();
@@ -131,12 +142,11 @@ public static class UpdateClusterIdJob
                     continue;
                 }
 
-                // Added to the column's ids as it is found missing: another _id of the same text (5 and "5") is not missing twice.
-                if (existing.Add(id)) missing.Add(id);
-                if (read % 10_000 == 0) reporter.Progress(new JobProgress($"Reading {source}", read, Math.Max(total, read), $"{read:N0} ids, {missing.Count:N0} missing"));
+                partitions.Write(id);
+                if (read % 10_000 == 0) reporter.Progress(new JobProgress($"Reading {source}", read, Math.Max(total, read), $"{read:N0} ids"));
             }
 
-            return (source, read, skipped, missing);
+            return (source, read, skipped);
         }
         catch (Exception e) when (e is not OperationCanceledException and not SyncToolsException)
         {
@@ -144,11 +154,36 @@ public static class UpdateClusterIdJob
         }
     }
 
-    private static async Task<long> InsertAsync(DbConnection connection, MySqlColumn column, List<string> missing, int batchSize,
+    /// <summary>Spools each MongoDB id its partition's MySQL ids lack, each text once (5 and "5" are one id).</summary>
+    /// <param name="held">How many of each partition's ids are MySQL's: those come first.</param>
+    /// <returns>The first few missing in ordinal order, to name when asking.</returns>
+    private static SortedSet<string> FindMissing(IdPartitions partitions, long[] held, IdSpool missing, IJobReporter reporter)
+    {
+        var first = new SortedSet<string>(StringComparer.Ordinal);
+        var ids = new HashSet<string>(IdComparer);
+        for (var p = 0; p < partitions.Spools.Count; p++)
+        {
+            ids.Clear();
+            long n = 0;
+            foreach (var id in partitions.Spools[p].Read())
+            {
+                var inMySql = n++ < held[p];
+                if (!ids.Add(id) || inMySql) continue;
+                missing.Write(id);
+                if (first.Add(id) && first.Count > 5) first.Remove(first.Max!);
+            }
+
+            reporter.Progress(new JobProgress("Comparing ids", p + 1, partitions.Spools.Count, $"{missing.Count:N0} missing"));
+        }
+
+        return first;
+    }
+
+    private static async Task<long> InsertAsync(DbConnection connection, MySqlColumn column, IdSpool missing, int batchSize,
         IJobReporter reporter, Action<string>? inserted, CancellationToken cancellationToken)
     {
         long count = 0, done = 0;
-        foreach (var batch in missing.Chunk(batchSize))
+        foreach (var batch in missing.Read().Chunk(batchSize))
         {
             await using var command = connection.CreateCommand();
             var sql = new StringBuilder($"INSERT INTO {column.QuotedTable} ({column.QuotedColumn}) ");

@@ -69,6 +69,27 @@ public class UpdateClusterIdJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Ids_spread_over_many_temporary_files_compare_as_one_set_and_no_file_is_left()
+    {
+        // 3,000 ids over the job's 64 files: every third in MySQL already, in upper case; every fifth twice in MongoDB, in two cases.
+        var ids = Enumerable.Range(0, 3000).Select(i => $"trip-{i:x}").ToList();
+        await AddTrips([.. ids.Select(id => (BsonValue)id), .. ids.Where((_, i) => i % 5 == 0).Select(id => (BsonValue)id.ToUpperInvariant().Replace("TRIP", "Trip"))]);
+        await _mysql.ExecuteAsync("INSERT INTO cm_cluster_id (cluster_id) VALUES " + string.Join(",", ids.Where((_, i) => i % 3 == 0).Select(id => $"('{id.ToUpperInvariant()}')")));
+        var spools = SpoolFiles();
+        var reporter = new RecordingReporter();
+
+        var result = await Run(Options with { BatchSize = 128 }, reporter);
+
+        Assert.Equal("Insert 2,000 cluster ids (trip-1, trip-10, trip-100, trip-101, trip-103, ...)", Assert.Single(reporter.Questions).Action);
+        // Present: the 1,000 MySQL held and the 600 second cases, whose first case is present or inserted.
+        Assert.Equal((3600L, 1600L, 2000L), (result.SourceIds, result.AlreadyPresent, result.Inserted));
+        Assert.Equal(ids.Order(StringComparer.Ordinal), (await MySqlIds()).Select(id => id.ToLowerInvariant()).Order(StringComparer.Ordinal));
+        Assert.Equal(spools, SpoolFiles());
+    }
+
+    private static string[] SpoolFiles() => Directory.GetFiles(Path.GetTempPath(), "synctools-ids-*");
+
+    [Fact]
     public async Task Nothing_missing_inserts_nothing_and_asks_nothing()
     {
         await AddTrips("a", "b");
@@ -154,10 +175,13 @@ public class UpdateClusterIdJobTests : IAsyncLifetime
         await _mysql.ExecuteAsync("INSERT INTO cm_cluster_id (cluster_id) VALUES ('kept')");
         var down = new MongoEndpoint("mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=300&connectTimeoutMS=200");
 
+        var spools = SpoolFiles();
+
         var error = await Assert.ThrowsAsync<SyncToolsException>(() => Run(Options with { Mongo = down }));
 
         Assert.Equal((JobErrorCategory.ConnectionError, "MongoUnreachable"), (error.Category, error.ErrorId));
         Assert.Equal(["kept"], await MySqlIds());
+        Assert.Equal(spools, SpoolFiles());
     }
 
     [Fact]
