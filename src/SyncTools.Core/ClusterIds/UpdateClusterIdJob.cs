@@ -12,16 +12,13 @@ namespace SyncTools.Core.ClusterIds;
 /// <summary>
 /// Inserts into MySQL every MongoDB cluster id it lacks: the MySQL column is read first, then the MongoDB _ids are
 /// streamed (projection on _id only) and converted by <see cref="ClusterIdText"/>. Both sides go to temporary files,
-/// spread by the ids' hash (<see cref="IdPartitions"/>), and each file is compared on its own, so memory holds a share
+/// spread by the ids' hash (<see cref="SpoolPartitions{T}"/>), and each file is compared on its own, so memory holds a share
 /// of the ids, not all of them. The missing ones, spooled too, are inserted in multi-row batches that skip only
 /// duplicate keys, so a re-run or a concurrent run inserts nothing twice.
 /// </summary>
 public static class UpdateClusterIdJob
 {
     public const string Name = "Update-ClusterId";
-
-    /// <summary>How many files the ids are spread over: at a million ids, about 25,000 a file (2–3 MiB as a set).</summary>
-    private const int Partitions = 64;
 
     /// <summary>MySQL compares the ids as text in a case-insensitive collation (as the column's usually is).</summary>
     private static readonly StringComparer IdComparer = StringComparer.OrdinalIgnoreCase;
@@ -46,10 +43,10 @@ public static class UpdateClusterIdJob
             reporter.Warning($"{mysqlTarget} has no unique key of its own: a re-run inserts nothing twice, but two runs at the very same time could. Add a UNIQUE index on it.");
         }
 
-        using var partitions = new IdPartitions(IdComparer, Partitions);
+        using var partitions = new SpoolPartitions<string>(IdComparer.GetHashCode, Spools.OfText);
         var held = await Catalogued(options, mysqlTarget, () => ReadExistingAsync(connection, column, partitions, reporter, cancellationToken)).ConfigureAwait(false);
         var (source, read, skipped) = await ReadMongoAsync(options, partitions, column, reporter, cancellationToken).ConfigureAwait(false);
-        using var missing = new IdSpool();
+        using var missing = Spools.OfText();
         var firstMissing = FindMissing(partitions, held, missing, reporter);
         ClusterIdResult Result(long insertedCount) => new()
         {
@@ -92,7 +89,7 @@ public static class UpdateClusterIdJob
     }
 
     /// <returns>How many ids each partition got: the MongoDB ids come after them.</returns>
-    private static async Task<long[]> ReadExistingAsync(DbConnection connection, MySqlColumn column, IdPartitions partitions, IJobReporter reporter, CancellationToken cancellationToken)
+    private static async Task<long[]> ReadExistingAsync(DbConnection connection, MySqlColumn column, SpoolPartitions<string> partitions, IJobReporter reporter, CancellationToken cancellationToken)
     {
         long read = 0;
         await using var command = connection.CreateCommand();
@@ -108,7 +105,7 @@ public static class UpdateClusterIdJob
     }
 
     private static async Task<(string Source, long Read, long Skipped)> ReadMongoAsync(
-        ClusterIdOptions options, IdPartitions partitions, MySqlColumn column, IJobReporter reporter, CancellationToken cancellationToken)
+        ClusterIdOptions options, SpoolPartitions<string> partitions, MySqlColumn column, IJobReporter reporter, CancellationToken cancellationToken)
     {
         var databaseName = options.MongoDatabase ?? options.Mongo.DatabaseName
             ?? throw new SyncToolsException("Name the MongoDB database: the connection string has none.", JobErrorCategory.InvalidArgument, "MongoDatabaseMissing");
@@ -157,7 +154,7 @@ public static class UpdateClusterIdJob
     /// <summary>Spools each MongoDB id its partition's MySQL ids lack, each text once (5 and "5" are one id).</summary>
     /// <param name="held">How many of each partition's ids are MySQL's: those come first.</param>
     /// <returns>The first few missing in ordinal order, to name when asking.</returns>
-    private static SortedSet<string> FindMissing(IdPartitions partitions, long[] held, IdSpool missing, IJobReporter reporter)
+    private static SortedSet<string> FindMissing(SpoolPartitions<string> partitions, long[] held, Spool<string> missing, IJobReporter reporter)
     {
         var first = new SortedSet<string>(StringComparer.Ordinal);
         var ids = new HashSet<string>(IdComparer);
@@ -179,7 +176,7 @@ public static class UpdateClusterIdJob
         return first;
     }
 
-    private static async Task<long> InsertAsync(DbConnection connection, MySqlColumn column, IdSpool missing, int batchSize,
+    private static async Task<long> InsertAsync(DbConnection connection, MySqlColumn column, Spool<string> missing, int batchSize,
         IJobReporter reporter, Action<string>? inserted, CancellationToken cancellationToken)
     {
         long count = 0, done = 0;

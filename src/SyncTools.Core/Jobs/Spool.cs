@@ -1,22 +1,26 @@
 using System.Text;
-using SyncTools.Core.Jobs;
 
-namespace SyncTools.Core.ClusterIds;
+namespace SyncTools.Core.Jobs;
 
 /// <summary>
-/// Ids written to a temporary file, in order, and read back from its start: so a job holds a file, not the ids. The
-/// file is removed when the spool is disposed.
+/// Records written to a temporary file, in order, and read back from its start: so a job holds a file, not the
+/// records. The file is removed when the spool is disposed.
 /// </summary>
-internal sealed class IdSpool : IDisposable
+internal sealed class Spool<T> : IDisposable
 {
     private readonly FileStream _file;
     private readonly BinaryWriter _writer;
+    private readonly Action<BinaryWriter, T> _write;
+    private readonly Func<BinaryReader, T> _read;
 
-    public IdSpool()
+    /// <param name="write">Writes one record; a static lambda, so that writing allocates nothing.</param>
+    /// <param name="read">Reads back one record as written.</param>
+    public Spool(Action<BinaryWriter, T> write, Func<BinaryReader, T> read)
     {
+        (_write, _read) = (write, read);
         try
         {
-            _file = new FileStream(Path.Combine(Path.GetTempPath(), $"synctools-ids-{Guid.NewGuid():N}.tmp"), FileMode.CreateNew, FileAccess.ReadWrite,
+            _file = new FileStream(Path.Combine(Path.GetTempPath(), $"synctools-spool-{Guid.NewGuid():N}.tmp"), FileMode.CreateNew, FileAccess.ReadWrite,
                 FileShare.None, 16 * 1024, FileOptions.DeleteOnClose | FileOptions.SequentialScan);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -27,14 +31,14 @@ internal sealed class IdSpool : IDisposable
         _writer = new BinaryWriter(_file, Encoding.UTF8, leaveOpen: true);
     }
 
-    /// <summary>Ids written so far.</summary>
+    /// <summary>Records written so far.</summary>
     public long Count { get; private set; }
 
-    public void Write(string id)
+    public void Write(T record)
     {
         try
         {
-            _writer.Write(id);
+            _write(_writer, record);
         }
         catch (IOException e)
         {
@@ -44,8 +48,8 @@ internal sealed class IdSpool : IDisposable
         Count++;
     }
 
-    /// <summary>Every id written, in order, read from the file's start.</summary>
-    public IEnumerable<string> Read()
+    /// <summary>Every record written, in order, read from the file's start.</summary>
+    public IEnumerable<T> Read()
     {
         try
         {
@@ -58,7 +62,7 @@ internal sealed class IdSpool : IDisposable
 
         _file.Position = 0;
         using var reader = new BinaryReader(_file, Encoding.UTF8, leaveOpen: true);
-        for (long i = 0; i < Count; i++) yield return reader.ReadString();
+        for (long i = 0; i < Count; i++) yield return _read(reader);
     }
 
     /// <summary>A full disk or a folder not writable, said as such rather than as a failure of the job's servers.</summary>
@@ -71,4 +75,10 @@ internal sealed class IdSpool : IDisposable
         _writer.Dispose();
         _file.Dispose();
     }
+}
+
+/// <summary>Spools of the records jobs hold.</summary>
+internal static class Spools
+{
+    public static Spool<string> OfText() => new(static (w, s) => w.Write(s), static r => r.ReadString());
 }
