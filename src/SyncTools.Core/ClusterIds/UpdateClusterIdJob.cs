@@ -20,6 +20,9 @@ public static class UpdateClusterIdJob
 {
     public const string Name = "Update-ClusterId";
 
+    /// <summary>Its temporary files are synctools-clusterids-*.tmp.</summary>
+    public const string SpoolName = "clusterids";
+
     /// <summary>MySQL compares the ids as text in a case-insensitive collation (as the column's usually is).</summary>
     private static readonly StringComparer IdComparer = StringComparer.OrdinalIgnoreCase;
 
@@ -43,10 +46,10 @@ public static class UpdateClusterIdJob
             reporter.Warning($"{mysqlTarget} has no unique key of its own: a re-run inserts nothing twice, but two runs at the very same time could. Add a UNIQUE index on it.");
         }
 
-        using var partitions = new SpoolPartitions<string>(IdComparer.GetHashCode, Spools.OfText);
+        using var partitions = new SpoolPartitions<SpooledText>(SpoolName, static id => IdComparer.GetHashCode(id.Value));
         var held = await Catalogued(options, mysqlTarget, () => ReadExistingAsync(connection, column, partitions, reporter, cancellationToken)).ConfigureAwait(false);
         var (source, read, skipped) = await ReadMongoAsync(options, partitions, column, reporter, cancellationToken).ConfigureAwait(false);
-        using var missing = Spools.OfText();
+        using var missing = new Spool<SpooledText>(SpoolName);
         var firstMissing = FindMissing(partitions, held, missing, reporter);
         ClusterIdResult Result(long insertedCount) => new()
         {
@@ -89,7 +92,7 @@ public static class UpdateClusterIdJob
     }
 
     /// <returns>How many ids each partition got: the MongoDB ids come after them.</returns>
-    private static async Task<long[]> ReadExistingAsync(DbConnection connection, MySqlColumn column, SpoolPartitions<string> partitions, IJobReporter reporter, CancellationToken cancellationToken)
+    private static async Task<long[]> ReadExistingAsync(DbConnection connection, MySqlColumn column, SpoolPartitions<SpooledText> partitions, IJobReporter reporter, CancellationToken cancellationToken)
     {
         long read = 0;
         await using var command = connection.CreateCommand();
@@ -97,7 +100,7 @@ public static class UpdateClusterIdJob
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            partitions.Write(Convert.ToString(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture)!);
+            partitions.Write(new SpooledText(Convert.ToString(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture)!));
             if (++read % 50_000 == 0) reporter.Progress(new JobProgress($"Reading {column.QuotedTable}", read, null, $"{read:N0} ids"));
         }
 
@@ -105,7 +108,7 @@ public static class UpdateClusterIdJob
     }
 
     private static async Task<(string Source, long Read, long Skipped)> ReadMongoAsync(
-        ClusterIdOptions options, SpoolPartitions<string> partitions, MySqlColumn column, IJobReporter reporter, CancellationToken cancellationToken)
+        ClusterIdOptions options, SpoolPartitions<SpooledText> partitions, MySqlColumn column, IJobReporter reporter, CancellationToken cancellationToken)
     {
         var databaseName = options.MongoDatabase ?? options.Mongo.DatabaseName
             ?? throw new SyncToolsException("Name the MongoDB database: the connection string has none.", JobErrorCategory.InvalidArgument, "MongoDatabaseMissing");
@@ -139,7 +142,7 @@ public static class UpdateClusterIdJob
                     continue;
                 }
 
-                partitions.Write(id);
+                partitions.Write(new SpooledText(id));
                 if (read % 10_000 == 0) reporter.Progress(new JobProgress($"Reading {source}", read, Math.Max(total, read), $"{read:N0} ids"));
             }
 
@@ -154,7 +157,7 @@ public static class UpdateClusterIdJob
     /// <summary>Spools each MongoDB id its partition's MySQL ids lack, each text once (5 and "5" are one id).</summary>
     /// <param name="held">How many of each partition's ids are MySQL's: those come first.</param>
     /// <returns>The first few missing in ordinal order, to name when asking.</returns>
-    private static SortedSet<string> FindMissing(SpoolPartitions<string> partitions, long[] held, Spool<string> missing, IJobReporter reporter)
+    private static SortedSet<string> FindMissing(SpoolPartitions<SpooledText> partitions, long[] held, Spool<SpooledText> missing, IJobReporter reporter)
     {
         var first = new SortedSet<string>(StringComparer.Ordinal);
         var ids = new HashSet<string>(IdComparer);
@@ -162,11 +165,12 @@ public static class UpdateClusterIdJob
         {
             ids.Clear();
             long n = 0;
-            foreach (var id in partitions.Spools[p].Read())
+            foreach (var text in partitions.Spools[p].Read())
             {
+                var id = text.Value;
                 var inMySql = n++ < held[p];
                 if (!ids.Add(id) || inMySql) continue;
-                missing.Write(id);
+                missing.Write(new SpooledText(id));
                 if (first.Add(id) && first.Count > 5) first.Remove(first.Max!);
             }
 
@@ -176,11 +180,11 @@ public static class UpdateClusterIdJob
         return first;
     }
 
-    private static async Task<long> InsertAsync(DbConnection connection, MySqlColumn column, Spool<string> missing, int batchSize,
+    private static async Task<long> InsertAsync(DbConnection connection, MySqlColumn column, Spool<SpooledText> missing, int batchSize,
         IJobReporter reporter, Action<string>? inserted, CancellationToken cancellationToken)
     {
         long count = 0, done = 0;
-        foreach (var batch in missing.Read().Chunk(batchSize))
+        foreach (var batch in missing.Read().Select(text => text.Value).Chunk(batchSize))
         {
             await using var command = connection.CreateCommand();
             var sql = new StringBuilder($"INSERT INTO {column.QuotedTable} ({column.QuotedColumn}) ");

@@ -1,68 +1,111 @@
+using System.Buffers.Binary;
 using System.Text;
 
 namespace SyncTools.Core.Jobs;
 
+/// <summary>A record a <see cref="Spool{T}"/> can hold: how it is written to bytes and read back.</summary>
+internal interface ISpooled<TSelf> where TSelf : ISpooled<TSelf>
+{
+    /// <summary>The most bytes <see cref="Write"/> may take for this record.</summary>
+    static abstract int MaxSize(in TSelf record);
+
+    /// <returns>The bytes written.</returns>
+    static abstract int Write(Span<byte> into, in TSelf record);
+
+    /// <param name="size">The bytes the record took.</param>
+    static abstract TSelf Read(ReadOnlySpan<byte> from, out int size);
+}
+
 /// <summary>
 /// Records written to a temporary file, in order, and read back from its start: so a job holds a file, not the
-/// records. The file is removed when the spool is disposed.
+/// records. The file is removed when the spool is disposed. Records go through a buffer of their own, in large writes.
 /// </summary>
-internal sealed class Spool<T> : IDisposable
+internal sealed class Spool<T> : IDisposable where T : ISpooled<T>
 {
+    private const int BufferSize = 64 * 1024;
     private readonly FileStream _file;
-    private readonly BinaryWriter _writer;
-    private readonly Action<BinaryWriter, T> _write;
-    private readonly Func<BinaryReader, T> _read;
+    private byte[] _buffer = new byte[BufferSize];
+    private int _filled;
+    private int _largest;
 
-    /// <param name="write">Writes one record; a static lambda, so that writing allocates nothing.</param>
-    /// <param name="read">Reads back one record as written.</param>
-    public Spool(Action<BinaryWriter, T> write, Func<BinaryReader, T> read)
+    /// <param name="job">Names the file, as synctools-{job}-*.tmp, so that whoever finds one knows whose it is.</param>
+    public Spool(string job)
     {
-        (_write, _read) = (write, read);
         try
         {
-            _file = new FileStream(Path.Combine(Path.GetTempPath(), $"synctools-spool-{Guid.NewGuid():N}.tmp"), FileMode.CreateNew, FileAccess.ReadWrite,
-                FileShare.None, 16 * 1024, FileOptions.DeleteOnClose | FileOptions.SequentialScan);
+            _file = new FileStream(Path.Combine(Path.GetTempPath(), $"synctools-{job}-{Guid.NewGuid():N}.tmp"), FileMode.CreateNew, FileAccess.ReadWrite,
+                FileShare.None, bufferSize: 0, FileOptions.DeleteOnClose | FileOptions.SequentialScan);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw Unwritable(e);
         }
-
-        _writer = new BinaryWriter(_file, Encoding.UTF8, leaveOpen: true);
     }
 
     /// <summary>Records written so far.</summary>
     public long Count { get; private set; }
 
-    public void Write(T record)
+    public void Write(in T record)
     {
-        try
+        var most = T.MaxSize(record);
+        if (_buffer.Length - _filled < most)
         {
-            _write(_writer, record);
-        }
-        catch (IOException e)
-        {
-            throw Unwritable(e);
+            Flush();
+            if (_buffer.Length < most) _buffer = new byte[most];
         }
 
+        var size = T.Write(_buffer.AsSpan(_filled), record);
+        _filled += size;
+        _largest = Math.Max(_largest, size);
         Count++;
     }
 
     /// <summary>Every record written, in order, read from the file's start.</summary>
     public IEnumerable<T> Read()
     {
+        Flush();
+        _file.Position = 0;
+        var buffer = new byte[Math.Max(BufferSize, _largest)];
+        int start = 0, end = 0;
+        var atEnd = false;
+        for (long i = 0; i < Count; i++)
+        {
+            // Whole records only: the buffer is filled again before fewer bytes are left than the largest record took.
+            if (end - start < _largest && !atEnd) end = Refill(buffer, ref start, end, out atEnd);
+            yield return Next(buffer, ref start, end);
+        }
+    }
+
+    private int Refill(byte[] buffer, ref int start, int end, out bool atEnd)
+    {
+        buffer.AsSpan(start, end - start).CopyTo(buffer);
+        end -= start;
+        start = 0;
+        int read = 0;
+        while (end < buffer.Length && (read = _file.Read(buffer, end, buffer.Length - end)) > 0) end += read;
+        atEnd = read == 0;
+        return end;
+    }
+
+    private static T Next(byte[] buffer, ref int start, int end)
+    {
+        var record = T.Read(buffer.AsSpan(start, end - start), out var size);
+        start += size;
+        return record;
+    }
+
+    private void Flush()
+    {
         try
         {
-            _writer.Flush();
+            _file.Write(_buffer, 0, _filled);
         }
         catch (IOException e)
         {
             throw Unwritable(e);
         }
 
-        _file.Position = 0;
-        using var reader = new BinaryReader(_file, Encoding.UTF8, leaveOpen: true);
-        for (long i = 0; i < Count; i++) yield return _read(reader);
+        _filled = 0;
     }
 
     /// <summary>A full disk or a folder not writable, said as such rather than as a failure of the job's servers.</summary>
@@ -70,15 +113,25 @@ internal sealed class Spool<T> : IDisposable
         $"Cannot write a temporary file in {Path.GetTempPath()}: {e.Message} (set TMPDIR, or TEMP on Windows, to a folder with room).",
         JobErrorCategory.WriteError, "TempFileFailed", Path.GetTempPath(), e);
 
-    public void Dispose()
-    {
-        _writer.Dispose();
-        _file.Dispose();
-    }
+    public void Dispose() => _file.Dispose();
 }
 
-/// <summary>Spools of the records jobs hold.</summary>
-internal static class Spools
+/// <summary>A text, spooled as its UTF-8 bytes after their count.</summary>
+internal readonly record struct SpooledText(string Value) : ISpooled<SpooledText>
 {
-    public static Spool<string> OfText() => new(static (w, s) => w.Write(s), static r => r.ReadString());
+    public static int MaxSize(in SpooledText record) => sizeof(int) + Encoding.UTF8.GetMaxByteCount(record.Value.Length);
+
+    public static int Write(Span<byte> into, in SpooledText record)
+    {
+        var length = Encoding.UTF8.GetBytes(record.Value, into[sizeof(int)..]);
+        BinaryPrimitives.WriteInt32LittleEndian(into, length);
+        return sizeof(int) + length;
+    }
+
+    public static SpooledText Read(ReadOnlySpan<byte> from, out int size)
+    {
+        var length = BinaryPrimitives.ReadInt32LittleEndian(from);
+        size = sizeof(int) + length;
+        return new SpooledText(Encoding.UTF8.GetString(from.Slice(sizeof(int), length)));
+    }
 }

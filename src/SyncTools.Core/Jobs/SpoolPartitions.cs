@@ -5,21 +5,22 @@ namespace SyncTools.Core.Jobs;
 /// be compared on its own, with a share of the records in memory instead of all of them. Within a file, records keep
 /// the order they were written in.
 /// </summary>
-internal sealed class SpoolPartitions<T> : IDisposable
+internal sealed class SpoolPartitions<T> : IDisposable where T : ISpooled<T>
 {
     /// <summary>How many files: at a million records, about 16,000 a file.</summary>
-    public const int DefaultCount = 64;
+    public const int Count = 64;
 
     private readonly Func<T, int> _hash;
-    private readonly List<Spool<T>> _spools = new(DefaultCount);
+    private readonly List<Spool<T>> _spools = new(Count);
 
+    /// <param name="job">Names the files (see <see cref="Spool{T}"/>).</param>
     /// <param name="hash">The hash of a record's key, equal for records whose keys are equal.</param>
-    public SpoolPartitions(Func<T, int> hash, Func<Spool<T>> create)
+    public SpoolPartitions(string job, Func<T, int> hash)
     {
         _hash = hash;
         try
         {
-            while (_spools.Count < DefaultCount) _spools.Add(create());
+            while (_spools.Count < Count) _spools.Add(new Spool<T>(job));
         }
         catch
         {
@@ -30,7 +31,7 @@ internal sealed class SpoolPartitions<T> : IDisposable
 
     public IReadOnlyList<Spool<T>> Spools => _spools;
 
-    public void Write(T record) => _spools[(int)((uint)_hash(record) % (uint)_spools.Count)].Write(record);
+    public void Write(in T record) => _spools[(int)((uint)_hash(record) % Count)].Write(record);
 
     public void Dispose() => _spools.ForEach(spool => spool.Dispose());
 }

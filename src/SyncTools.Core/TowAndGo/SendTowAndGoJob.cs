@@ -19,14 +19,14 @@ public static class SendTowAndGoJob
         var clock = Stopwatch.StartNew();
         var runId = Guid.NewGuid();
         TowAndGoKeys.ValidateBucket(options.Bucket);
-        var snapshot = SnapshotValidator.Parse(options.Snapshot.Json, options.Snapshot.Source, reporter);
+        using var snapshot = SnapshotValidator.Parse(options.Snapshot.Json, options.Snapshot.Source, reporter);
         var key = options.Key ?? TowAndGoKeys.Default(snapshot, options.Compress);
         TowAndGoKeys.ValidateKey(key);
-        reporter.Verbose($"{options.Snapshot.Source}: {snapshot.Links.Count:N0} links, last_modified {snapshot.LastModified} ({snapshot.SnapshotTime:u}).");
+        reporter.Verbose($"{options.Snapshot.Source}: {snapshot.LinkCount:N0} links, last_modified {snapshot.LastModified} ({snapshot.SnapshotTime:u}).");
 
         var body = options.Compress ? Gzip(options.Snapshot.Json) : options.Snapshot.Json;
         var target = $"s3://{options.Bucket}/{key}";
-        var action = $"Upload Tow-and-Go snapshot of {snapshot.Links.Count:N0} links taken {snapshot.SnapshotTime:u} ({body.Length:N0} bytes{(options.Compress ? ", gzip" : "")})";
+        var action = $"Upload Tow-and-Go snapshot of {snapshot.LinkCount:N0} links taken {snapshot.SnapshotTime:u} ({body.Length:N0} bytes{(options.Compress ? ", gzip" : "")})";
         await CheckBucketAsync(options, reporter, cancellationToken).ConfigureAwait(false);
         if (!reporter.ShouldProcess(target, action))
         {
@@ -43,7 +43,7 @@ public static class SendTowAndGoJob
             ETag = etag,
             Bytes = body.Length,
             Compressed = options.Compress,
-            LinkCount = snapshot.Links.Count,
+            LinkCount = snapshot.LinkCount,
             NullSegmentCount = snapshot.NullSegmentCount,
             SnapshotTime = snapshot.SnapshotTime,
             Duration = clock.Elapsed,

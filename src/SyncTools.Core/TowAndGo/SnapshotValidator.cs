@@ -14,7 +14,8 @@ namespace SyncTools.Core.TowAndGo;
 /// <item>each <c>segment_id</c> is present, and an integer or null.</item>
 /// </list>
 /// Other properties are allowed and ignored; a UTF-8 byte order mark before the document is skipped. The document is
-/// read as a stream, one link at a time: only the links are kept, never the text or a tree of it.
+/// read as a stream, one link at a time: only the links are kept, never the text or a tree of it, and they are kept in
+/// temporary files spread by link_id (<see cref="TowAndGoSnapshot"/>), where repeated link_ids are looked for file by file.
 /// </summary>
 public static class SnapshotValidator
 {
@@ -33,15 +34,23 @@ public static class SnapshotValidator
     public static TowAndGoSnapshot Parse(ReadOnlyMemory<byte> json, string source, IJobReporter? reporter = null)
     {
         var parser = new Parser(source, reporter, json.Length);
-        parser.Read(json.Span, isFinalBlock: true);
-        return parser.Finish();
+        try
+        {
+            parser.Read(json.Span, isFinalBlock: true);
+            return parser.Finish();
+        }
+        catch
+        {
+            parser.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Parses and validates UTF-8 JSON as it arrives from a stream.</summary>
     /// <param name="length">The stream's length in bytes when known, for progress.</param>
     public static async Task<TowAndGoSnapshot> ParseAsync(Stream json, long? length, string source, IJobReporter? reporter, CancellationToken cancellationToken)
     {
-        var parser = new Parser(source, reporter, length);
+        using var parser = new Parser(source, reporter, length);
         var buffer = new byte[64 * 1024];
         int filled = 0, read;
         do
@@ -70,13 +79,14 @@ public static class SnapshotValidator
     }
 
     /// <summary>The document's state between blocks of input: where in it the next token falls, and what was found so far.</summary>
-    private sealed class Parser(string source, IJobReporter? reporter, long? length)
+    /// <remarks>Owns the links' files until <see cref="Finish"/> hands them to the snapshot; disposing it after that does nothing.</remarks>
+    private sealed class Parser(string source, IJobReporter? reporter, long? length) : IDisposable
     {
         private enum Place { BeforeDocument, InDocument, InLinks, AfterDocument, Skipping }
 
         private readonly Problems _problems = new();
-        private readonly List<TowAndGoLink> _links = [];
-        private readonly Dictionary<long, int> _indexOf = [];
+        private SpoolPartitions<PlacedLink>? _links = PlacedLink.Partitions();
+        private int _nullSegments;
         private JsonReaderState _state = new(new JsonReaderOptions { MaxDepth = 64 });
         private Place _place = Place.BeforeDocument;
         private long _consumed;
@@ -123,10 +133,29 @@ public static class SnapshotValidator
         {
             if (_isObject && !_sawLastModified) _problems.AddAboutDocument("last_modified is missing", aboutLastModified: true);
             if (_isObject && !_sawLinks) _problems.AddAboutDocument("tow_and_go is missing");
+            FindRepeatedLinks();
             if (_problems.Count > 0) throw _problems.ToException(source);
             var total = length ?? _consumed;
-            reporter?.Progress(new JobProgress(Activity, total, total, $"{_links.Count:N0} links"));
-            return new TowAndGoSnapshot(_lastModified, _links, _indexOf);
+            reporter?.Progress(new JobProgress(Activity, total, total, $"{_index:N0} links"));
+            var snapshot = new TowAndGoSnapshot(_lastModified, _index, _nullSegments, _links!);
+            _links = null;
+            return snapshot;
+        }
+
+        public void Dispose() => _links?.Dispose();
+
+        /// <summary>A link_id given twice is a problem of the later element; the links of an id share a file, in document order.</summary>
+        private void FindRepeatedLinks()
+        {
+            var first = new Dictionary<long, int>();
+            foreach (var file in _links!.Spools)
+            {
+                first.Clear();
+                foreach (var (link, index) in file.Read())
+                {
+                    if (!first.TryAdd(link.LinkId, index)) _problems.Add(index, $"tow_and_go[{index}].link_id {link.LinkId} repeats tow_and_go[{first[link.LinkId]}].link_id");
+                }
+            }
         }
 
         /// <summary>One token at the document's level, or one whole link; false when the block ends first.</summary>
@@ -215,7 +244,7 @@ public static class SnapshotValidator
             {
                 var description = Describe(ref reader);
                 if (!reader.TrySkip()) return false;
-                _problems.Add($"tow_and_go[{_index}] must be an object with link_id and segment_id, not {description}");
+                _problems.Add(_index, $"tow_and_go[{_index}] must be an object with link_id and segment_id, not {description}");
                 return Counted(ref reader);
             }
 
@@ -242,15 +271,11 @@ public static class SnapshotValidator
                 if (!reader.TrySkip()) return false;
             }
 
-            // Each link's place in the document; a valid snapshot's links are every element, so it is also its place in _links.
-            if (linkProblem is null && !_indexOf.TryAdd(linkId, _index))
-            {
-                linkProblem = $".link_id {linkId} repeats tow_and_go[{_indexOf[linkId]}].link_id";
-            }
-
-            if (linkProblem is not null) _problems.Add($"tow_and_go[{_index}]{linkProblem}");
-            if (segmentProblem is not null) _problems.Add($"tow_and_go[{_index}]{segmentProblem}");
-            if (_problems.Count == 0) _links.Add(new TowAndGoLink(linkId, segmentId));
+            // Kept with its place in the document, so that a repeated link_id can name both.
+            if (linkProblem is null) _links!.Write(new PlacedLink(new TowAndGoLink(linkId, segmentId), _index));
+            if (linkProblem is not null) _problems.Add(_index, $"tow_and_go[{_index}]{linkProblem}");
+            if (segmentProblem is not null) _problems.Add(_index, $"tow_and_go[{_index}]{segmentProblem}");
+            if (segmentProblem is null && segmentId is null) _nullSegments++;
             return Counted(ref reader);
         }
 
@@ -296,15 +321,19 @@ public static class SnapshotValidator
     private sealed class Problems
     {
         private readonly List<(bool AboutLastModified, string Text)> _document = [];
-        private readonly List<string> _links = [];
+        private readonly List<(int Index, string Text)> _links = [];
 
         public int Count { get; private set; }
 
-        /// <summary>A problem of a link: listed after the document's own, the first ten at most.</summary>
-        public void Add(string problem)
+        /// <summary>A problem of the link at <paramref name="index"/>: listed after the document's own, the first ten in document order at most.</summary>
+        /// <remarks>Problems of one link are listed in the order they are added.</remarks>
+        public void Add(int index, string problem)
         {
             Count++;
-            if (_links.Count < MaxListedProblems) _links.Add(problem);
+            var at = _links.FindLastIndex(p => p.Index <= index) + 1;
+            if (at == MaxListedProblems) return;
+            _links.Insert(at, (index, problem));
+            if (_links.Count > MaxListedProblems) _links.RemoveAt(MaxListedProblems);
         }
 
         /// <summary>A problem of the document itself, listed first (last_modified's before the rest), wherever in the document it is.</summary>
@@ -316,7 +345,7 @@ public static class SnapshotValidator
 
         public SyncToolsException ToException(string source)
         {
-            var listed = _document.OrderBy(p => !p.AboutLastModified).Select(p => p.Text).Concat(_links).Take(MaxListedProblems).ToList();
+            var listed = _document.OrderBy(p => !p.AboutLastModified).Select(p => p.Text).Concat(_links.Select(p => p.Text)).Take(MaxListedProblems).ToList();
             var more = Count > listed.Count ? $"{Environment.NewLine}  ... and {Count - listed.Count:N0} more" : "";
             var noun = Count == 1 ? "problem" : "problems";
             return new SyncToolsException(

@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Diagnostics;
 using SyncTools.Core.Jobs;
 using SyncTools.Core.MongoDb;
@@ -28,7 +27,7 @@ public static class SyncTowAndGoJob
         TowAndGoKeys.ValidateBucket(options.Bucket);
         if (options.BatchSize < 1) throw new SyncToolsException("The batch size must be at least 1.", JobErrorCategory.InvalidArgument, "BatchSizeInvalid", options.BatchSize);
         var source = $"s3://{options.Bucket}/{options.Key}";
-        var snapshot = await S3Objects.ReadAsync(options.S3, options.Bucket, options.Key,
+        using var snapshot = await S3Objects.ReadAsync(options.S3, options.Bucket, options.Key,
             (json, length) => SnapshotValidator.ParseAsync(json, length, source, reporter, cancellationToken), cancellationToken).ConfigureAwait(false);
 
         var target = $"{options.Database}.{options.Collection}";
@@ -45,7 +44,7 @@ public static class SyncTowAndGoJob
                 Database = options.Database,
                 Collection = options.Collection,
                 SnapshotTime = snapshot.SnapshotTime,
-                Links = snapshot.Links.Count,
+                Links = snapshot.LinkCount,
                 Inserted = written.Inserted,
                 Updated = written.Updated,
                 Unchanged = diff?.Unchanged ?? 0,
@@ -65,9 +64,9 @@ public static class SyncTowAndGoJob
                 return Result(null, stale: true, default);
             }
 
-            var diff = await DiffAsync(links, snapshot, options.RemoveMissing, reporter, cancellationToken).ConfigureAwait(false);
-            var action = $"Apply Tow-and-Go snapshot {source} ({snapshot.Links.Count:N0} links, taken {snapshot.SnapshotTime:u}): " +
-                $"insert {diff.InsertCount:N0}, update {diff.Updates.Count:N0}, remove {diff.Removals.Count:N0}, leave {diff.Unchanged:N0} unchanged";
+            using var diff = await DiffAsync(links, snapshot, options.RemoveMissing, reporter, cancellationToken).ConfigureAwait(false);
+            var action = $"Apply Tow-and-Go snapshot {source} ({snapshot.LinkCount:N0} links, taken {snapshot.SnapshotTime:u}): " +
+                $"insert {diff.Inserts.Count:N0}, update {diff.Updates.Count:N0}, remove {diff.Removals.Count:N0}, leave {diff.Unchanged:N0} unchanged";
             if (!reporter.ShouldProcess(target, action))
             {
                 return null;
@@ -87,7 +86,7 @@ public static class SyncTowAndGoJob
                 { "snapshot_time", snapshot.SnapshotTime.UtcDateTime },
                 { "source_bucket", options.Bucket },
                 { "source_key", options.Key },
-                { "links", snapshot.Links.Count },
+                { "links", snapshot.LinkCount },
                 { "synced_at", DateTime.UtcNow },
             }), new UpdateOptions { IsUpsert = true }, cancellationToken).ConfigureAwait(false);
             reporter.Verbose($"{target}: {written.Inserted:N0} inserted, {written.Updated:N0} updated, {diff.Unchanged:N0} unchanged, {written.Removed:N0} removed.");
@@ -99,25 +98,53 @@ public static class SyncTowAndGoJob
         }
     }
 
-    /// <summary>What the collection lacks, holds differently (positions in the snapshot), or holds beyond the snapshot.</summary>
-    /// <param name="Stored">Per position in the snapshot: whether the collection holds that link.</param>
-    private sealed record Diff(TowAndGoSnapshot Snapshot, BitArray Stored, List<int> Updates, List<long> Removals, long Unchanged)
+    /// <summary>What the collection lacks, holds differently, or holds beyond the snapshot, each in a temporary file.</summary>
+    private sealed class Diff : IDisposable
     {
-        /// <summary>The links the collection lacks: every stored one is unchanged or an update.</summary>
-        public int InsertCount => Stored.Length - (int)Unchanged - Updates.Count;
+        public Spool<TowAndGoLink> Inserts { get; } = new(TowAndGoLink.SpoolName);
 
-        public IEnumerable<TowAndGoLink> Inserts => Enumerable.Range(0, Stored.Length).Where(i => !Stored[i]).Select(i => Snapshot.Links[i]);
+        public Spool<TowAndGoLink> Updates { get; } = new(TowAndGoLink.SpoolName);
+
+        public Spool<HeldLink> Removals { get; } = new(TowAndGoLink.SpoolName);
+
+        public long Unchanged { get; set; }
+
+        public void Dispose()
+        {
+            Inserts.Dispose();
+            Updates.Dispose();
+            Removals.Dispose();
+        }
     }
 
     private readonly record struct BulkCounts(long Inserted, long Updated, long Removed);
 
-    /// <summary>Streams the collection once (ids and segments only) against the snapshot.</summary>
+    /// <summary>A link document as the diff compares it: its link id, and its segment_id as a whole number, null, or neither.</summary>
+    private readonly record struct HeldLink(long Id, long? Segment, bool SegmentIsOther) : ISpooled<HeldLink>
+    {
+        public static SpoolPartitions<HeldLink> Partitions() => new(TowAndGoLink.SpoolName, static held => TowAndGoLink.Hash(held.Id));
+
+        public bool Holds(TowAndGoLink link) => !SegmentIsOther && Segment == link.SegmentId;
+
+        public static int MaxSize(in HeldLink record) => TowAndGoLink.Size;
+
+        public static int Write(Span<byte> into, in HeldLink record) => TowAndGoLink.Write(into, record.Id, record.Segment, record.SegmentIsOther);
+
+        public static HeldLink Read(ReadOnlySpan<byte> from, out int size)
+        {
+            size = TowAndGoLink.Size;
+            return new HeldLink(System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(from), TowAndGoLink.Segment(from), TowAndGoLink.IsOther(from));
+        }
+    }
+
+    /// <summary>
+    /// Streams the collection once (ids and segments only) into files spread as the snapshot's links are, then compares
+    /// each file with the snapshot's of the same ids.
+    /// </summary>
     private static async Task<Diff> DiffAsync(IMongoCollection<BsonDocument> links, TowAndGoSnapshot snapshot, bool removeMissing, IJobReporter reporter, CancellationToken cancellationToken)
     {
-        var stored = new BitArray(snapshot.Links.Count);
-        var updates = new List<int>();
-        var removals = new List<long>();
-        long unchanged = 0, scanned = 0;
+        using var held = HeldLink.Partitions();
+        long scanned = 0;
         var total = await links.EstimatedDocumentCountAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         var activity = $"Comparing with {links.CollectionNamespace}";
         var cursor = links.Find(FilterDefinition<BsonDocument>.Empty, new FindOptions { BatchSize = 10_000 })
@@ -131,20 +158,56 @@ public static class SyncTowAndGoJob
                 continue;
             }
 
-            if (snapshot.TryGetPosition(id, out var position) && !stored[position])
-            {
-                stored[position] = true;
-                var segment = snapshot.Links[position].SegmentId;
-                if (segment is null ? document.SegmentId.IsBsonNull : Integer(document.SegmentId) == segment) unchanged++;
-                else updates.Add(position);
-            }
-            else if (removeMissing)
-            {
-                removals.Add(id);
-            }
+            var segment = Integer(document.SegmentId);
+            held.Write(new HeldLink(id, segment, SegmentIsOther: segment is null && !document.SegmentId.IsBsonNull));
         }
 
-        return new Diff(snapshot, stored, updates, removals, unchanged);
+        var diff = new Diff();
+        try
+        {
+            var positions = new Dictionary<long, int>();
+            var part = new List<TowAndGoLink>();
+            var stored = new List<bool>();
+            for (var p = 0; p < held.Spools.Count; p++)
+            {
+                positions.Clear();
+                part.Clear();
+                stored.Clear();
+                foreach (var (link, _) in snapshot.Partitions.Spools[p].Read())
+                {
+                    positions.Add(link.LinkId, part.Count);
+                    part.Add(link);
+                    stored.Add(false);
+                }
+
+                foreach (var document in held.Spools[p].Read())
+                {
+                    // A second document of the same link (5 and 5.0) is beyond the snapshot, as is one of no link of it.
+                    if (positions.TryGetValue(document.Id, out var position) && !stored[position])
+                    {
+                        stored[position] = true;
+                        if (document.Holds(part[position])) diff.Unchanged++;
+                        else diff.Updates.Write(part[position]);
+                    }
+                    else if (removeMissing)
+                    {
+                        diff.Removals.Write(document);
+                    }
+                }
+
+                for (var i = 0; i < part.Count; i++)
+                {
+                    if (!stored[i]) diff.Inserts.Write(part[i]);
+                }
+            }
+
+            return diff;
+        }
+        catch
+        {
+            diff.Dispose();
+            throw;
+        }
     }
 
     /// <summary>A whole number as the link ids and segments are written; null for any other value (5.5 is not link 5).</summary>
@@ -161,11 +224,11 @@ public static class SyncTowAndGoJob
     private static async Task<BulkCounts> WriteAsync(IMongoCollection<BsonDocument> links, Diff diff, LinkSource source, int batchSize, IJobReporter reporter, CancellationToken cancellationToken)
     {
         var documents = links.Database.GetCollection<LinkDocument>(links.CollectionNamespace.CollectionName);
-        var total = diff.InsertCount + diff.Updates.Count + diff.Removals.Count;
+        var total = diff.Inserts.Count + diff.Updates.Count + diff.Removals.Count;
         var activity = $"Writing {links.CollectionNamespace}";
         long done = 0, inserted = 0, updated = 0, removed = 0;
         var unordered = new BulkWriteOptions { IsOrdered = false };
-        foreach (var batch in diff.Inserts.Chunk(batchSize))
+        foreach (var batch in diff.Inserts.Read().Chunk(batchSize))
         {
             try
             {
@@ -184,7 +247,7 @@ public static class SyncTowAndGoJob
             reporter.Progress(new JobProgress(activity, done, total, $"{done:N0} of {total:N0} writes"));
         }
 
-        foreach (var batch in diff.Updates.Select(position => diff.Snapshot.Links[position]).Chunk(batchSize))
+        foreach (var batch in diff.Updates.Read().Chunk(batchSize))
         {
             var result = await documents.BulkWriteAsync(batch.Select(link => Upsert(link, source)), unordered, cancellationToken).ConfigureAwait(false);
             inserted += result.Upserts.Count;
@@ -193,7 +256,7 @@ public static class SyncTowAndGoJob
             reporter.Progress(new JobProgress(activity, done, total, $"{done:N0} of {total:N0} writes"));
         }
 
-        foreach (var batch in diff.Removals.Chunk(batchSize))
+        foreach (var batch in diff.Removals.Read().Select(document => document.Id).Chunk(batchSize))
         {
             var filter = new BsonDocument("_id", new BsonDocument("$in", new BsonArray(batch.Select(id => (BsonValue)id))));
             removed += (await links.DeleteManyAsync(filter, cancellationToken).ConfigureAwait(false)).DeletedCount;

@@ -87,7 +87,7 @@ public class UpdateClusterIdJobTests : IAsyncLifetime
         Assert.Equal(spools, SpoolFiles());
     }
 
-    private static string[] SpoolFiles() => Directory.GetFiles(Path.GetTempPath(), "synctools-spool-*");
+    private static string[] SpoolFiles() => Directory.GetFiles(Path.GetTempPath(), $"synctools-{UpdateClusterIdJob.SpoolName}-*");
 
     [Fact]
     public async Task Nothing_missing_inserts_nothing_and_asks_nothing()

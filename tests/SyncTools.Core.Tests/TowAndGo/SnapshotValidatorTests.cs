@@ -31,7 +31,7 @@ public class SnapshotValidatorTests
         Assert.Equal(DateTimeOffset.Parse("2023-05-16T05:55:15Z"), snapshot.SnapshotTime);
         Assert.Equal(
             [new TowAndGoLink(17806054, 457160414), new TowAndGoLink(17857682, 414984019), new TowAndGoLink(17857686, null)],
-            snapshot.Links);
+            snapshot.Links.OrderBy(link => link.LinkId));
         Assert.Equal(1, snapshot.NullSegmentCount);
     }
 
@@ -123,6 +123,25 @@ public class SnapshotValidatorTests
     }
 
     [Fact]
+    public void Repeated_link_ids_are_found_across_the_files_and_listed_in_document_order_among_the_other_problems()
+    {
+        // Links 1..200, then link 100 again at [200], a bad segment at [201], link 3 again at [202], 30 bad link_ids after.
+        var links = Enumerable.Range(1, 200).Select(i => $$"""{"link_id": {{i}}, "segment_id": {{i}}}""")
+            .Concat(["""{"link_id": 100, "segment_id": 1}""", """{"link_id": 500, "segment_id": "x"}""", """{"link_id": 3, "segment_id": null}"""])
+            .Concat(Enumerable.Repeat("""{"link_id": 0, "segment_id": null}""", 30));
+
+        var error = Invalid($$"""{"last_modified": 1, "tow_and_go": [{{string.Join(",", links)}}]}""");
+
+        var lines = error.Message.Split(Environment.NewLine).Select(line => line.Trim()).ToList();
+        Assert.Equal("The Tow-and-Go snapshot from test input is invalid (33 problems):", lines[0]);
+        Assert.Equal(
+            ["tow_and_go[200].link_id 100 repeats tow_and_go[99].link_id", "tow_and_go[201].segment_id must be an integer or null, not the string \"x\"",
+             "tow_and_go[202].link_id 3 repeats tow_and_go[2].link_id", "tow_and_go[203].link_id must be a positive integer, not the number 0"],
+            lines.Skip(1).Take(4));
+        Assert.Equal(["tow_and_go[209].link_id must be a positive integer, not the number 0", "... and 23 more"], lines.Skip(10));
+    }
+
+    [Fact]
     public void Long_values_are_shortened_in_messages()
     {
         var error = Invalid($$"""{"last_modified": "{{new string('x', 500)}}", "tow_and_go": []}""");
@@ -138,7 +157,8 @@ public class SnapshotValidatorTests
 
         var snapshot = SnapshotValidator.Parse(Encoding.UTF8.GetBytes($$"""{"last_modified": 1, "tow_and_go": [{{links}}]}"""), "big", reporter);
 
-        Assert.Equal(25_000, snapshot.Links.Count);
+        Assert.Equal(25_000, snapshot.LinkCount);
+        Assert.Equal(Enumerable.Range(1, 25_000).Select(i => new TowAndGoLink(i, i * 2)), snapshot.Links.OrderBy(link => link.LinkId));
         var json = Encoding.UTF8.GetByteCount($$"""{"last_modified": 1, "tow_and_go": [{{links}}]}""");
         var progresses = reporter.Progresses.ToList();
         Assert.Equal(["10,000 links", "20,000 links", "25,000 links"], progresses.Select(p => p.Status));
@@ -177,7 +197,7 @@ public class SnapshotValidatorTests
             try
             {
                 var snapshot = await parse();
-                return $"{snapshot.LastModified}: {string.Join(", ", snapshot.Links)}";
+                return $"{snapshot.LastModified}: {string.Join(", ", snapshot.Links.OrderBy(link => link.LinkId))}";
             }
             catch (SyncToolsException e)
             {
@@ -194,8 +214,7 @@ public class SnapshotValidatorTests
 
         var snapshot = await SnapshotValidator.ParseAsync(new Trickle(json, 10_000), null, "test input", null, CancellationToken.None);
 
-        Assert.Equal([new TowAndGoLink(1, null), new TowAndGoLink(2, 5)], snapshot.Links);
-        Assert.True(snapshot.TryGetPosition(2, out var position) && position == 1);
+        Assert.Equal([new TowAndGoLink(1, null), new TowAndGoLink(2, 5)], snapshot.Links.OrderBy(link => link.LinkId));
     }
 
     [Fact]
@@ -209,7 +228,7 @@ public class SnapshotValidatorTests
     public void A_byte_order_mark_before_the_document_is_skipped()
     {
         var snapshot = SnapshotValidator.Parse(new byte[] { 0xEF, 0xBB, 0xBF }.Concat(Encoding.UTF8.GetBytes(Sample)).ToArray(), "test input");
-        Assert.Equal(3, snapshot.Links.Count);
+        Assert.Equal(3, snapshot.LinkCount);
     }
 
     [Fact]
@@ -220,7 +239,7 @@ public class SnapshotValidatorTests
 
         var snapshot = SnapshotValidator.Parse(json, "test input");
 
-        Assert.Equal((4L, 1), (snapshot.LastModified, snapshot.Links.Count));
+        Assert.Equal((4L, 1), (snapshot.LastModified, snapshot.LinkCount));
     }
 
     [Fact]

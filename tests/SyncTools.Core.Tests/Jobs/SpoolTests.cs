@@ -1,0 +1,45 @@
+using SyncTools.Core.Jobs;
+using SyncTools.Core.TowAndGo;
+
+namespace SyncTools.Core.Tests.Jobs;
+
+/// <summary>The temporary files jobs keep records in instead of memory.</summary>
+public class SpoolTests
+{
+    private static string[] Files() => Directory.GetFiles(Path.GetTempPath(), "synctools-spooltest-*");
+
+    [Fact]
+    public void Texts_of_every_size_come_back_as_written_in_order_however_the_buffer_cuts_them_and_the_file_goes_with_the_spool()
+    {
+        // Sizes from empty to past the 64 KiB buffer, in UTF-8 of one to four bytes a character, so that records straddle every cut.
+        var random = new Random(7);
+        var texts = Enumerable.Range(0, 3000).Select(i => string.Concat(Enumerable.Repeat(
+            (i % 4) switch { 0 => "a", 1 => "é", 2 => "€", _ => "😀" }, i == 1500 ? 70_000 : random.Next(0, 300)))).ToList();
+        var before = Files();
+
+        using (var spool = new Spool<SpooledText>("spooltest"))
+        {
+            texts.ForEach(text => spool.Write(new SpooledText(text)));
+            Assert.Single(Files().Except(before));
+
+            Assert.Equal(texts, spool.Read().Select(t => t.Value));
+            Assert.Equal(texts, spool.Read().Select(t => t.Value)); // read again from the start
+            Assert.Equal(3000, spool.Count);
+        }
+
+        Assert.Equal(before, Files());
+    }
+
+    [Fact]
+    public void Links_spread_over_the_files_by_link_id_keep_their_order_within_a_file()
+    {
+        var links = new[] { long.MaxValue, 1, 65, 129, -1 }.SelectMany(id => new[] { new PlacedLink(new TowAndGoLink(id, null), 0), new PlacedLink(new TowAndGoLink(id, long.MinValue), 1), new PlacedLink(new TowAndGoLink(id, 0), 2) }).ToList();
+
+        using var partitions = PlacedLink.Partitions();
+        links.ForEach(link => partitions.Write(link));
+
+        Assert.Equal(links.OrderBy(l => l.Link.LinkId).ThenBy(l => l.Index), partitions.Spools.SelectMany(s => s.Read()).OrderBy(l => l.Link.LinkId).ThenBy(l => l.Index));
+        // 1, 65 and 129 are one file apart by 64: the same file, in the order written.
+        Assert.Equal(links.Where(l => l.Link.LinkId is 1 or 65 or 129), Assert.Single(partitions.Spools, s => s.Read().Any(l => l.Link.LinkId == 1)).Read());
+    }
+}
