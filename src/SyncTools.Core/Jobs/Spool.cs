@@ -17,30 +17,23 @@ internal interface ISpooled<TSelf> where TSelf : ISpooled<TSelf>
 }
 
 /// <summary>
-/// Records written to a temporary file, in order, and read back from its start: so a job holds a file, not the
-/// records. The file is removed when the spool is disposed. Records go through a buffer of their own, in large writes.
+/// Records written in order and read back from the start: held in memory up to <see cref="BufferSize"/> bytes, then
+/// in a temporary file, so a job holds a file, not the records. The file is removed when the spool is disposed.
+/// Records go to the file through the buffer, in large writes.
 /// </summary>
 internal sealed class Spool<T> : IDisposable where T : ISpooled<T>
 {
-    private const int BufferSize = 64 * 1024;
-    private readonly FileStream _file;
-    private byte[] _buffer = new byte[BufferSize];
+    /// <summary>The bytes held in memory: all of a spool that fits, or the part of it still to be written.</summary>
+    public const int BufferSize = 64 * 1024;
+
+    private readonly string _job;
+    private FileStream? _file;
+    private byte[] _buffer = new byte[1024];
     private int _filled;
     private int _largest;
 
-    /// <param name="job">Names the file, as synctools-{job}-*.tmp, so that whoever finds one knows whose it is.</param>
-    public Spool(string job)
-    {
-        try
-        {
-            _file = new FileStream(Path.Combine(Path.GetTempPath(), $"synctools-{job}-{Guid.NewGuid():N}.tmp"), FileMode.CreateNew, FileAccess.ReadWrite,
-                FileShare.None, bufferSize: 0, FileOptions.DeleteOnClose | FileOptions.SequentialScan);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw Unwritable(e);
-        }
-    }
+    /// <param name="job">Names the file, if one is needed, as synctools-{job}-*.tmp, so that whoever finds one knows whose it is.</param>
+    public Spool(string job) => _job = job;
 
     /// <summary>Records written so far.</summary>
     public long Count { get; private set; }
@@ -48,26 +41,27 @@ internal sealed class Spool<T> : IDisposable where T : ISpooled<T>
     public void Write(in T record)
     {
         var most = T.MaxSize(record);
-        if (_buffer.Length - _filled < most)
-        {
-            Flush();
-            if (_buffer.Length < most) _buffer = new byte[most];
-        }
-
+        if (_buffer.Length - _filled < most) MakeRoom(most);
         var size = T.Write(_buffer.AsSpan(_filled), record);
         _filled += size;
         _largest = Math.Max(_largest, size);
         Count++;
     }
 
-    /// <summary>Every record written, in order, read from the file's start.</summary>
+    /// <summary>Every record written, in order, read from the start.</summary>
     public IEnumerable<T> Read()
     {
-        Flush();
-        _file.Position = 0;
-        var buffer = new byte[Math.Max(BufferSize, _largest)];
-        int start = 0, end = 0;
-        var atEnd = false;
+        var buffer = _buffer;
+        int start = 0, end = _filled;
+        var atEnd = _file is null;
+        if (_file is not null)
+        {
+            Flush();
+            _file.Position = 0;
+            buffer = new byte[Math.Max(BufferSize, _largest)];
+            end = 0;
+        }
+
         for (long i = 0; i < Count; i++)
         {
             // Whole records only: the buffer is filled again before fewer bytes are left than the largest record took.
@@ -76,13 +70,26 @@ internal sealed class Spool<T> : IDisposable where T : ISpooled<T>
         }
     }
 
+    /// <summary>The buffer grows up to <see cref="BufferSize"/> in memory; past that, it is written to the file and refilled.</summary>
+    private void MakeRoom(int most)
+    {
+        if (_file is null && _filled + most <= BufferSize)
+        {
+            Array.Resize(ref _buffer, Math.Min(BufferSize, Math.Max(_buffer.Length * 2, _filled + most)));
+            return;
+        }
+
+        Flush();
+        if (_buffer.Length < most) _buffer = new byte[most];
+    }
+
     private int Refill(byte[] buffer, ref int start, int end, out bool atEnd)
     {
         buffer.AsSpan(start, end - start).CopyTo(buffer);
         end -= start;
         start = 0;
         int read = 0;
-        while (end < buffer.Length && (read = _file.Read(buffer, end, buffer.Length - end)) > 0) end += read;
+        while (end < buffer.Length && (read = _file!.Read(buffer, end, buffer.Length - end)) > 0) end += read;
         atEnd = read == 0;
         return end;
     }
@@ -98,9 +105,12 @@ internal sealed class Spool<T> : IDisposable where T : ISpooled<T>
     {
         try
         {
+            _file ??= new FileStream(Path.Combine(Path.GetTempPath(), $"synctools-{_job}-{Guid.NewGuid():N}.tmp"), FileMode.CreateNew, FileAccess.ReadWrite,
+                FileShare.None, bufferSize: 0, FileOptions.DeleteOnClose | FileOptions.SequentialScan);
+            _file.Seek(0, SeekOrigin.End);
             _file.Write(_buffer, 0, _filled);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw Unwritable(e);
         }
@@ -113,7 +123,7 @@ internal sealed class Spool<T> : IDisposable where T : ISpooled<T>
         $"Cannot write a temporary file in {Path.GetTempPath()}: {e.Message} (set TMPDIR, or TEMP on Windows, to a folder with room).",
         JobErrorCategory.WriteError, "TempFileFailed", Path.GetTempPath(), e);
 
-    public void Dispose() => _file.Dispose();
+    public void Dispose() => _file?.Dispose();
 }
 
 /// <summary>A text, spooled as its UTF-8 bytes after their count.</summary>

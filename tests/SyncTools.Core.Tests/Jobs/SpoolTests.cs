@@ -31,6 +31,18 @@ public class SpoolTests
     }
 
     [Fact]
+    public void A_spool_that_fits_its_buffer_stays_in_memory()
+    {
+        var before = Files();
+        using var spool = new Spool<SpooledText>("spooltest");
+
+        for (var i = 0; i < 1000; i++) spool.Write(new SpooledText($"id-{i}"));
+
+        Assert.Equal(before, Files());
+        Assert.Equal(Enumerable.Range(0, 1000).Select(i => $"id-{i}"), spool.Read().Select(t => t.Value));
+    }
+
+    [Fact]
     public void Links_spread_over_the_files_by_link_id_keep_their_order_within_a_file()
     {
         var links = new[] { long.MaxValue, 1, 65, 129, -1 }.SelectMany(id => new[] { new PlacedLink(new TowAndGoLink(id, null), 0), new PlacedLink(new TowAndGoLink(id, long.MinValue), 1), new PlacedLink(new TowAndGoLink(id, 0), 2) }).ToList();

@@ -142,6 +142,27 @@ public class SnapshotValidatorTests
     }
 
     [Fact]
+    public void A_snapshot_too_large_for_memory_is_kept_in_temporary_files_that_go_with_it_valid_or_not()
+    {
+        // 300,000 links: about 100 KiB of records for each of the 64 files, past what a file holds in memory.
+        var files = () => Directory.GetFiles(Path.GetTempPath(), $"synctools-{TowAndGoLink.SpoolName}-*");
+        var links = string.Join(",", Enumerable.Range(1, 300_000).Select(i => $$"""{"link_id": {{i}}, "segment_id": {{(i % 3 == 0 ? "null" : i)}}}"""));
+        var before = files();
+
+        using (var snapshot = SnapshotValidator.Parse(Encoding.UTF8.GetBytes($$"""{"last_modified": 1, "tow_and_go": [{{links}}]}"""), "big"))
+        {
+            Assert.Equal(64, files().Except(before).Count());
+            Assert.Equal((300_000, 300_000L / 3), (snapshot.LinkCount, snapshot.NullSegmentCount));
+            Assert.Equal(Enumerable.Range(1, 300_000).Select(i => new TowAndGoLink(i, i % 3 == 0 ? null : i)), snapshot.Links.OrderBy(link => link.LinkId));
+        }
+
+        Assert.Equal(before, files());
+        var error = Invalid($$"""{"last_modified": 1, "tow_and_go": [{{links}}, {"link_id": 299999, "segment_id": null}]}""");
+        Assert.Contains("tow_and_go[300000].link_id 299999 repeats tow_and_go[299998].link_id", error.Message);
+        Assert.Equal(before, files());
+    }
+
+    [Fact]
     public void Long_values_are_shortened_in_messages()
     {
         var error = Invalid($$"""{"last_modified": "{{new string('x', 500)}}", "tow_and_go": []}""");
