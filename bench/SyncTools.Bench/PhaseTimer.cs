@@ -18,10 +18,10 @@ public sealed class PhaseTimer : SyncTools.Core.Jobs.IJobReporter
     public void RecordError(SyncTools.Core.Jobs.JobRecordError error) { }
     public bool ShouldProcess(string target, string action) => true;
 
-    /// <summary>When the activity whose name starts with <paramref name="prefix"/> last reported.</summary>
-    public TimeSpan LastReport(string prefix)
+    /// <summary>When the activity whose name starts with <paramref name="prefix"/> first and last reported.</summary>
+    public (TimeSpan First, TimeSpan Last) Reports(string prefix)
     {
-        lock (_phases) return _phases.Single(p => p.Key.StartsWith(prefix, StringComparison.Ordinal)).Value.Last;
+        lock (_phases) return _phases.Single(p => p.Key.StartsWith(prefix, StringComparison.Ordinal)).Value;
     }
 
     public void Print()

@@ -8,8 +8,8 @@ namespace SyncTools.PowerShell;
 /// <remarks>
 /// <para>Reads the _id of every document in the MongoDB collection (default cluster_trips; a projection on _id, streamed by cursor) and the cluster_id column of the MySQL table cm_cluster_id, and inserts the ids MySQL lacks, in multi-row batches of -BatchSize that skip only duplicate keys: a re-run, or two runs at once, insert nothing twice and fail on nothing already there.</para>
 /// <para>An ObjectId is stored as its 24 lowercase hex digits, a string as it is, an integer as its digits, a UUID in its canonical form, a date as ISO-8601 UTC; a null or absent _id, or one of another type, is skipped and counted. A failure to read MongoDB is an error, never an empty list: MySQL is then left untouched.</para>
-/// <para>The ids are compared in temporary files (synctools-clusterids-*.tmp, under TMPDIR or TEMP), 64 of them spread by id, so memory stays small however many ids there are; they are removed when the run ends.</para>
-/// <para>Writes one result (SourceIds, AlreadyPresent, Inserted, Skipped, Duration); with -PassThru, one object per id sent to MySQL instead, in no particular order (the counts then go to -Verbose and the journal). Job and RunId bind to Get-SyncStatus either way.</para>
+/// <para>The ids are compared in temporary files (synctools-clusterids-*.tmp, under TMPDIR or TEMP), 64 of them spread by id, so memory stays small however many ids there are (a bit per MongoDB id is kept); they are removed when the run ends.</para>
+/// <para>Writes one result (SourceIds, AlreadyPresent, Inserted, Skipped, Duration); with -PassThru, one object per id sent to MySQL instead, in MongoDB's order (the counts then go to -Verbose and the journal). Job and RunId bind to Get-SyncStatus either way.</para>
 /// </remarks>
 /// <example title="Insert the missing cluster ids">
 /// <code>

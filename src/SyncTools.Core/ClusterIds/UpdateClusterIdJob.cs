@@ -1,3 +1,4 @@
+using System.Collections;
 using System.Data.Common;
 using System.Diagnostics;
 using System.Text;
@@ -10,11 +11,12 @@ using MongoDB.Driver;
 namespace SyncTools.Core.ClusterIds;
 
 /// <summary>
-/// Inserts into MySQL every MongoDB cluster id it lacks: the MySQL column is read first, then the MongoDB _ids are
-/// streamed (projection on _id only) and converted by <see cref="ClusterIdText"/>. Both sides go to temporary files,
+/// Inserts into MySQL every MongoDB cluster id it lacks: the MySQL column and the MongoDB _ids (projection on _id only,
+/// converted by <see cref="ClusterIdText"/>) are read at the same time. Both sides go to temporary files,
 /// spread by the ids' hash (<see cref="SpoolPartitions{T}"/>), and each file is compared on its own, so memory holds a share
-/// of the ids, not all of them. The missing ones, spooled too, are inserted in multi-row batches that skip only
-/// duplicate keys, so a re-run or a concurrent run inserts nothing twice.
+/// of the ids, not all of them (and a bit per MongoDB id, for those missing). The missing ones are inserted in MongoDB's
+/// order, read again from a file of it, in multi-row batches that skip only duplicate keys, so a re-run or a
+/// concurrent run inserts nothing twice; ids in the order they were made insert at the end of the column's index.
 /// </summary>
 public static class UpdateClusterIdJob
 {
@@ -46,11 +48,15 @@ public static class UpdateClusterIdJob
             reporter.Warning($"{mysqlTarget} has no unique key of its own: a re-run inserts nothing twice, but two runs at the very same time could. Add a UNIQUE index on it.");
         }
 
-        using var partitions = new SpoolPartitions<SpooledText>(SpoolName, static id => IdComparer.GetHashCode(id.Value));
-        var held = await Catalogued(options, mysqlTarget, () => ReadExistingAsync(connection, column, partitions, reporter, cancellationToken)).ConfigureAwait(false);
-        var (source, read, skipped) = await ReadMongoAsync(options, partitions, column, reporter, cancellationToken).ConfigureAwait(false);
-        using var missing = new Spool<SpooledText>(SpoolName);
-        var firstMissing = FindMissing(partitions, held, missing, reporter);
+        using var mysqlIds = IdPartitions();
+        using var mongoIds = IdPartitions();
+        using var mongoOrder = new Spool<SpooledText>(SpoolName);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var (_, (source, read, skipped)) = await BothAsync(
+            Task.Run(() => Catalogued(options, mysqlTarget, () => ReadExistingAsync(connection, column, mysqlIds, reporter, stop.Token))),
+            ReadMongoAsync(options, mongoIds, mongoOrder, column, reporter, stop.Token),
+            stop).ConfigureAwait(false);
+        var missing = FindMissing(mysqlIds, mongoIds, mongoOrder.Count, reporter);
         ClusterIdResult Result(long insertedCount) => new()
         {
             RunId = runId,
@@ -63,13 +69,13 @@ public static class UpdateClusterIdJob
             Duration = clock.Elapsed,
         };
 
-        var preview = string.Join(", ", firstMissing) + (missing.Count > firstMissing.Count ? ", ..." : "");
+        var preview = string.Join(", ", missing.First) + (missing.Count > missing.First.Count ? ", ..." : "");
         if (missing.Count > 0 && !reporter.ShouldProcess(mysqlTarget, $"Insert {missing.Count:N0} cluster ids ({preview})"))
         {
             return null;
         }
 
-        var count = await Catalogued(options, mysqlTarget, () => InsertAsync(connection, column, missing, options.BatchSize, reporter, inserted, cancellationToken)).ConfigureAwait(false);
+        var count = await Catalogued(options, mysqlTarget, () => InsertAsync(connection, column, MissingInOrder(mongoOrder, missing), missing.Count, options.BatchSize, reporter, inserted, cancellationToken)).ConfigureAwait(false);
         if (count < missing.Count)
         {
             reporter.Verbose($"{missing.Count - count:N0} of the missing ids were inserted meanwhile by someone else.");
@@ -77,6 +83,22 @@ public static class UpdateClusterIdJob
 
         reporter.Verbose($"{source} -> {mysqlTarget}: {read:N0} ids read, {count:N0} inserted, {skipped:N0} skipped.");
         return Result(count);
+    }
+
+    private static SpoolPartitions<SpooledText> IdPartitions() => new(SpoolName, static id => IdComparer.GetHashCode(id.Value));
+
+    /// <summary>Both reads to their ends; the first to fail stops the other, and its error is the one thrown.</summary>
+    private static async Task<(T1, T2)> BothAsync<T1, T2>(Task<T1> first, Task<T2> second, CancellationTokenSource stop)
+    {
+        var failed = await Task.WhenAny(first, second).ConfigureAwait(false);
+        if (!failed.IsCompletedSuccessfully)
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(first, second).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            await failed.ConfigureAwait(false);
+        }
+
+        return (await first.ConfigureAwait(false), await second.ConfigureAwait(false));
     }
 
     private static async Task<T> Catalogued<T>(ClusterIdOptions options, string target, Func<Task<T>> step)
@@ -91,8 +113,8 @@ public static class UpdateClusterIdJob
         }
     }
 
-    /// <returns>How many ids each partition got: the MongoDB ids come after them.</returns>
-    private static async Task<long[]> ReadExistingAsync(DbConnection connection, MySqlColumn column, SpoolPartitions<SpooledText> partitions, IJobReporter reporter, CancellationToken cancellationToken)
+    /// <returns>How many ids the column holds.</returns>
+    private static async Task<long> ReadExistingAsync(DbConnection connection, MySqlColumn column, SpoolPartitions<SpooledText> partitions, IJobReporter reporter, CancellationToken cancellationToken)
     {
         long read = 0;
         await using var command = connection.CreateCommand();
@@ -100,19 +122,20 @@ public static class UpdateClusterIdJob
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            partitions.Write(new SpooledText(Convert.ToString(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture)!));
+            partitions.Write(new SpooledText(Convert.ToString(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture)!, read));
             if (++read % 50_000 == 0) reporter.Progress(new JobProgress($"Reading {column.QuotedTable}", read, null, $"{read:N0} ids"));
         }
 
-        return partitions.Spools.Select(spool => spool.Count).ToArray();
+        return read;
     }
 
     private static async Task<(string Source, long Read, long Skipped)> ReadMongoAsync(
-        ClusterIdOptions options, SpoolPartitions<SpooledText> partitions, MySqlColumn column, IJobReporter reporter, CancellationToken cancellationToken)
+        ClusterIdOptions options, SpoolPartitions<SpooledText> partitions, Spool<SpooledText> mongoOrder, MySqlColumn column, IJobReporter reporter, CancellationToken cancellationToken)
     {
         var databaseName = options.MongoDatabase ?? options.Mongo.DatabaseName
             ?? throw new SyncToolsException("Name the MongoDB database: the connection string has none.", JobErrorCategory.InvalidArgument, "MongoDatabaseMissing");
         var source = $"{databaseName}.{options.Collection}";
+        reporter.Progress(new JobProgress($"Reading {source}", 0, null, "0 ids"));
         try
         {
             var database = options.Mongo.Client.GetDatabase(databaseName);
@@ -142,7 +165,9 @@ public static class UpdateClusterIdJob
                     continue;
                 }
 
-                partitions.Write(new SpooledText(id));
+                // Numbered by its place among the ids kept, in the file of MongoDB's order.
+                partitions.Write(new SpooledText(id, mongoOrder.Count));
+                mongoOrder.Write(new SpooledText(id, mongoOrder.Count));
                 if (read % 10_000 == 0) reporter.Progress(new JobProgress($"Reading {source}", read, Math.Max(total, read), $"{read:N0} ids"));
             }
 
@@ -154,37 +179,42 @@ public static class UpdateClusterIdJob
         }
     }
 
-    /// <summary>Spools each MongoDB id its partition's MySQL ids lack, each text once (5 and "5" are one id).</summary>
-    /// <param name="held">How many of each partition's ids are MySQL's: those come first.</param>
-    /// <returns>The first few missing in ordinal order, to name when asking.</returns>
-    private static SortedSet<string> FindMissing(SpoolPartitions<SpooledText> partitions, long[] held, Spool<SpooledText> missing, IJobReporter reporter)
+    /// <param name="InMongoOrder">Per MongoDB id kept, in order: whether it is missing.</param>
+    /// <param name="First">The first few missing in ordinal order, to name when asking.</param>
+    private sealed record Missing(BitArray InMongoOrder, int Count, SortedSet<string> First);
+
+    /// <summary>Marks each MongoDB id its file's MySQL ids lack, each text once (5 and "5" are one id: the first read).</summary>
+    private static Missing FindMissing(SpoolPartitions<SpooledText> mysqlIds, SpoolPartitions<SpooledText> mongoIds, long mongoCount, IJobReporter reporter)
     {
-        var first = new SortedSet<string>(StringComparer.Ordinal);
+        var missing = new Missing(new BitArray(checked((int)mongoCount)), 0, new SortedSet<string>(StringComparer.Ordinal));
+        var count = 0;
         var ids = new HashSet<string>(IdComparer);
-        for (var p = 0; p < partitions.Spools.Count; p++)
+        for (var p = 0; p < SpoolPartitions<SpooledText>.Count; p++)
         {
             ids.Clear();
-            long n = 0;
-            foreach (var text in partitions.Spools[p].Read())
+            foreach (var (id, _) in mysqlIds.Spools[p].Read()) ids.Add(id);
+            foreach (var (id, number) in mongoIds.Spools[p].Read())
             {
-                var id = text.Value;
-                var inMySql = n++ < held[p];
-                if (!ids.Add(id) || inMySql) continue;
-                missing.Write(new SpooledText(id));
-                if (first.Add(id) && first.Count > 5) first.Remove(first.Max!);
+                if (!ids.Add(id)) continue;
+                missing.InMongoOrder[(int)number] = true;
+                count++;
+                if (missing.First.Add(id) && missing.First.Count > 5) missing.First.Remove(missing.First.Max!);
             }
 
-            reporter.Progress(new JobProgress("Comparing ids", p + 1, partitions.Spools.Count, $"{missing.Count:N0} missing"));
+            reporter.Progress(new JobProgress("Comparing ids", p + 1, SpoolPartitions<SpooledText>.Count, $"{count:N0} missing"));
         }
 
-        return first;
+        return missing with { Count = count };
     }
 
-    private static async Task<long> InsertAsync(DbConnection connection, MySqlColumn column, Spool<SpooledText> missing, int batchSize,
+    private static IEnumerable<string> MissingInOrder(Spool<SpooledText> mongoOrder, Missing missing) =>
+        mongoOrder.Read().Where(id => missing.InMongoOrder[(int)id.Number]).Select(id => id.Value);
+
+    private static async Task<long> InsertAsync(DbConnection connection, MySqlColumn column, IEnumerable<string> missing, long total, int batchSize,
         IJobReporter reporter, Action<string>? inserted, CancellationToken cancellationToken)
     {
         long count = 0, done = 0;
-        foreach (var batch in missing.Read().Select(text => text.Value).Chunk(batchSize))
+        foreach (var batch in missing.Chunk(batchSize))
         {
             await using var command = connection.CreateCommand();
             var sql = new StringBuilder($"INSERT INTO {column.QuotedTable} ({column.QuotedColumn}) ");
@@ -204,7 +234,7 @@ public static class UpdateClusterIdJob
             count += await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             foreach (var id in batch) inserted?.Invoke(id);
             done += batch.Length;
-            reporter.Progress(new JobProgress($"Inserting into {column.QuotedTable}", done, missing.Count, $"{done:N0} of {missing.Count:N0} ids"));
+            reporter.Progress(new JobProgress($"Inserting into {column.QuotedTable}", done, total, $"{done:N0} of {total:N0} ids"));
         }
 
         return count;

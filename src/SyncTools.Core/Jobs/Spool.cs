@@ -126,22 +126,25 @@ internal sealed class Spool<T> : IDisposable where T : ISpooled<T>
     public void Dispose() => _file?.Dispose();
 }
 
-/// <summary>A text, spooled as its UTF-8 bytes after their count.</summary>
-internal readonly record struct SpooledText(string Value) : ISpooled<SpooledText>
+/// <summary>A text and a number a job keeps with it (e.g. its place in a stream), spooled as the number, then the text's UTF-8 bytes after their count.</summary>
+internal readonly record struct SpooledText(string Value, long Number) : ISpooled<SpooledText>
 {
-    public static int MaxSize(in SpooledText record) => sizeof(int) + Encoding.UTF8.GetMaxByteCount(record.Value.Length);
+    private const int Head = sizeof(long) + sizeof(int);
+
+    public static int MaxSize(in SpooledText record) => Head + Encoding.UTF8.GetMaxByteCount(record.Value.Length);
 
     public static int Write(Span<byte> into, in SpooledText record)
     {
-        var length = Encoding.UTF8.GetBytes(record.Value, into[sizeof(int)..]);
-        BinaryPrimitives.WriteInt32LittleEndian(into, length);
-        return sizeof(int) + length;
+        var length = Encoding.UTF8.GetBytes(record.Value, into[Head..]);
+        BinaryPrimitives.WriteInt64LittleEndian(into, record.Number);
+        BinaryPrimitives.WriteInt32LittleEndian(into[sizeof(long)..], length);
+        return Head + length;
     }
 
     public static SpooledText Read(ReadOnlySpan<byte> from, out int size)
     {
-        var length = BinaryPrimitives.ReadInt32LittleEndian(from);
-        size = sizeof(int) + length;
-        return new SpooledText(Encoding.UTF8.GetString(from.Slice(sizeof(int), length)));
+        var length = BinaryPrimitives.ReadInt32LittleEndian(from[sizeof(long)..]);
+        size = Head + length;
+        return new SpooledText(Encoding.UTF8.GetString(from.Slice(Head, length)), BinaryPrimitives.ReadInt64LittleEndian(from));
     }
 }

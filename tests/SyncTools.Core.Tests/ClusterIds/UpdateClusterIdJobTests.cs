@@ -69,20 +69,22 @@ public class UpdateClusterIdJobTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Ids_spread_over_many_temporary_files_compare_as_one_set()
+    public async Task Ids_spread_over_many_files_compare_as_one_set_and_are_inserted_in_MongoDBs_order()
     {
         // 3,000 ids over the job's 64 files: every third in MySQL already, in upper case; every fifth twice in MongoDB, in two cases.
         var ids = Enumerable.Range(0, 3000).Select(i => $"trip-{i:x}").ToList();
         await AddTrips([.. ids.Select(id => (BsonValue)id), .. ids.Where((_, i) => i % 5 == 0).Select(id => (BsonValue)id.ToUpperInvariant().Replace("TRIP", "Trip"))]);
         await _mysql.ExecuteAsync("INSERT INTO cm_cluster_id (cluster_id) VALUES " + string.Join(",", ids.Where((_, i) => i % 3 == 0).Select(id => $"('{id.ToUpperInvariant()}')")));
         var reporter = new RecordingReporter();
+        var sent = new ConcurrentQueue<string>();
 
-        var result = await Run(Options with { BatchSize = 128 }, reporter);
+        var result = await Run(Options with { BatchSize = 128 }, reporter, sent.Enqueue);
 
         Assert.Equal("Insert 2,000 cluster ids (trip-1, trip-10, trip-100, trip-101, trip-103, ...)", Assert.Single(reporter.Questions).Action);
         // Present: the 1,000 MySQL held and the 600 second cases, whose first case is present or inserted.
         Assert.Equal((3600L, 1600L, 2000L), (result.SourceIds, result.AlreadyPresent, result.Inserted));
         Assert.Equal(ids.Order(StringComparer.Ordinal), (await MySqlIds()).Select(id => id.ToLowerInvariant()).Order(StringComparer.Ordinal));
+        Assert.Equal(ids.Where((_, i) => i % 3 != 0), sent); // in MongoDB's order, as the documents were inserted
     }
 
     [Fact]

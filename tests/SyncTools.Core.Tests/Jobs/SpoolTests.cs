@@ -19,11 +19,12 @@ public class SpoolTests
 
         using (var spool = new Spool<SpooledText>("spooltest"))
         {
-            texts.ForEach(text => spool.Write(new SpooledText(text)));
+            for (var i = 0; i < texts.Count; i++) spool.Write(new SpooledText(texts[i], long.MaxValue - i));
             Assert.Single(Files().Except(before));
 
-            Assert.Equal(texts, spool.Read().Select(t => t.Value));
-            Assert.Equal(texts, spool.Read().Select(t => t.Value)); // read again from the start
+            var expected = texts.Select((text, i) => new SpooledText(text, long.MaxValue - i));
+            Assert.Equal(expected, spool.Read());
+            Assert.Equal(expected, spool.Read()); // read again from the start
             Assert.Equal(3000, spool.Count);
         }
 
@@ -36,10 +37,10 @@ public class SpoolTests
         var before = Files();
         using var spool = new Spool<SpooledText>("spooltest");
 
-        for (var i = 0; i < 1000; i++) spool.Write(new SpooledText($"id-{i}"));
+        for (var i = 0; i < 1000; i++) spool.Write(new SpooledText($"id-{i}", -i));
 
         Assert.Equal(before, Files());
-        Assert.Equal(Enumerable.Range(0, 1000).Select(i => $"id-{i}"), spool.Read().Select(t => t.Value));
+        Assert.Equal(Enumerable.Range(0, 1000).Select(i => new SpooledText($"id-{i}", -i)), spool.Read());
     }
 
     [Fact]
