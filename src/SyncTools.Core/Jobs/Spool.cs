@@ -18,8 +18,9 @@ internal interface ISpooled<TSelf> where TSelf : ISpooled<TSelf>
 
 /// <summary>
 /// Records written in order and read back from the start: held in memory up to <see cref="BufferSize"/> bytes, then
-/// in a temporary file, so a job holds a file, not the records. The file is removed when the spool is disposed.
-/// Records go to the file through the buffer, in large writes.
+/// in a temporary file, so a job holds a file, not the records. On Linux and macOS the file's name is removed as soon as
+/// it is open (the file lives on, unnamed, until the spool is disposed or the process ends, however it ends); on Windows
+/// the file is removed when it is closed. Records go to the file through the buffer, in large writes.
 /// </summary>
 internal sealed class Spool<T> : IDisposable where T : ISpooled<T>
 {
@@ -105,8 +106,7 @@ internal sealed class Spool<T> : IDisposable where T : ISpooled<T>
     {
         try
         {
-            _file ??= new FileStream(Path.Combine(Path.GetTempPath(), $"synctools-{_job}-{Guid.NewGuid():N}.tmp"), FileMode.CreateNew, FileAccess.ReadWrite,
-                FileShare.None, bufferSize: 0, FileOptions.DeleteOnClose | FileOptions.SequentialScan);
+            _file ??= Create(_job);
             _file.Seek(0, SeekOrigin.End);
             _file.Write(_buffer, 0, _filled);
         }
@@ -116,6 +116,16 @@ internal sealed class Spool<T> : IDisposable where T : ISpooled<T>
         }
 
         _filled = 0;
+    }
+
+    private static FileStream Create(string job)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"synctools-{job}-{Guid.NewGuid():N}.tmp");
+        var unnamed = !OperatingSystem.IsWindows();
+        var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize: 0,
+            unnamed ? FileOptions.SequentialScan : FileOptions.DeleteOnClose | FileOptions.SequentialScan);
+        if (unnamed) File.Delete(path);
+        return file;
     }
 
     /// <summary>A full disk or a folder not writable, said as such rather than as a failure of the job's servers.</summary>

@@ -1,4 +1,5 @@
 using SyncTools.Core.Jobs;
+using SyncTools.Core.Tests.Support;
 using SyncTools.Core.TowAndGo;
 
 namespace SyncTools.Core.Tests.Jobs;
@@ -6,7 +7,7 @@ namespace SyncTools.Core.Tests.Jobs;
 /// <summary>The temporary files jobs keep records in instead of memory.</summary>
 public class SpoolTests
 {
-    private static string[] Files() => Directory.GetFiles(Path.GetTempPath(), "synctools-spooltest-*");
+    private static string[] Files() => SpoolFiles.Open("spooltest");
 
     [Fact]
     public void Texts_of_every_size_come_back_as_written_in_order_however_the_buffer_cuts_them_and_the_file_goes_with_the_spool()
@@ -21,6 +22,7 @@ public class SpoolTests
         {
             for (var i = 0; i < texts.Count; i++) spool.Write(new SpooledText(texts[i], long.MaxValue - i));
             Assert.Single(Files().Except(before));
+            Assert.Empty(Directory.GetFiles(Path.GetTempPath(), "synctools-spooltest-*")); // no name to be left behind
 
             var expected = texts.Select((text, i) => new SpooledText(text, long.MaxValue - i));
             Assert.Equal(expected, spool.Read());

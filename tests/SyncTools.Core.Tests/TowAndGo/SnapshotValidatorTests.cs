@@ -145,7 +145,7 @@ public class SnapshotValidatorTests
     public void A_snapshot_too_large_for_memory_is_kept_in_temporary_files_that_go_with_it_valid_or_not()
     {
         // 300,000 links: about 100 KiB of records for each of the 64 files, past what a file holds in memory.
-        var files = () => Directory.GetFiles(Path.GetTempPath(), $"synctools-{TowAndGoLink.SpoolName}-*");
+        var files = () => SpoolFiles.Open(TowAndGoLink.SpoolName);
         var links = string.Join(",", Enumerable.Range(1, 300_000).Select(i => $$"""{"link_id": {{i}}, "segment_id": {{(i % 3 == 0 ? "null" : i)}}}"""));
         var before = files();
 
