@@ -69,7 +69,7 @@ public static class UpdateClusterIdJob
             Duration = clock.Elapsed,
         };
 
-        var preview = string.Join(", ", missing.First) + (missing.Count > missing.First.Count ? ", ..." : "");
+        var preview = string.Join(", ", MissingInOrder(mongoOrder, missing).Take(5)) + (missing.Count > 5 ? ", ..." : "");
         if (missing.Count > 0 && !reporter.ShouldProcess(mysqlTarget, $"Insert {missing.Count:N0} cluster ids ({preview})"))
         {
             return null;
@@ -180,13 +180,12 @@ public static class UpdateClusterIdJob
     }
 
     /// <param name="InMongoOrder">Per MongoDB id kept, in order: whether it is missing.</param>
-    /// <param name="First">The first few missing in ordinal order, to name when asking.</param>
-    private sealed record Missing(BitArray InMongoOrder, int Count, SortedSet<string> First);
+    private sealed record Missing(BitArray InMongoOrder, int Count);
 
     /// <summary>Marks each MongoDB id its file's MySQL ids lack, each text once (5 and "5" are one id: the first read).</summary>
     private static Missing FindMissing(SpoolPartitions<SpooledText> mysqlIds, SpoolPartitions<SpooledText> mongoIds, long mongoCount, IJobReporter reporter)
     {
-        var missing = new Missing(new BitArray(checked((int)mongoCount)), 0, new SortedSet<string>(StringComparer.Ordinal));
+        var missing = new Missing(new BitArray(checked((int)mongoCount)), 0);
         var count = 0;
         var ids = new HashSet<string>(IdComparer);
         for (var p = 0; p < SpoolPartitions<SpooledText>.Count; p++)
@@ -198,7 +197,6 @@ public static class UpdateClusterIdJob
                 if (!ids.Add(id)) continue;
                 missing.InMongoOrder[(int)number] = true;
                 count++;
-                if (missing.First.Add(id) && missing.First.Count > 5) missing.First.Remove(missing.First.Max!);
             }
 
             reporter.Progress(new JobProgress("Comparing ids", p + 1, SpoolPartitions<SpooledText>.Count, $"{count:N0} missing"));

@@ -71,6 +71,12 @@ internal sealed class Spool<T> : IDisposable where T : ISpooled<T>
         }
     }
 
+    /// <summary>Writes what the buffer holds to the file, if the spool has one: a full disk shows now, not when the records are read.</summary>
+    public void Complete()
+    {
+        if (_file is not null) Flush();
+    }
+
     /// <summary>The buffer grows up to <see cref="BufferSize"/> in memory; past that, it is written to the file and refilled.</summary>
     private void MakeRoom(int most)
     {
@@ -90,7 +96,15 @@ internal sealed class Spool<T> : IDisposable where T : ISpooled<T>
         end -= start;
         start = 0;
         int read = 0;
-        while (end < buffer.Length && (read = _file!.Read(buffer, end, buffer.Length - end)) > 0) end += read;
+        try
+        {
+            while (end < buffer.Length && (read = _file!.Read(buffer, end, buffer.Length - end)) > 0) end += read;
+        }
+        catch (IOException e)
+        {
+            throw Failed("read", e);
+        }
+
         atEnd = read == 0;
         return end;
     }
@@ -112,7 +126,7 @@ internal sealed class Spool<T> : IDisposable where T : ISpooled<T>
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw Unwritable(e);
+            throw Failed("write", e);
         }
 
         _filled = 0;
@@ -129,9 +143,9 @@ internal sealed class Spool<T> : IDisposable where T : ISpooled<T>
     }
 
     /// <summary>A full disk or a folder not writable, said as such rather than as a failure of the job's servers.</summary>
-    private static SyncToolsException Unwritable(Exception e) => new(
-        $"Cannot write a temporary file in {Path.GetTempPath()}: {e.Message} (set TMPDIR, or TEMP on Windows, to a folder with room).",
-        JobErrorCategory.WriteError, "TempFileFailed", Path.GetTempPath(), e);
+    private static SyncToolsException Failed(string verb, Exception e) => new(
+        $"Cannot {verb} a temporary file in {Path.GetTempPath()}: {e.Message} (set TMPDIR, or TEMP on Windows, to a folder with room).",
+        verb == "read" ? JobErrorCategory.ReadError : JobErrorCategory.WriteError, "TempFileFailed", Path.GetTempPath(), e);
 
     public void Dispose() => _file?.Dispose();
 }

@@ -274,7 +274,7 @@ public static class SnapshotValidator
             // Kept with its place in the document, so that a repeated link_id can name both.
             if (linkProblem is null) _links!.Write(new PlacedLink(new TowAndGoLink(linkId, segmentId), _index));
             if (linkProblem is not null) _problems.Add(_index, $"tow_and_go[{_index}]{linkProblem}");
-            if (segmentProblem is not null) _problems.Add(_index, $"tow_and_go[{_index}]{segmentProblem}");
+            if (segmentProblem is not null) _problems.Add(_index, $"tow_and_go[{_index}]{segmentProblem}", aboutSegment: true);
             if (segmentProblem is null && segmentId is null) _nullSegments++;
             return Counted(ref reader);
         }
@@ -321,18 +321,18 @@ public static class SnapshotValidator
     private sealed class Problems
     {
         private readonly List<(bool AboutLastModified, string Text)> _document = [];
-        private readonly List<(int Index, string Text)> _links = [];
+        private readonly List<(int Index, bool AboutSegment, string Text)> _links = [];
 
         public int Count { get; private set; }
 
         /// <summary>A problem of the link at <paramref name="index"/>: listed after the document's own, the first ten in document order at most.</summary>
-        /// <remarks>Problems of one link are listed in the order they are added.</remarks>
-        public void Add(int index, string problem)
+        /// <param name="aboutSegment">Listed after the link's other problems (its link_id's, found as the link is read or, when repeated, at the end).</param>
+        public void Add(int index, string problem, bool aboutSegment = false)
         {
             Count++;
-            var at = _links.FindLastIndex(p => p.Index <= index) + 1;
+            var at = _links.FindLastIndex(p => (p.Index, p.AboutSegment).CompareTo((index, aboutSegment)) <= 0) + 1;
             if (at == MaxListedProblems) return;
-            _links.Insert(at, (index, problem));
+            _links.Insert(at, (index, aboutSegment, problem));
             if (_links.Count > MaxListedProblems) _links.RemoveAt(MaxListedProblems);
         }
 

@@ -109,6 +109,14 @@ public static class SyncTowAndGoJob
 
         public long Unchanged { get; set; }
 
+        /// <summary>All three on disk before the first write, so that a full disk stops the run before it, not between writes.</summary>
+        public void Complete()
+        {
+            Inserts.Complete();
+            Updates.Complete();
+            Removals.Complete();
+        }
+
         public void Dispose()
         {
             Inserts.Dispose();
@@ -201,6 +209,7 @@ public static class SyncTowAndGoJob
                 }
             }
 
+            diff.Complete();
             return diff;
         }
         catch

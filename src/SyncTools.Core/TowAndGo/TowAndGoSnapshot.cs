@@ -9,8 +9,11 @@ public readonly record struct TowAndGoLink(long LinkId, long? SegmentId) : ISpoo
     /// <summary>Snapshots and their syncs keep links in synctools-towandgo-*.tmp.</summary>
     public const string SpoolName = "towandgo";
 
-    /// <summary>Spreads links over files by link_id: the collection's documents are spread by the same hash of their _id.</summary>
-    internal static int Hash(long linkId) => linkId.GetHashCode();
+    /// <summary>
+    /// Spreads links over files by link_id: the collection's documents are spread by the same hash of their _id. Mixed
+    /// (Fibonacci hashing), so that ids that are all multiples of 64, say, still spread over every file.
+    /// </summary>
+    internal static int Hash(long linkId) => (int)(((ulong)linkId * 0x9E3779B97F4A7C15UL) >> 32);
 
     static int ISpooled<TowAndGoLink>.MaxSize(in TowAndGoLink record) => Size;
 

@@ -80,11 +80,38 @@ public class UpdateClusterIdJobTests : IAsyncLifetime
 
         var result = await Run(Options with { BatchSize = 128 }, reporter, sent.Enqueue);
 
-        Assert.Equal("Insert 2,000 cluster ids (trip-1, trip-10, trip-100, trip-101, trip-103, ...)", Assert.Single(reporter.Questions).Action);
+        Assert.Equal("Insert 2,000 cluster ids (trip-1, trip-2, trip-4, trip-5, trip-7, ...)", Assert.Single(reporter.Questions).Action);
         // Present: the 1,000 MySQL held and the 600 second cases, whose first case is present or inserted.
         Assert.Equal((3600L, 1600L, 2000L), (result.SourceIds, result.AlreadyPresent, result.Inserted));
         Assert.Equal(ids.Order(StringComparer.Ordinal), (await MySqlIds()).Select(id => id.ToLowerInvariant()).Order(StringComparer.Ordinal));
         Assert.Equal(ids.Where((_, i) => i % 3 != 0), sent); // in MongoDB's order, as the documents were inserted
+    }
+
+    [Fact]
+    public async Task Ids_too_many_for_memory_go_to_temporary_files_that_no_run_leaves_open_stopped_or_finished()
+    {
+        // 10,000 ids of 600 characters, half in MySQL: about 95 KiB of MongoDB's ids a file, past what a spool keeps in memory.
+        await _mysql.ExecuteAsync("CREATE TABLE long_ids (cluster_id VARCHAR(700) NOT NULL, UNIQUE KEY (cluster_id)) CHARACTER SET ascii");
+        var ids = Enumerable.Range(0, 10_000).Select(i => $"{i:D6}".PadRight(600, 'x')).ToList();
+        await AddTrips([.. ids.Select(id => (BsonValue)id)]);
+        await _mysql.ExecuteAsync("INSERT INTO long_ids VALUES " + string.Join(",", ids.Where((_, i) => i % 2 == 0).Select(id => $"('{id}')")));
+        var open = 0;
+        using var cancel = new CancellationTokenSource();
+        var stopping = new RecordingReporter(onProgress: p =>
+        {
+            if (!p.Activity.StartsWith("Inserting", StringComparison.Ordinal) || cancel.IsCancellationRequested) return;
+            open = SpoolFiles.Open(UpdateClusterIdJob.SpoolName).Length;
+            cancel.Cancel();
+        });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => UpdateClusterIdJob.RunAsync(Options with { Table = "long_ids" }, stopping, null, cancel.Token));
+
+        Assert.True(open >= 65, $"{open} spool files were open while inserting");
+        Assert.Empty(SpoolFiles.Open(UpdateClusterIdJob.SpoolName));
+        var rest = await Run(Options with { Table = "long_ids" });
+        Assert.Equal(4_000, rest.Inserted); // the first batch of 1,000 went in before the stop
+        Assert.Equal(10_000, (await _mysql.ColumnAsync("SELECT cluster_id FROM long_ids")).Count);
+        Assert.Empty(SpoolFiles.Open(UpdateClusterIdJob.SpoolName));
     }
 
     [Fact]

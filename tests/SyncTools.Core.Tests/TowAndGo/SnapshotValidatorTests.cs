@@ -163,6 +163,14 @@ public class SnapshotValidatorTests
     }
 
     [Fact]
+    public void A_repeated_link_id_is_listed_before_the_same_elements_segment_problem()
+    {
+        var error = Invalid("""{"last_modified": 1, "tow_and_go": [{"link_id": 1, "segment_id": 1}, {"link_id": 1, "segment_id": "x"}]}""");
+
+        Assert.EndsWith($"tow_and_go[1].link_id 1 repeats tow_and_go[0].link_id{Environment.NewLine}  tow_and_go[1].segment_id must be an integer or null, not the string \"x\"", error.Message);
+    }
+
+    [Fact]
     public void Long_values_are_shortened_in_messages()
     {
         var error = Invalid($$"""{"last_modified": "{{new string('x', 500)}}", "tow_and_go": []}""");

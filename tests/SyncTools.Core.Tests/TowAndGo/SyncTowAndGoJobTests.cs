@@ -158,6 +158,25 @@ public class SyncTowAndGoJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_snapshot_too_large_for_memory_syncs_through_temporary_files_that_the_run_closes()
+    {
+        // 250,000 links: about 80 KiB of the snapshot's links a file, and 4 MiB of inserts, past what a spool keeps in memory.
+        var upload = await Upload(Snapshot(100, Enumerable.Range(1, 250_000).Select(i => ((long)i, (long?)(i % 5 == 0 ? null : i))).ToArray()));
+        var open = 0;
+        var reporter = new RecordingReporter(onProgress: p =>
+        {
+            if (p.Activity.StartsWith("Writing", StringComparison.Ordinal) && open == 0) open = SpoolFiles.Open(TowAndGoLink.SpoolName).Length;
+        });
+
+        var result = await Sync(Options(upload) with { BatchSize = 10_000 }, reporter);
+
+        Assert.True(open >= 65, $"{open} spool files were open while writing");
+        Assert.Equal((250_000, 250_000L), (result.Links, result.Inserted));
+        Assert.Equal(50_000, await _mongo.Database.GetCollection<BsonDocument>("links").CountDocumentsAsync(new BsonDocument("segment_id", BsonNull.Value)));
+        Assert.Empty(SpoolFiles.Open(TowAndGoLink.SpoolName));
+    }
+
+    [Fact]
     public async Task RemoveMissing_makes_the_collection_mirror_the_snapshot()
     {
         await Sync(Options(await Upload(Snapshot(100, (1, 10), (2, null), (3, 30), (5, 50)))));
