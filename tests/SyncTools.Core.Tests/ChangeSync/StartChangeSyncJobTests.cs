@@ -335,6 +335,30 @@ public sealed class StartChangeSyncJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_publication_of_some_rows_or_some_columns_is_refused_naming_the_filter_or_the_columns()
+    {
+        await StartFullSyncJob.RunAsync(FullSync(), new RecordingReporter(), CancellationToken.None);
+        await Execute($"CREATE PUBLICATION {_slot}_rows FOR TABLE {_schema}.items WHERE (id > 100); CREATE PUBLICATION {_slot}_cols FOR TABLE {_schema}.items (id, name, price)");
+        try
+        {
+            var rows = await Assert.ThrowsAsync<SyncToolsException>(() => Run(Options() with { Publication = _slot + "_rows" }));
+            var columns = await Assert.ThrowsAsync<SyncToolsException>(() => Start(FullSync() with { Publication = _slot + "_cols" }));
+
+            Assert.Equal(("PgPublicationFiltered", JobErrorCategory.InvalidArgument), (rows.ErrorId, rows.Category));
+            Assert.Contains("publishes only the rows of", rows.Message);
+            Assert.Contains("id > 100", rows.Message);
+            Assert.Equal("PgPublicationFiltered", columns.ErrorId);
+            Assert.Contains("leaves out the columns tags, doc, at, note of", columns.Message);
+        }
+        finally
+        {
+            await Execute($"DROP PUBLICATION {_slot}_rows; DROP PUBLICATION {_slot}_cols");
+        }
+
+        static Task<FullSyncResult?> Start(FullSyncOptions options) => StartFullSyncJob.RunAsync(options, new RecordingReporter(), CancellationToken.None);
+    }
+
+    [Fact]
     public async Task A_second_run_on_the_same_target_is_refused_while_the_first_holds_it()
     {
         await StartFullSyncJob.RunAsync(FullSync(), new RecordingReporter(), CancellationToken.None);
