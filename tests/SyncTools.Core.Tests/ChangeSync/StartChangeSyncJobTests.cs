@@ -156,6 +156,25 @@ public sealed class StartChangeSyncJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_delete_that_carries_only_the_key_is_applied_to_a_table_with_a_NOT_NULL_domain()
+    {
+        await Execute($$"""
+            CREATE DOMAIN {{_schema}}.required_text AS text NOT NULL CHECK (VALUE <> '');
+            CREATE TABLE {{_schema}}.tagged (id integer PRIMARY KEY, tag {{_schema}}.required_text, note text);
+            INSERT INTO {{_schema}}.tagged SELECT i, 'tag ' || i, NULL FROM generate_series(1, 5) i;
+            ALTER PUBLICATION {{_slot}} ADD TABLE {{_schema}}.tagged;
+            """);
+        await StartFullSyncJob.RunAsync(FullSync("tagged"), new RecordingReporter(), CancellationToken.None);
+        await Execute($"DELETE FROM {_schema}.tagged WHERE id = 2"); // the WAL carries the key alone: tag arrives as NULL
+        await Execute($"UPDATE {_schema}.tagged SET tag = 'renamed' WHERE id = 3");
+
+        var result = await Run(Options("tagged"));
+
+        Assert.Equal((2L, 1L, 1L), (result!.Transactions, result.Updated, result.Deleted));
+        await AssertCollectionEqualsTable("tagged");
+    }
+
+    [Fact]
     public async Task Keeps_to_the_full_syncs_filter_rows_that_leave_it_are_removed_and_rows_that_enter_it_arrive()
     {
         const string where = "name NOT LIKE 'hidden%'";
