@@ -235,6 +235,7 @@ public static class StartChangeSyncJob
         private DateTime? _lastApplied;
         private uint? _relation;
         private bool _inTransaction;
+        private bool _stopAfterTransaction;
         private long _transactionChanges;
         private long _transactions, _inserted, _updated, _deleted;
 
@@ -313,6 +314,12 @@ public static class StartChangeSyncJob
                     if (!await next.ConfigureAwait(false)) return; // the server ended the stream
                     next = null;
                     await HandleAsync(messages.Current, cancellationToken).ConfigureAwait(false);
+                    if (_stopAfterTransaction && !_inTransaction)
+                    {
+                        await FlushAsync(cancellationToken).ConfigureAwait(false);
+                        return;
+                    }
+
                     if (_changes.Count >= options.BatchSize || (!_inTransaction && housekeeping.Elapsed > Housekeeping))
                     {
                         await FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -340,7 +347,8 @@ public static class StartChangeSyncJob
         private async Task<bool> HousekeepingAsync(Stopwatch since, Stopwatch clock, NpgsqlLogSequenceNumber serverEnd, CancellationToken cancellationToken)
         {
             var caughtUp = !options.Follow && !_inTransaction && _changes.Count == 0 && _replication.LastReceivedLsn >= serverEnd;
-            if (!caughtUp && since.Elapsed < Housekeeping) return false;
+            var timeUp = clock.Elapsed > options.MaxDuration;
+            if (!caughtUp && since.Elapsed < Housekeeping && (!timeUp || _stopAfterTransaction)) return false;
             since.Restart();
             await lease.RenewAsync(cancellationToken).ConfigureAwait(false);
             var lagBytes = await LagBytesAsync(cancellationToken).ConfigureAwait(false);
@@ -350,9 +358,12 @@ public static class StartChangeSyncJob
             reporter.Progress(options.Follow
                 ? new JobProgress(activity, _transactions, null, status)
                 : new JobProgress(activity, Math.Min((long)(ulong)_replication.LastReceivedLsn, (long)(ulong)serverEnd) - _from, Math.Max(1, (long)(ulong)serverEnd - _from), status));
-            if (abortRequested) reporter.Verbose($"{target}: stopping, as asked (abortRequested).");
-            else if (clock.Elapsed > options.MaxDuration) reporter.Verbose($"{target}: stopping at the time limit ({options.MaxDuration}).");
-            return caughtUp || abortRequested || clock.Elapsed > options.MaxDuration;
+            var why = abortRequested ? "as asked (abortRequested)" : timeUp ? $"at the time limit ({options.MaxDuration})" : null;
+            if (why is null || _stopAfterTransaction) return caughtUp;
+            // Never between a transaction's changes: the collection would hold a state the table never had until the next run.
+            _stopAfterTransaction = _inTransaction;
+            reporter.Verbose($"{target}: stopping {why}{(_inTransaction ? ", after the transaction being read" : "")}.");
+            return !_inTransaction;
         }
 
         private async Task HandleAsync(PgOutputReplicationMessage message, CancellationToken cancellationToken)
