@@ -206,10 +206,10 @@ public static class OrgSyncJob
         /// would go), that is the rows it held less those removed, plus those written. A child row whose parent's key is
         /// not here is skipped.
         /// </summary>
-        private readonly Dictionary<string, HashSet<long>> _present = KeySets(plans);
+        private readonly Dictionary<string, KeySet> _present = KeySets(plans);
 
         /// <summary>For the same tables: the keys of the rows the source gives. A target child row whose parent's is not here is stale.</summary>
-        private readonly Dictionary<string, HashSet<long>> _wanted = KeySets(plans);
+        private readonly Dictionary<string, KeySet> _wanted = KeySets(plans);
 
         /// <summary>Rows failed so far in this run, all tables.</summary>
         private long _failed;
@@ -327,9 +327,9 @@ public static class OrgSyncJob
             };
         }
 
-        /// <summary>An empty key set for each parent table of <paramref name="plans"/>.</summary>
-        private static Dictionary<string, HashSet<long>> KeySets(IReadOnlyList<TablePlan> plans) =>
-            plans.SelectMany(p => p.Parents).Select(p => p.Table).Distinct().ToDictionary(t => t, _ => new HashSet<long>());
+        /// <summary>An empty key set for each parent table of <paramref name="plans"/>: a bit a key for ids counted up.</summary>
+        private static Dictionary<string, KeySet> KeySets(IReadOnlyList<TablePlan> plans) =>
+            plans.SelectMany(p => p.Parents).Select(p => p.Table).Distinct().ToDictionary(t => t, _ => new KeySet());
 
         private string Where(TablePlan plan) =>
             string.Join(" AND ", new[] { plan.Filter, options.ChangedSince is null ? null : plan.ChangedSince(_sourceDatabase) }.Where(c => c is not null));
