@@ -320,7 +320,8 @@ public static class StartChangeSyncJob
                         return;
                     }
 
-                    if (_changes.Count >= options.BatchSize || (!_inTransaction && housekeeping.Elapsed > Housekeeping))
+                    // Also inside a long transaction (of this table or others): the lease is renewed and the time limit looked at.
+                    if (_changes.Count >= options.BatchSize || housekeeping.Elapsed > Housekeeping)
                     {
                         await FlushAsync(cancellationToken).ConfigureAwait(false);
                         if (await HousekeepingAsync(housekeeping, clock, serverEnd, cancellationToken).ConfigureAwait(false)) return;
@@ -360,10 +361,11 @@ public static class StartChangeSyncJob
                 : new JobProgress(activity, Math.Min((long)(ulong)_replication.LastReceivedLsn, (long)(ulong)serverEnd) - _from, Math.Max(1, (long)(ulong)serverEnd - _from), status));
             var why = abortRequested ? "as asked (abortRequested)" : timeUp ? $"at the time limit ({options.MaxDuration})" : null;
             if (why is null || _stopAfterTransaction) return caughtUp;
-            // Never between a transaction's changes: the collection would hold a state the table never had until the next run.
-            _stopAfterTransaction = _inTransaction;
-            reporter.Verbose($"{target}: stopping {why}{(_inTransaction ? ", after the transaction being read" : "")}.");
-            return !_inTransaction;
+            // Never between a transaction's changes of the table: the collection would hold a state the table never had until
+            // the next run. A transaction with none of them so far can be left: the next run reads it again from its start.
+            _stopAfterTransaction = _inTransaction && _transactionChanges > 0;
+            reporter.Verbose($"{target}: stopping {why}{(_stopAfterTransaction ? ", after the transaction being read" : "")}.");
+            return !_stopAfterTransaction;
         }
 
         private async Task HandleAsync(PgOutputReplicationMessage message, CancellationToken cancellationToken)

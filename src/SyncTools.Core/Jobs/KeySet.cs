@@ -4,7 +4,7 @@ namespace SyncTools.Core.Jobs;
 
 /// <summary>
 /// A set of 64-bit keys that takes about a bit a key where the keys are dense (ids counted up, as tables number their
-/// rows), and about twice what a <see cref="HashSet{T}"/> takes where they are scattered. Keys are grouped by their
+/// rows), and three to four times what a <see cref="HashSet{T}"/> takes where they are scattered (a group each). Keys are grouped by their
 /// value divided by 4,096: a group holds the low 12 bits of its keys in a sorted array until it has 256 of them (512
 /// bytes), then in a bitmap of 4,096 bits (512 bytes).
 /// </summary>

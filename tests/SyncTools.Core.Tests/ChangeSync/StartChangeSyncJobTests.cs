@@ -500,16 +500,16 @@ public sealed class StartChangeSyncJobTests : IAsyncLifetime
     public async Task The_time_limit_stops_a_run_after_the_transaction_being_read_not_inside_it()
     {
         await StartFullSyncJob.RunAsync(FullSync(), new RecordingReporter(), CancellationToken.None);
-        // One transaction of 2,000 inserts, written a change at a time, then one more: the limit is past at the first change written.
-        await Execute($"INSERT INTO {_schema}.items SELECT i, 'one transaction', NULL, NULL, NULL, NULL, NULL FROM generate_series(5001, 7000) i");
-        await Execute($"INSERT INTO {_schema}.items VALUES (9001, 'the next', NULL, NULL, NULL, NULL, NULL)");
+        // One transaction of 5,000 inserts, written a change at a time (seconds), then one more: the limit of 1 s passes inside it.
+        await Execute($"INSERT INTO {_schema}.items SELECT i, 'one transaction', NULL, NULL, NULL, NULL, NULL FROM generate_series(5001, 10000) i");
+        await Execute($"INSERT INTO {_schema}.items VALUES (20001, 'the next', NULL, NULL, NULL, NULL, NULL)");
         var reporter = new RecordingReporter();
 
-        var result = await Run(Options() with { BatchSize = 1, MaxDuration = TimeSpan.Zero }, reporter);
+        var result = await Run(Options() with { BatchSize = 1, MaxDuration = TimeSpan.FromSeconds(1) }, reporter);
 
-        Assert.Equal((1L, 2_000L), (result!.Transactions, result.Inserted));
-        Assert.Equal(2_300, await _mongo.Collection(Live).CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
-        Assert.Contains(reporter.Verboses, v => v.Contains("at the time limit (00:00:00), after the transaction being read", StringComparison.Ordinal));
+        Assert.Equal((1L, 5_000L), (result!.Transactions, result.Inserted));
+        Assert.Equal(5_300, await _mongo.Collection(Live).CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+        Assert.Contains(reporter.Verboses, v => v.Contains("at the time limit (00:00:01), after the transaction being read", StringComparison.Ordinal));
         Assert.Equal(1L, (await Run(Options()))!.Inserted); // the next run goes on from the transaction's end
     }
 
