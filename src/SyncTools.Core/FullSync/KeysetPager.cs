@@ -147,8 +147,11 @@ public sealed class KeysetPager
     /// </summary>
     public async Task<IReadOnlyList<(RawBsonDocument Document, bool Selected)>> DocumentsFromTextAsync(NpgsqlConnection connection, IReadOnlyList<string?[]> rows, CancellationToken cancellationToken)
     {
-        // A NULL stays NULL uncast: a delete carries only the key, and a NOT NULL domain refuses CAST(NULL AS domain).
-        var typed = string.Join(", ", _source.Select((c, i) => $"CASE WHEN r.c{i} IS NULL THEN NULL ELSE CAST(r.c{i} AS {c.SqlType}) END AS {PgIdentifiers.Quote(c.Name)}"));
+        // A delete carries only the key, and a NOT NULL domain refuses CAST(NULL AS domain): a domain column's NULL stays
+        // NULL, uncast (the CASE is then of the domain's base type); every other column is cast as it is.
+        var typed = string.Join(", ", _source.Select((c, i) => (c.TypeCategory == 'd' && !c.IsArray
+            ? $"CASE WHEN r.c{i} IS NULL THEN NULL ELSE CAST(r.c{i} AS {c.SqlType}) END"
+            : $"CAST(r.c{i} AS {c.SqlType})") + $" AS {PgIdentifiers.Quote(c.Name)}"));
         var sql = $"SELECT {string.Join(", ", _columns.Select(c => c.Projection))}, source.{_quotedKey}::text, {(_where is null ? "true" : $"COALESCE(({_where}), false)")} FROM ("
                   + $"SELECT {typed}, r.o AS \"synctools ordinal\" FROM unnest({string.Join(", ", _source.Select((_, i) => $"${i + 1}::text[]"))}) WITH ORDINALITY"
                   + $" AS r({string.Join(", ", _source.Select((_, i) => $"c{i}"))}, o)) AS source ORDER BY source.\"synctools ordinal\"";
