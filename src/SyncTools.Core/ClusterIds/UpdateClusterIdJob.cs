@@ -185,7 +185,7 @@ public static class UpdateClusterIdJob
     /// <summary>Marks each MongoDB id its file's MySQL ids lack, each text once (5 and "5" are one id: the first read).</summary>
     private static Missing FindMissing(SpoolPartitions<SpooledText> mysqlIds, SpoolPartitions<SpooledText> mongoIds, long mongoCount, IJobReporter reporter)
     {
-        var missing = new Missing(new BitArray(checked((int)mongoCount)), 0);
+        var inMongoOrder = new BitArray(checked((int)mongoCount));
         var count = 0;
         var ids = new HashSet<string>(IdComparer);
         for (var p = 0; p < SpoolPartitions<SpooledText>.Count; p++)
@@ -195,14 +195,14 @@ public static class UpdateClusterIdJob
             foreach (var (id, number) in mongoIds.Spools[p].Read())
             {
                 if (!ids.Add(id)) continue;
-                missing.InMongoOrder[(int)number] = true;
+                inMongoOrder[(int)number] = true;
                 count++;
             }
 
             reporter.Progress(new JobProgress("Comparing ids", p + 1, SpoolPartitions<SpooledText>.Count, $"{count:N0} missing"));
         }
 
-        return missing with { Count = count };
+        return new Missing(inMongoOrder, count);
     }
 
     private static IEnumerable<string> MissingInOrder(Spool<SpooledText> mongoOrder, Missing missing) =>

@@ -11,22 +11,14 @@ internal sealed class SpoolPartitions<T> : IDisposable where T : ISpooled<T>
     public const int Count = 64;
 
     private readonly Func<T, int> _hash;
-    private readonly List<Spool<T>> _spools = new(Count);
+    private readonly List<Spool<T>> _spools;
 
-    /// <param name="job">Names the files (see <see cref="Spool{T}"/>).</param>
+    /// <param name="job">Names the files (see <see cref="Spool{T}"/>; each is opened only when its spool outgrows memory).</param>
     /// <param name="hash">The hash of a record's key, equal for records whose keys are equal.</param>
     public SpoolPartitions(string job, Func<T, int> hash)
     {
         _hash = hash;
-        try
-        {
-            while (_spools.Count < Count) _spools.Add(new Spool<T>(job));
-        }
-        catch
-        {
-            Dispose();
-            throw;
-        }
+        _spools = Enumerable.Range(0, Count).Select(_ => new Spool<T>(job)).ToList();
     }
 
     public IReadOnlyList<Spool<T>> Spools => _spools;

@@ -22,15 +22,15 @@ public static class Publication
         // Row filters and column lists came with PostgreSQL 15: the table's entry then holds them (attnames lists every column without a list).
         var filtered = connection.PostgreSqlVersion.Major >= 15;
         await using (var command = new NpgsqlCommand($"""
-            SELECT p.pubinsert AND p.pubupdate AND p.pubdelete AND p.pubtruncate,
-                   EXISTS (SELECT 1 FROM pg_publication_tables t WHERE t.pubname = p.pubname AND t.schemaname = $2 AND t.tablename = $3),
-                   {(filtered ? "(SELECT t.rowfilter FROM pg_publication_tables t WHERE t.pubname = p.pubname AND t.schemaname = $2 AND t.tablename = $3)" : "NULL::text")},
+            SELECT p.pubinsert AND p.pubupdate AND p.pubdelete AND p.pubtruncate, t.tablename IS NOT NULL,
+                   {(filtered ? "t.rowfilter" : "NULL::text")},
                    {(filtered ? """
-                       (SELECT array_to_string(ARRAY(SELECT a.attname FROM pg_attribute a WHERE a.attrelid = to_regclass(format('%I.%I', $2, $3))
-                                                       AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' AND a.attname <> ALL (t.attnames) ORDER BY a.attnum), ', ')
-                        FROM pg_publication_tables t WHERE t.pubname = p.pubname AND t.schemaname = $2 AND t.tablename = $3)
+                       array_to_string(ARRAY(SELECT a.attname FROM pg_attribute a WHERE a.attrelid = to_regclass(format('%I.%I', $2, $3))
+                                             AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' AND a.attname <> ALL (t.attnames) ORDER BY a.attnum), ', ')
                        """ : "NULL::text")}
-            FROM pg_publication p WHERE p.pubname = $1
+            FROM pg_publication p
+            LEFT JOIN pg_publication_tables t ON t.pubname = p.pubname AND t.schemaname = $2 AND t.tablename = $3
+            WHERE p.pubname = $1
             """, connection))
         {
             command.Parameters.Add(new() { Value = name });

@@ -141,7 +141,8 @@ public static class SyncTowAndGoJob
         public static HeldLink Read(ReadOnlySpan<byte> from, out int size)
         {
             size = TowAndGoLink.Size;
-            return new HeldLink(System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(from), TowAndGoLink.Segment(from), TowAndGoLink.IsOther(from));
+            var (id, segment) = TowAndGoLink.Read(from);
+            return new HeldLink(id, segment, TowAndGoLink.IsOther(from));
         }
     }
 

@@ -22,7 +22,7 @@ public readonly record struct TowAndGoLink(long LinkId, long? SegmentId) : ISpoo
     static TowAndGoLink ISpooled<TowAndGoLink>.Read(ReadOnlySpan<byte> from, out int size)
     {
         size = Size;
-        return new TowAndGoLink(BinaryPrimitives.ReadInt64LittleEndian(from), Segment(from));
+        return Read(from);
     }
 
     /// <summary>A link id, a flag byte and a segment: the record of a link, and of a stored link document.</summary>
@@ -37,7 +37,9 @@ public readonly record struct TowAndGoLink(long LinkId, long? SegmentId) : ISpoo
         return Size;
     }
 
-    internal static long? Segment(ReadOnlySpan<byte> from) => (from[8] & 1) != 0 ? BinaryPrimitives.ReadInt64LittleEndian(from[9..]) : null;
+    /// <summary>The link id and segment of a record <see cref="Write(Span{byte}, long, long?, bool)"/> wrote.</summary>
+    internal static TowAndGoLink Read(ReadOnlySpan<byte> from) =>
+        new(BinaryPrimitives.ReadInt64LittleEndian(from), (from[8] & 1) != 0 ? BinaryPrimitives.ReadInt64LittleEndian(from[9..]) : null);
 
     internal static bool IsOther(ReadOnlySpan<byte> from) => (from[8] & 2) != 0;
 }
@@ -59,7 +61,7 @@ internal readonly record struct PlacedLink(TowAndGoLink Link, int Index) : ISpoo
     public static PlacedLink Read(ReadOnlySpan<byte> from, out int size)
     {
         size = TowAndGoLink.Size + sizeof(int);
-        return new PlacedLink(new TowAndGoLink(BinaryPrimitives.ReadInt64LittleEndian(from), TowAndGoLink.Segment(from)), BinaryPrimitives.ReadInt32LittleEndian(from[TowAndGoLink.Size..]));
+        return new PlacedLink(TowAndGoLink.Read(from), BinaryPrimitives.ReadInt32LittleEndian(from[TowAndGoLink.Size..]));
     }
 }
 
