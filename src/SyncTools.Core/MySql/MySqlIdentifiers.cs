@@ -97,9 +97,8 @@ public static class MySqlIdentifiers
         await using (var command = connection.CreateCommand())
         {
             command.CommandText = """
-                SELECT s.INDEX_NAME, s.COLUMN_NAME, c.IS_NULLABLE = 'YES'
+                SELECT s.INDEX_NAME, s.COLUMN_NAME, s.NULLABLE = 'YES'
                 FROM information_schema.STATISTICS s
-                JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = s.TABLE_SCHEMA AND c.TABLE_NAME = s.TABLE_NAME AND c.COLUMN_NAME = s.COLUMN_NAME
                 WHERE s.TABLE_SCHEMA = @database AND s.TABLE_NAME = @table AND s.NON_UNIQUE = 0 AND s.SUB_PART IS NULL
                 ORDER BY s.INDEX_NAME <> 'PRIMARY', s.INDEX_NAME, s.SEQ_IN_INDEX
                 """;

@@ -243,12 +243,12 @@ public static class OrgSyncJob
                 (long, long)? after = null; // the last target key whose rows are done: a retry reads on from there
                 await retry.ExecuteAsync(async token =>
                 {
-                    await using var source = new ReadAhead<MappedRow>(read => ReadBatchesAsync(table, after, connections, read), token);
+                    await using var source = new SourceRows(new ReadAhead<MappedRow>(read => ReadSourceAsync(table, after, connections, read), token));
                     // Without -Incremental the target's rows come as a stream in key order too, read ahead beside the source's.
                     await using var held = options.ChangedSince is null && !absent.Contains(plan.TargetTable)
                         ? new TargetRows(new ReadAhead<TargetRow>(read => ReadTargetAsync(plan, after, connections, read), token))
                         : null;
-                    while (await source.NextAsync(token).ConfigureAwait(false) is { } rows)
+                    while (await source.NextBatchAsync(options.BatchSize, token).ConfigureAwait(false) is { } rows)
                     {
                         Done(await SyncBatchAsync(plan, rows, held, connections, token).ConfigureAwait(false));
                         after = rows[^1].TargetKey;
@@ -425,11 +425,11 @@ public static class OrgSyncJob
         }
 
         /// <summary>
-        /// The table's batches after the target key <paramref name="after"/>, in target-key order: of rows sharing a
-        /// target key, the one synced (the latest updated_at, a NULL one counting as earliest, then the highest paging
-        /// key) comes first and the others are flagged as superseded. A batch ends only where the target key changes.
+        /// The table's rows after the target key <paramref name="after"/>, in target-key order, in pieces of
+        /// <see cref="PieceRows"/>: of rows sharing a target key, the one synced (the latest updated_at, a NULL one
+        /// counting as earliest, then the highest paging key) comes first and the others are flagged as superseded.
         /// </summary>
-        private async IAsyncEnumerable<List<MappedRow>> ReadBatchesAsync(SourceTable table, (long, long)? after, OrgSyncConnections connections, [EnumeratorCancellation] CancellationToken cancellationToken)
+        private async IAsyncEnumerable<List<MappedRow>> ReadSourceAsync(SourceTable table, (long, long)? after, OrgSyncConnections connections, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             var plan = table.Plan;
             var source = await connections.SourceAsync(cancellationToken).ConfigureAwait(false);
@@ -447,35 +447,38 @@ public static class OrgSyncJob
                 MySqlIdentifiers.Add(command, "@after1", last.Item2);
             }
 
+            // The plan's columns, then the paging key's columns that are not among them; each read once a row.
+            var columns = plan.SourceColumns.Concat(table.PagingKey.Where(c => !plan.SourceColumns.Contains(c, StringComparer.OrdinalIgnoreCase))).ToList();
+            int[] At(IEnumerable<string> names) => names.Select(n => columns.FindIndex(c => c.Equals(n, StringComparison.OrdinalIgnoreCase))).ToArray();
+            var (keyAt, pagingAt) = (At(plan.TargetKeySource), At(table.PagingKey));
             var where = string.Join(" AND ", conditions.Where(c => c.Length > 0));
-            command.CommandText = $"SELECT {string.Join(", ", plan.SourceColumns.Select(c => "s." + MySqlIdentifiers.Quote(c)).Concat(targetKey).Concat(pagingKey))}" +
+            command.CommandText = $"SELECT {string.Join(", ", columns.Select(c => "s." + MySqlIdentifiers.Quote(c)))}" +
                                   $" FROM {_sourceDatabase}.{MySqlIdentifiers.Quote(plan.SourceTable)} s" +
                                   $"{(where.Length > 0 ? " WHERE " + where : "")} ORDER BY {string.Join(", ", order)}";
             AddSince(command);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            var (keyAt, pagingAt) = (plan.SourceColumns.Length, plan.SourceColumns.Length + targetKey.Count);
-            var rows = new List<MappedRow>(options.BatchSize);
+            var rows = new List<MappedRow>(PieceRows);
+            var values = new object[columns.Count];
             (long, long)? previous = null;
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                var key = plan.KeyOf(reader, keyAt);
+                reader.GetValues(values);
+                var key = plan.KeyOf(values, keyAt);
                 InKeyOrder(previous, key, $"{options.SourceDatabase}.{plan.SourceTable}", plan.TargetKeySource);
-                if (key != previous && rows.Count >= options.BatchSize)
+                if (rows.Count == PieceRows)
                 {
                     yield return rows;
-                    rows = new List<MappedRow>(options.BatchSize);
+                    rows = new List<MappedRow>(PieceRows);
                 }
 
-                var pagingValues = new object[pagingKey.Count];
-                for (var i = 0; i < pagingValues.Length; i++) pagingValues[i] = reader.GetValue(pagingAt + i);
-                var sourceKey = new SourceKey(table.PagingKey, pagingValues);
+                var sourceKey = new SourceKey(table.PagingKey, Array.ConvertAll(pagingAt, i => values[i]));
                 if (key == previous)
                 {
                     rows.Add(new MappedRow(sourceKey, null, null, key, Superseded: true));
                     continue;
                 }
 
-                var mapped = plan.Map(reader);
+                var mapped = plan.Map(values);
                 rows.Add(new MappedRow(sourceKey, mapped.Values, mapped.Error, key));
                 previous = key;
             }
@@ -483,7 +486,7 @@ public static class OrgSyncJob
             if (rows.Count > 0) yield return rows;
         }
 
-        /// <summary>The target's rows after the key <paramref name="after"/>, in key order, in batches; read on a connection of their own.</summary>
+        /// <summary>The target's rows after the key <paramref name="after"/>, in key order, in pieces of <see cref="PieceRows"/>; read on a connection of their own.</summary>
         private async IAsyncEnumerable<List<TargetRow>> ReadTargetAsync(TablePlan plan, (long, long)? after, OrgSyncConnections connections, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             var target = await connections.TargetReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -499,7 +502,7 @@ public static class OrgSyncJob
 
             command.CommandText = $"SELECT {string.Join(", ", plan.TargetColumns.Select(MySqlIdentifiers.Quote))} FROM {_targetDatabase}.{MySqlIdentifiers.Quote(plan.TargetTable)}{where} ORDER BY {string.Join(", ", key)}";
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            var rows = new List<TargetRow>(options.BatchSize);
+            var rows = new List<TargetRow>(PieceRows);
             (long, long)? previous = null;
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -507,9 +510,9 @@ public static class OrgSyncJob
                 InKeyOrder(previous, row.Key, $"{options.TargetDatabase}.{plan.TargetTable}", plan.TargetColumns[..plan.KeyColumns]);
                 previous = row.Key;
                 rows.Add(row);
-                if (rows.Count < options.BatchSize) continue;
+                if (rows.Count < PieceRows) continue;
                 yield return rows;
-                rows = new List<TargetRow>(options.BatchSize);
+                rows = new List<TargetRow>(PieceRows);
             }
 
             if (rows.Count > 0) yield return rows;
@@ -543,7 +546,12 @@ public static class OrgSyncJob
         private static TargetRow Row(TablePlan plan, DbDataReader reader)
         {
             var values = new object?[reader.FieldCount];
-            for (var i = 0; i < values.Length; i++) values[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            reader.GetValues(values!);
+            for (var i = 0; i < values.Length; i++)
+            {
+                if (values[i] is DBNull) values[i] = null;
+            }
+
             return new TargetRow(plan.KeyOf(values), values);
         }
 
@@ -611,13 +619,13 @@ public static class OrgSyncJob
     }
 
     /// <summary>
-    /// Reads a table's rows ahead in batches, on the thread pool: the next batch is read and decoded while the current
-    /// one is compared and written on the target connection. Disposed, it stops the read and waits for it, so that no
+    /// Reads a table's rows ahead in pieces, on the thread pool: the next rows are read and decoded while the current
+    /// ones are compared and written on the target connection. Disposed, it stops the read and waits for it, so that no
     /// read stays under way on a connection about to be dropped or closed.
     /// </summary>
     private sealed class ReadAhead<T> : IAsyncDisposable
     {
-        private readonly Channel<List<T>> _batches = Channel.CreateBounded<List<T>>(1);
+        private readonly Channel<List<T>> _pieces = Channel.CreateBounded<List<T>>(1);
         private readonly CancellationTokenSource _stop;
         private readonly Task _reading;
 
@@ -628,19 +636,19 @@ public static class OrgSyncJob
             {
                 try
                 {
-                    await foreach (var batch in read(_stop.Token).ConfigureAwait(false)) await _batches.Writer.WriteAsync(batch, _stop.Token).ConfigureAwait(false);
-                    _batches.Writer.Complete();
+                    await foreach (var piece in read(_stop.Token).ConfigureAwait(false)) await _pieces.Writer.WriteAsync(piece, _stop.Token).ConfigureAwait(false);
+                    _pieces.Writer.Complete();
                 }
                 catch (Exception e)
                 {
-                    _batches.Writer.Complete(e);
+                    _pieces.Writer.Complete(e);
                 }
             });
         }
 
-        /// <summary>The next batch; null after the last. A failed read throws here.</summary>
+        /// <summary>The next piece; null after the last. A failed read throws here.</summary>
         public async ValueTask<List<T>?> NextAsync(CancellationToken cancellationToken) =>
-            await _batches.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false) && _batches.Reader.TryRead(out var batch) ? batch : null;
+            await _pieces.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false) && _pieces.Reader.TryRead(out var piece) ? piece : null;
 
         public async ValueTask DisposeAsync()
         {
@@ -650,34 +658,83 @@ public static class OrgSyncJob
         }
     }
 
+    /// <summary>
+    /// How many rows each side's reader hands over at a time, whatever the batch size. Small pieces keep few rows alive
+    /// between the read and the comparison: with pieces of a batch, each side held up to three batches, which the
+    /// garbage collector copied on nearly every collection (on a machine whose collector runs often, a third of a full
+    /// target's run went to its pauses).
+    /// </summary>
+    private const int PieceRows = 100;
+
+    /// <summary>A table's rows as they are read ahead, one at a time: each looked at before it is taken.</summary>
+    private sealed class RowCursor<T>(ReadAhead<T> rows) : IAsyncDisposable where T : struct
+    {
+        private List<T> _piece = [];
+        private int _next;
+
+        /// <summary>The next row, not yet taken; null after the last.</summary>
+        public async ValueTask<T?> PeekAsync(CancellationToken cancellationToken)
+        {
+            if (_next == _piece.Count)
+            {
+                if (await rows.NextAsync(cancellationToken).ConfigureAwait(false) is not { } piece) return null;
+                (_piece, _next) = (piece, 0);
+            }
+
+            return _piece[_next];
+        }
+
+        /// <summary>Takes the row <see cref="PeekAsync"/> gave.</summary>
+        public void Take() => _next++;
+
+        public ValueTask DisposeAsync() => rows.DisposeAsync();
+    }
+
+    /// <summary>A source table's rows in target-key order, taken a batch at a time.</summary>
+    private sealed class SourceRows(ReadAhead<MappedRow> rows) : IAsyncDisposable
+    {
+        private readonly RowCursor<MappedRow> _rows = new(rows);
+
+        /// <summary>
+        /// The next batch: at least <paramref name="size"/> rows, more only to end where the target key changes (so a
+        /// key's superseded rows stay with it); fewer at the end of the table, and null after it.
+        /// </summary>
+        public async ValueTask<List<MappedRow>?> NextBatchAsync(int size, CancellationToken cancellationToken)
+        {
+            var batch = new List<MappedRow>(size);
+            while (await _rows.PeekAsync(cancellationToken).ConfigureAwait(false) is { } row)
+            {
+                if (batch.Count >= size && row.TargetKey != batch[^1].TargetKey) break;
+                batch.Add(row);
+                _rows.Take();
+            }
+
+            return batch.Count > 0 ? batch : null;
+        }
+
+        public ValueTask DisposeAsync() => _rows.DisposeAsync();
+    }
+
     /// <summary>A target row's key and values.</summary>
     private readonly record struct TargetRow((long, long) Key, object?[] Values);
 
     /// <summary>A target table's rows in key order, taken a key range at a time as the source's batches come.</summary>
     private sealed class TargetRows(ReadAhead<TargetRow> rows) : IAsyncDisposable
     {
-        private List<TargetRow> _batch = [];
-        private int _next;
+        private readonly RowCursor<TargetRow> _rows = new(rows);
 
         /// <summary>The rows not yet taken whose key is at most <paramref name="last"/>; every one left when null.</summary>
         public async IAsyncEnumerable<TargetRow> UpToAsync((long, long)? last, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
-            while (true)
+            while (await _rows.PeekAsync(cancellationToken).ConfigureAwait(false) is { } row)
             {
-                if (_next == _batch.Count)
-                {
-                    if (await rows.NextAsync(cancellationToken).ConfigureAwait(false) is not { } batch) yield break;
-                    (_batch, _next) = (batch, 0);
-                }
-
-                var row = _batch[_next];
                 if (last is { } bound && row.Key.CompareTo(bound) > 0) yield break;
-                _next++;
+                _rows.Take();
                 yield return row;
             }
         }
 
-        public ValueTask DisposeAsync() => rows.DisposeAsync();
+        public ValueTask DisposeAsync() => _rows.DisposeAsync();
     }
 
     /// <summary>A source table as this run reads it: its plan and the key it is paged by.</summary>

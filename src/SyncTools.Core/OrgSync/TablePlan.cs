@@ -43,7 +43,7 @@ internal sealed record TablePlan(
     string[] TargetColumns,
     int KeyColumns,
     string[] TargetKeySource,
-    Func<IDataRecord, Mapped> Map,
+    Func<object[], Mapped> Map,
     ParentKey[] Parents,
     int LookupColumn = 0)
 {
@@ -57,13 +57,14 @@ internal sealed record TablePlan(
         : "s.`updated_at` >= @since";
 
     /// <summary>
-    /// A target row's key from <see cref="KeyColumns"/> values of <paramref name="record"/>, from column
-    /// <paramref name="from"/> on: every key of the four tables is one or two integer columns, the second 0 when there is one.
+    /// A target row's key from <see cref="KeyColumns"/> values of <paramref name="record"/>: every key of the four
+    /// tables is one or two integer columns, the second 0 when there is one.
     /// </summary>
-    public (long, long) KeyOf(IDataRecord record, int from = 0) => (Convert.ToInt64(record.GetValue(from)), KeyColumns > 1 ? Convert.ToInt64(record.GetValue(from + 1)) : 0);
+    public (long, long) KeyOf(IDataRecord record) => (Convert.ToInt64(record.GetValue(0)), KeyColumns > 1 ? Convert.ToInt64(record.GetValue(1)) : 0);
 
-    /// <summary>A target row's key from its values (<see cref="KeyOf(IDataRecord, int)"/>).</summary>
-    public (long, long) KeyOf(object?[] values) => (Convert.ToInt64(values[0]), KeyColumns > 1 ? Convert.ToInt64(values[1]) : 0);
+    /// <summary>A target row's key from its values (<see cref="KeyOf(IDataRecord)"/>), or from a source row's values at <paramref name="at"/>.</summary>
+    public (long, long) KeyOf(object?[] values, int[]? at = null) =>
+        (Convert.ToInt64(values[at?[0] ?? 0]), KeyColumns > 1 ? Convert.ToInt64(values[at?[1] ?? 1]) : 0);
 
     /// <summary>The users the sync takes (over the source aliased s): active, with an email and a password.</summary>
     public const string ActiveUsers = "s.`is_active` = 1 AND s.`email` IS NOT NULL AND s.`email` <> '' AND s.`password` IS NOT NULL AND s.`password` <> ''";
@@ -72,42 +73,40 @@ internal sealed record TablePlan(
     [
         new(OrgSyncTable.Institutes, "institutes", ["id", "name", "imageUrl", "created_at", "updated_at"], null,
             "institute", ["instituteId", "name", "imageUrl", "createdAt", "updatedAt"], 1, ["id"],
-            r => Row(r, 3, id => [id, Text(r, 1), Text(r, 2)]), []),
+            r => Dated(r, 3, [Id(r, 0), Text(r, 1), Text(r, 2), null, null]), []),
         new(OrgSyncTable.Users, "users", ["id", "first_name", "last_name", "email", "password", "created_at", "updated_at", "is_active"], ActiveUsers,
             "user", ["userId", "name", "email", "password", "createdAt", "updatedAt"], 1, ["id"],
-            r => Row(r, 5, id => [id, OrgMappings.Name(Text(r, 1), Text(r, 2)), Text(r, 3), Text(r, 4)]), []),
+            r => Dated(r, 5, [Id(r, 0), OrgMappings.Name(Text(r, 1), Text(r, 2)), Text(r, 3), Text(r, 4), null, null]), []),
         new(OrgSyncTable.InstituteUsers, "institute_user", ["institute_id", "user_id", "user_type", "status", "created_at", "updated_at"], null,
             "institute_users", ["instituteId", "userId", "role", "isActive", "createdAt", "updatedAt"], 2, ["institute_id", "user_id"],
-            r => Row(r, 4, instituteId => [instituteId, Id(r, 1), OrgMappings.Role(Text(r, 2)), OrgMappings.IsActive(Text(r, 3))]),
+            r => Dated(r, 4, [Id(r, 0), Id(r, 1), OrgMappings.Role(Text(r, 2)), OrgMappings.IsActive(Text(r, 3)), null, null]),
             [new(0, "institute", "instituteId"), new(1, "user", "userId")], LookupColumn: 1), // userId: indexed, few institutes per user
         new(OrgSyncTable.UserAuth, "users", ["id", "password", "created_at", "updated_at", "is_active", "email"], ActiveUsers,
             "user_auth", ["userId", "password", "createdAt", "updatedAt"], 1, ["id"],
-            r => Row(r, 2, id => [id, Text(r, 1)]), [new(0, "user", "userId")]),
+            r => Dated(r, 2, [Id(r, 0), Text(r, 1), null, null]), [new(0, "user", "userId")]),
     ];
 
     /// <summary>
-    /// The mapped values (given the first column's integer), then created and updated times read from columns
-    /// <paramref name="createdAt"/> and the one after it.
+    /// The mapped values, their last two (the created and updated times) filled from the source row's column
+    /// <paramref name="createdAt"/> (created_at) and the one after it (updated_at).
     /// </summary>
-    private static Mapped Row(IDataRecord record, int createdAt, Func<long, object?[]> values)
+    private static Mapped Dated(object[] row, int createdAt, object?[] values)
     {
-        var first = Id(record, 0);
-        var created = Date(record, createdAt);
-        var updated = Date(record, createdAt + 1);
-        if (created is null || updated is null)
+        for (var column = createdAt; column <= createdAt + 1; column++)
         {
-            var column = record.GetName(created is null ? createdAt : createdAt + 1);
-            return new(null, $"{column} holds no valid date ({(record.IsDBNull(created is null ? createdAt : createdAt + 1) ? "NULL" : "0000-00-00")})");
+            // A zero date comes as DateTime.MinValue (the driver's ConvertZeroDateTime): no valid date, as NULL.
+            if (row[column] is not DateTime { Year: > 1 })
+            {
+                return new(null, $"{(column == createdAt ? "created_at" : "updated_at")} holds no valid date ({(row[column] is DBNull ? "NULL" : "0000-00-00")})");
+            }
+
+            values[values.Length - 2 + column - createdAt] = row[column];
         }
 
-        return new([.. values(first), created, updated], null);
+        return new(values, null);
     }
 
-    private static long Id(IDataRecord record, int column) => Convert.ToInt64(record.GetValue(column));
+    private static long Id(object[] row, int column) => Convert.ToInt64(row[column]);
 
-    private static string? Text(IDataRecord record, int column) => record.IsDBNull(column) ? null : Convert.ToString(record.GetValue(column));
-
-    /// <summary>Null for NULL and for a zero date, which the driver hands over as DateTime.MinValue.</summary>
-    private static DateTime? Date(IDataRecord record, int column) =>
-        !record.IsDBNull(column) && record.GetValue(column) is DateTime { Year: > 1 } value ? value : null;
+    private static string? Text(object[] row, int column) => row[column] is DBNull ? null : Convert.ToString(row[column]);
 }

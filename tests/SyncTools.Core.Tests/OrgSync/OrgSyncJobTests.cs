@@ -152,6 +152,30 @@ public class OrgSyncJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Rows_handed_over_in_pieces_smaller_than_a_batch_are_all_compared_and_a_keys_repeats_across_pieces_counted_once_each()
+    {
+        // Three rows per institute and user, 300 rows: the readers hand over 100 rows at a time, so some keys' rows
+        // straddle two pieces, and batches of 151 rows run on to the end of a key.
+        var links = Enumerable.Range(0, 300).Select(i => (Id: i + 1, User: i / 3 + 1, Latest: i % 3 == 1));
+        await _laas.ExecuteAsync($"INSERT INTO institutes VALUES (10, 'North', NULL, {Old}, {Old});" +
+            "INSERT INTO institute_user (id, institute_id, user_id, user_type, status, created_at, updated_at) VALUES " +
+            string.Join(", ", links.Select(l => $"({l.Id}, 10, {l.User}, '{(l.Latest ? "ADMIN" : "STAFF")}', 'ACTIVE', {Old}, {(l.Latest ? "'2021-06-07 08:09:10'" : Old)})")));
+        await AddUsers(100);
+
+        var first = await Run(Options with { BatchSize = 151, Tables = [OrgSyncTable.Institutes, OrgSyncTable.Users, OrgSyncTable.InstituteUsers] });
+        var notLatest = await Org("SELECT CONCAT_WS('|', userId, role, isActive) FROM institute_users WHERE role <> 'ADMIN' OR isActive <> 1");
+        await _laas.ExecuteAsync("UPDATE institute_user SET status = 'INACTIVE' WHERE user_id IN (34, 51) AND user_type = 'ADMIN'");
+        var second = await Run(Options with { BatchSize = 151, Tables = [OrgSyncTable.InstituteUsers] });
+
+        var synced = first.Tables.Single(t => t.Table == OrgSyncTable.InstituteUsers);
+        Assert.Equal((100L, 100L, 200L), (synced.Read, synced.Inserted, synced.Duplicates));
+        Assert.Empty(notLatest);
+        var again = second.Tables.Single();
+        Assert.Equal((2L, 98L, 200L, 0L), (again.Updated, again.Unchanged, again.Duplicates, again.Stale));
+        Assert.Equal(["34", "51"], await Org("SELECT userId FROM institute_users WHERE isActive = 0 ORDER BY userId"));
+    }
+
+    [Fact]
     public async Task Refuses_a_source_table_with_no_key_to_page_by_before_writing_anything()
     {
         await _laas.ExecuteAsync($"""
