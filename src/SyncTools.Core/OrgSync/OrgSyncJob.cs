@@ -243,19 +243,28 @@ public static class OrgSyncJob
                 (long, long)? after = null; // the last target key whose rows are done: a retry reads on from there
                 await retry.ExecuteAsync(async token =>
                 {
-                    await using var source = new SourceRows(new ReadAhead<MappedRow>(read => ReadSourceAsync(table, after, connections, read), token));
+                    await using var source = new RowCursor<MappedRow>(new ReadAhead<MappedRow>(read => ReadSourceAsync(table, after, connections, read), token));
                     // Without -Incremental the target's rows come as a stream in key order too, read ahead beside the source's.
                     await using var held = options.ChangedSince is null && !absent.Contains(plan.TargetTable)
-                        ? new TargetRows(new ReadAhead<TargetRow>(read => ReadTargetAsync(plan, after, connections, read), token))
+                        ? new RowCursor<TargetRow>(new ReadAhead<TargetRow>(read => ReadTargetAsync(plan, after, connections, read), token))
                         : null;
-                    while (await source.NextBatchAsync(options.BatchSize, token).ConfigureAwait(false) is { } rows)
+                    var batch = new OpenBatch();
+                    while (await source.PeekAsync(token).ConfigureAwait(false) is { } row)
                     {
-                        Done(await SyncBatchAsync(plan, rows, held, connections, token).ConfigureAwait(false));
-                        after = rows[^1].TargetKey;
+                        // A batch ends only where the target key changes, so that a retry from its last key misses no row.
+                        if (batch.Outcome.Rows >= options.BatchSize && row.TargetKey != batch.Last)
+                        {
+                            Done(await WriteBatchAsync(plan, batch, connections, token).ConfigureAwait(false));
+                            (after, batch) = (batch.Last, new OpenBatch());
+                        }
+
+                        source.Take();
+                        await CompareAsync(plan, row, held, batch, token).ConfigureAwait(false);
                     }
 
                     // The target rows after the source's last: stale, all of them.
-                    if (findsStale) Done(await SyncBatchAsync(plan, [], held, connections, token).ConfigureAwait(false));
+                    if (findsStale && held is not null) await TakeHeldAsync(plan, null, held, batch.Outcome, token).ConfigureAwait(false);
+                    Done(await WriteBatchAsync(plan, batch, connections, token).ConfigureAwait(false));
                 }, cancellationToken).ConfigureAwait(false);
 
                 if (counts.Duplicates > 0)
@@ -355,67 +364,97 @@ public static class OrgSyncJob
         }
 
         /// <summary>
-        /// Compares the next batch of source rows with the target and writes what differs. The target's rows are taken
-        /// from <paramref name="stream"/> up to the batch's last key (an empty batch: to the end), so its rows that no
-        /// source row gives come up too; without a stream (-Incremental) they are looked up by the batch's keys.
+        /// Compares a source row, as it comes, with the target's row of its key, taken from the stream
+        /// <paramref name="held"/> with the target's rows before it (which no source row gives); only a row to write is
+        /// kept, in <paramref name="batch"/>. Without a stream (-Incremental) the row waits in the batch for a lookup.
         /// </summary>
-        private async Task<BatchOutcome> SyncBatchAsync(TablePlan plan, List<MappedRow> rows, TargetRows? stream, OrgSyncConnections connections, CancellationToken cancellationToken)
+        private async ValueTask CompareAsync(TablePlan plan, MappedRow row, RowCursor<TargetRow>? held, OpenBatch batch, CancellationToken cancellationToken)
         {
-            var outcome = new BatchOutcome { Read = rows.Count(r => !r.Superseded), Duplicates = rows.Count(r => r.Superseded) };
-            var target = absent.Contains(plan.TargetTable)
-                ? null // a preview of a table still to be created: nothing to read (parents are checked against the kept keys)
-                : await connections.TargetAsync(cancellationToken).ConfigureAwait(false);
-            var given = new HashSet<(long, long)>(rows.Count);
-            var candidates = new List<MappedRow>(rows.Count);
-            _present.TryGetValue(plan.TargetTable, out var present);
-            foreach (var row in rows.Where(r => !r.Superseded))
+            var outcome = batch.Outcome;
+            batch.Last = row.TargetKey;
+            if (row.Superseded)
             {
-                given.Add(row.TargetKey);
-                if (findsStale && _wanted.TryGetValue(plan.TargetTable, out var wanted)) wanted.Add(row.TargetKey.Item1);
-                if (row.Error is not null) outcome.Failures.Add((row.Key, row.Error));
-                else candidates.Add(row);
+                outcome.Duplicates++; // its key's synced row came just before it
+                return;
+            }
+
+            outcome.Read++;
+            if (findsStale && _wanted.TryGetValue(plan.TargetTable, out var wanted)) wanted.Add(row.TargetKey.Item1);
+            var current = held is null ? null : await TakeHeldAsync(plan, row.TargetKey, held, outcome, cancellationToken).ConfigureAwait(false);
+            if (row.Error is not null)
+            {
+                outcome.Failures.Add((row.Key, row.Error));
+                return;
             }
 
             foreach (var parent in plan.Parents)
             {
-                candidates.RemoveAll(r =>
-                {
-                    if (_present[parent.Table].Contains(Convert.ToInt64(r.Values![parent.Column]))) return false;
-                    outcome.SkippedRows.Add((r.Key, $"{parent.KeyColumn} {r.Values[parent.Column]} is not in {options.TargetDatabase}.{parent.Table}"));
-                    return true;
-                });
+                if (_present[parent.Table].Contains(Convert.ToInt64(row.Values![parent.Column]))) continue;
+                outcome.SkippedRows.Add((row.Key, $"{parent.KeyColumn} {row.Values[parent.Column]} is not in {options.TargetDatabase}.{parent.Table}"));
+                return;
             }
 
-            var held = new Dictionary<(long, long), object?[]>(candidates.Count);
-            if (target is not null && (candidates.Count > 0 || findsStale))
-            {
-                var current = stream is null
-                    ? LookUpTargetAsync(target, plan, candidates, cancellationToken)
-                    : stream.UpToAsync(rows.Count == 0 ? null : rows[^1].TargetKey, cancellationToken);
-                await foreach (var (key, values) in current.ConfigureAwait(false))
-                {
-                    var isGiven = given.Contains(key);
-                    if (findsStale)
-                    {
-                        present?.Add(key.Item1);
-                        if (!isGiven || !ParentsWanted(plan, key)) outcome.Stale++;
-                    }
+            if (held is null) batch.Candidates.Add(row);
+            else if (current is null) batch.Changes.Add((row, true));
+            else if (!Same(row.Values!, current)) batch.Changes.Add((row, false));
+            else outcome.Unchanged++;
+        }
 
-                    if (isGiven) held[key] = values;
+        /// <summary>
+        /// Takes the target's rows up to the key <paramref name="key"/> (every one left when null) and gives the values of
+        /// the row of that key, if there is one. When the table's pass finds the stale rows, each row taken counts among
+        /// the keys the target holds, and as stale when no source row gives its key (every row before the key) or the
+        /// source gives none of its parents.
+        /// </summary>
+        private async ValueTask<object?[]?> TakeHeldAsync(TablePlan plan, (long, long)? key, RowCursor<TargetRow> held, BatchOutcome outcome, CancellationToken cancellationToken)
+        {
+            _present.TryGetValue(plan.TargetTable, out var present);
+            while (await held.PeekAsync(cancellationToken).ConfigureAwait(false) is { } row)
+            {
+                var order = key is { } bound ? row.Key.CompareTo(bound) : -1;
+                if (order > 0) break;
+                held.Take();
+                if (findsStale)
+                {
+                    present?.Add(row.Key.Item1);
+                    if (order < 0 || !ParentsWanted(plan, row.Key)) outcome.Stale++;
                 }
+
+                if (order == 0) return row.Values;
             }
 
-            var changes = new List<(MappedRow Row, bool IsNew)>();
-            foreach (var row in candidates)
+            return null;
+        }
+
+        /// <summary>
+        /// Ends a batch: looks its waiting rows up in the target (-Incremental), writes the rows to write as one upsert,
+        /// and counts the keys written among those the target holds.
+        /// </summary>
+        private async Task<BatchOutcome> WriteBatchAsync(TablePlan plan, OpenBatch batch, OrgSyncConnections connections, CancellationToken cancellationToken)
+        {
+            var (outcome, changes) = (batch.Outcome, batch.Changes);
+            var target = absent.Contains(plan.TargetTable)
+                ? null // a preview of a table still to be created: nothing to read (parents are checked against the kept keys)
+                : await connections.TargetAsync(cancellationToken).ConfigureAwait(false);
+            if (batch.Candidates.Count > 0)
             {
-                if (!held.TryGetValue(row.TargetKey, out var current)) changes.Add((row, true));
-                else if (!Same(row.Values!, current)) changes.Add((row, false));
-                else outcome.Unchanged++;
+                var held = new Dictionary<(long, long), object?[]>(batch.Candidates.Count);
+                if (target is not null)
+                {
+                    await foreach (var (key, values) in LookUpTargetAsync(target, plan, batch.Candidates, cancellationToken).ConfigureAwait(false)) held[key] = values;
+                }
+
+                foreach (var row in batch.Candidates)
+                {
+                    if (!held.TryGetValue(row.TargetKey, out var current)) changes.Add((row, true));
+                    else if (!Same(row.Values!, current)) changes.Add((row, false));
+                    else outcome.Unchanged++;
+                }
             }
 
             if (options.Preview) outcome.Count(changes);
             else await UpsertAsync(target!, plan, changes, outcome, cancellationToken).ConfigureAwait(false);
-            if (present is not null)
+            if (_present.TryGetValue(plan.TargetTable, out var present))
             {
                 var failed = outcome.Failures.Select(f => f.Key).ToHashSet();
                 foreach (var (row, _) in changes.Where(c => !failed.Contains(c.Row.Key))) present.Add(row.TargetKey.Item1);
@@ -456,11 +495,12 @@ public static class OrgSyncJob
                                   $" FROM {_sourceDatabase}.{MySqlIdentifiers.Quote(plan.SourceTable)} s" +
                                   $"{(where.Length > 0 ? " WHERE " + where : "")} ORDER BY {string.Join(", ", order)}";
             AddSince(command);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var stream = new MySqlRowStream(command, cancellationToken);
+            var reader = await stream.ExecuteAsync().ConfigureAwait(false);
             var rows = new List<MappedRow>(PieceRows);
             var values = new object[columns.Count];
             (long, long)? previous = null;
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            while (await stream.ReadAsync().ConfigureAwait(false))
             {
                 reader.GetValues(values);
                 var key = plan.KeyOf(values, keyAt);
@@ -471,7 +511,9 @@ public static class OrgSyncJob
                     rows = new List<MappedRow>(PieceRows);
                 }
 
-                var sourceKey = new SourceKey(table.PagingKey, Array.ConvertAll(pagingAt, i => values[i]));
+                var pagingValues = new object[pagingAt.Length];
+                for (var i = 0; i < pagingAt.Length; i++) pagingValues[i] = values[pagingAt[i]];
+                var sourceKey = new SourceKey(table.PagingKey, pagingValues);
                 if (key == previous)
                 {
                     rows.Add(new MappedRow(sourceKey, null, null, key, Superseded: true));
@@ -501,10 +543,11 @@ public static class OrgSyncJob
             }
 
             command.CommandText = $"SELECT {string.Join(", ", plan.TargetColumns.Select(MySqlIdentifiers.Quote))} FROM {_targetDatabase}.{MySqlIdentifiers.Quote(plan.TargetTable)}{where} ORDER BY {string.Join(", ", key)}";
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var stream = new MySqlRowStream(command, cancellationToken);
+            var reader = await stream.ExecuteAsync().ConfigureAwait(false);
             var rows = new List<TargetRow>(PieceRows);
             (long, long)? previous = null;
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            while (await stream.ReadAsync().ConfigureAwait(false))
             {
                 var row = Row(plan, reader);
                 InKeyOrder(previous, row.Key, $"{options.TargetDatabase}.{plan.TargetTable}", plan.TargetColumns[..plan.KeyColumns]);
@@ -690,51 +733,20 @@ public static class OrgSyncJob
         public ValueTask DisposeAsync() => rows.DisposeAsync();
     }
 
-    /// <summary>A source table's rows in target-key order, taken a batch at a time.</summary>
-    private sealed class SourceRows(ReadAhead<MappedRow> rows) : IAsyncDisposable
-    {
-        private readonly RowCursor<MappedRow> _rows = new(rows);
-
-        /// <summary>
-        /// The next batch: at least <paramref name="size"/> rows, more only to end where the target key changes (so a
-        /// key's superseded rows stay with it); fewer at the end of the table, and null after it.
-        /// </summary>
-        public async ValueTask<List<MappedRow>?> NextBatchAsync(int size, CancellationToken cancellationToken)
-        {
-            var batch = new List<MappedRow>(size);
-            while (await _rows.PeekAsync(cancellationToken).ConfigureAwait(false) is { } row)
-            {
-                if (batch.Count >= size && row.TargetKey != batch[^1].TargetKey) break;
-                batch.Add(row);
-                _rows.Take();
-            }
-
-            return batch.Count > 0 ? batch : null;
-        }
-
-        public ValueTask DisposeAsync() => _rows.DisposeAsync();
-    }
-
     /// <summary>A target row's key and values.</summary>
     private readonly record struct TargetRow((long, long) Key, object?[] Values);
 
-    /// <summary>A target table's rows in key order, taken a key range at a time as the source's batches come.</summary>
-    private sealed class TargetRows(ReadAhead<TargetRow> rows) : IAsyncDisposable
+    /// <summary>A batch being compared: what it did so far, the rows to write, and (-Incremental) the rows to look up in the target.</summary>
+    private sealed class OpenBatch
     {
-        private readonly RowCursor<TargetRow> _rows = new(rows);
+        public BatchOutcome Outcome { get; } = new();
 
-        /// <summary>The rows not yet taken whose key is at most <paramref name="last"/>; every one left when null.</summary>
-        public async IAsyncEnumerable<TargetRow> UpToAsync((long, long)? last, [EnumeratorCancellation] CancellationToken cancellationToken)
-        {
-            while (await _rows.PeekAsync(cancellationToken).ConfigureAwait(false) is { } row)
-            {
-                if (last is { } bound && row.Key.CompareTo(bound) > 0) yield break;
-                _rows.Take();
-                yield return row;
-            }
-        }
+        public List<(MappedRow Row, bool IsNew)> Changes { get; } = [];
 
-        public ValueTask DisposeAsync() => _rows.DisposeAsync();
+        public List<MappedRow> Candidates { get; } = [];
+
+        /// <summary>The target key of its last row.</summary>
+        public (long, long) Last { get; set; }
     }
 
     /// <summary>A source table as this run reads it: its plan and the key it is paged by.</summary>
