@@ -499,12 +499,13 @@ public static class OrgSyncJob
             var reader = await stream.ExecuteAsync().ConfigureAwait(false);
             var rows = new List<MappedRow>(PieceRows);
             var values = new object[columns.Count];
+            var name = $"{options.SourceDatabase}.{plan.SourceTable}";
             (long, long)? previous = null;
             while (await stream.ReadAsync().ConfigureAwait(false))
             {
                 reader.GetValues(values);
                 var key = plan.KeyOf(values, keyAt);
-                InKeyOrder(previous, key, $"{options.SourceDatabase}.{plan.SourceTable}", plan.TargetKeySource);
+                InKeyOrder(previous, key, name, plan.TargetKeySource);
                 if (rows.Count == PieceRows)
                 {
                     yield return rows;
@@ -546,11 +547,12 @@ public static class OrgSyncJob
             await using var stream = new MySqlRowStream(command, cancellationToken);
             var reader = await stream.ExecuteAsync().ConfigureAwait(false);
             var rows = new List<TargetRow>(PieceRows);
+            var (name, keyColumns) = ($"{options.TargetDatabase}.{plan.TargetTable}", plan.TargetColumns[..plan.KeyColumns]);
             (long, long)? previous = null;
             while (await stream.ReadAsync().ConfigureAwait(false))
             {
                 var row = Row(plan, reader);
-                InKeyOrder(previous, row.Key, $"{options.TargetDatabase}.{plan.TargetTable}", plan.TargetColumns[..plan.KeyColumns]);
+                InKeyOrder(previous, row.Key, name, keyColumns);
                 previous = row.Key;
                 rows.Add(row);
                 if (rows.Count < PieceRows) continue;

@@ -11,15 +11,13 @@ internal readonly record struct Mapped(object?[]? Values, string? Error);
 /// </summary>
 internal readonly record struct MappedRow(SourceKey Key, object?[]? Values, string? Error, (long, long) TargetKey, bool Superseded = false);
 
-/// <summary>The key a source row is paged by (its table's primary or unique key), as messages name it: "id 5".</summary>
-internal sealed class SourceKey(IReadOnlyList<string> columns, object[] values) : IComparable<SourceKey>
+/// <summary>
+/// The key a source row is paged by (its table's primary or unique key), as messages name it: "id 5". A value, not an
+/// object of its own: one is made for every row read. Two are equal when they are the same row's (the same values array).
+/// </summary>
+internal readonly record struct SourceKey(IReadOnlyList<string> Columns, object[] Values) : IComparable<SourceKey>
 {
-    public IReadOnlyList<string> Columns { get; } = columns;
-
-    public object[] Values { get; } = values;
-
-    public int CompareTo(SourceKey? other) => other is null ? 1
-        : Values.Zip(other.Values, Comparer<object>.Default.Compare).FirstOrDefault(c => c != 0);
+    public int CompareTo(SourceKey other) => Values.Zip(other.Values, Comparer<object>.Default.Compare).FirstOrDefault(c => c != 0);
 
     public override string ToString() => string.Join(", ", Columns.Zip(Values, (column, value) => $"{column} {value}"));
 }
