@@ -50,7 +50,7 @@ public static class OrgSyncJob
         await using var connections = new OrgSyncConnections(options);
         var source = await connections.SourceAsync(cancellationToken).ConfigureAwait(false);
         await Checked(options.Source, options.SourceName, () => MySqlIdentifiers.RequireColumnsAsync(source, options.SourceDatabase,
-            plans.Select(p => (p.SourceTable, (IEnumerable<string>)p.SourceColumns)), "", cancellationToken)).ConfigureAwait(false);
+            plans.Select(p => (p.SourceTable, p.RequiredColumns)), "", cancellationToken)).ConfigureAwait(false);
         var targetTables = plans.Where(p => !absent.Contains(p.TargetTable)).ToList();
         if (targetTables.Count > 0)
         {

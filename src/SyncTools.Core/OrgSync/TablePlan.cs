@@ -26,7 +26,8 @@ internal readonly record struct SourceKey(IReadOnlyList<string> Columns, object[
 internal sealed record ParentKey(int Column, string Table, string KeyColumn);
 
 /// <summary>
-/// How one source table becomes one target table: the columns read, the source filter, the target columns (the first
+/// How one source table becomes one target table: the columns read, the source filter (and the columns it reads besides
+/// those, <see cref="FilterColumns"/>, checked to exist but not read), the target columns (the first
 /// <see cref="KeyColumns"/> are its key, read from the source columns <see cref="TargetKeySource"/>) and the row mapping.
 /// The table is paged by its own primary key, whatever its columns (see <c>MySqlIdentifiers.PagingKeyAsync</c>).
 /// The target's current rows for a batch are looked up by the indexed key column <see cref="LookupColumn"/> alone
@@ -43,8 +44,12 @@ internal sealed record TablePlan(
     string[] TargetKeySource,
     Func<object[], Mapped> Map,
     ParentKey[] Parents,
-    int LookupColumn = 0)
+    int LookupColumn = 0,
+    string[]? FilterColumns = null)
 {
+    /// <summary>The source columns the table needs: those read and those only its filter reads.</summary>
+    public IEnumerable<string> RequiredColumns => SourceColumns.Concat(FilterColumns ?? []);
+
     /// <summary>
     /// The SQL condition (over the source aliased s, with @since) that picks the rows changed since the mark; a link row
     /// also counts as changed when its user or institute did, so a membership skipped for a then-absent user follows it.
@@ -72,16 +77,16 @@ internal sealed record TablePlan(
         new(OrgSyncTable.Institutes, "institutes", ["id", "name", "imageUrl", "created_at", "updated_at"], null,
             "institute", ["instituteId", "name", "imageUrl", "createdAt", "updatedAt"], 1, ["id"],
             r => Dated(r, 3, [Id(r, 0), Text(r, 1), Text(r, 2), null, null]), []),
-        new(OrgSyncTable.Users, "users", ["id", "first_name", "last_name", "email", "password", "created_at", "updated_at", "is_active"], ActiveUsers,
+        new(OrgSyncTable.Users, "users", ["id", "first_name", "last_name", "email", "password", "created_at", "updated_at"], ActiveUsers,
             "user", ["userId", "name", "email", "password", "createdAt", "updatedAt"], 1, ["id"],
-            r => Dated(r, 5, [Id(r, 0), OrgMappings.Name(Text(r, 1), Text(r, 2)), Text(r, 3), Text(r, 4), null, null]), []),
+            r => Dated(r, 5, [Id(r, 0), OrgMappings.Name(Text(r, 1), Text(r, 2)), Text(r, 3), Text(r, 4), null, null]), [], FilterColumns: ["is_active"]),
         new(OrgSyncTable.InstituteUsers, "institute_user", ["institute_id", "user_id", "user_type", "status", "created_at", "updated_at"], null,
             "institute_users", ["instituteId", "userId", "role", "isActive", "createdAt", "updatedAt"], 2, ["institute_id", "user_id"],
             r => Dated(r, 4, [Id(r, 0), Id(r, 1), OrgMappings.Role(Text(r, 2)), OrgMappings.IsActive(Text(r, 3)), null, null]),
             [new(0, "institute", "instituteId"), new(1, "user", "userId")], LookupColumn: 1), // userId: indexed, few institutes per user
-        new(OrgSyncTable.UserAuth, "users", ["id", "password", "created_at", "updated_at", "is_active", "email"], ActiveUsers,
+        new(OrgSyncTable.UserAuth, "users", ["id", "password", "created_at", "updated_at"], ActiveUsers,
             "user_auth", ["userId", "password", "createdAt", "updatedAt"], 1, ["id"],
-            r => Dated(r, 2, [Id(r, 0), Text(r, 1), null, null]), [new(0, "user", "userId")]),
+            r => Dated(r, 2, [Id(r, 0), Text(r, 1), null, null]), [new(0, "user", "userId")], FilterColumns: ["is_active", "email"]),
     ];
 
     /// <summary>
