@@ -7,7 +7,7 @@ namespace SyncTools.PowerShell;
 /// <summary>The last run, last success and health of each job and target in the run journal.</summary>
 /// <remarks>
 /// <para>Reads the run journal (see about_SyncTools) and writes one status per job and target: the last run, its status and counts, the last success, and its Health. A target is Unhealthy when its last run failed or was aborted, or when it has had no success for longer than -MaxAge; Degraded when its last run succeeded but failed or skipped rows; Reason says why in words a person can act on. In a monitoring script, if (Get-SyncStatus -Unhealthy) { exit 1 } exits non-zero when anything is not healthy.</para>
-/// <para>-Live also counts each target and its source now, over the same connection parameters as the jobs (MongoDB, MySQL, PostgreSQL), and a target holding fewer rows than its source is unhealthy. For Start-ChangeSync it also reads the replication slot: Lag (how long change capture has not caught up), LagBytes and RetainedWalBytes; it is unhealthy when the slot is gone, when it is further behind than -MaxLag, or when nothing reads the slot and it holds back more than -MaxRetainedWalBytes of WAL. Job and RunId bind by property name from any SyncTools result, so a job piped into Get-SyncStatus reports that run's target.</para>
+/// <para>-Live also counts each target and its source now, over the same connection parameters as the jobs (MongoDB, MySQL, PostgreSQL), and a target holding fewer rows than its source is unhealthy. A target on a server no connection was given for (say MongoDB without -MongoConnectionString or MONGODB_URI) is not counted, and a warning names the parameter to give. For Start-ChangeSync it also reads the replication slot: Lag (how long change capture has not caught up), LagBytes and RetainedWalBytes; it is unhealthy when the slot is gone, when it is further behind than -MaxLag, or when nothing reads the slot and it holds back more than -MaxRetainedWalBytes of WAL. Job and RunId bind by property name from any SyncTools result, so a job piped into Get-SyncStatus reports that run's target.</para>
 /// </remarks>
 /// <example title="Health of every job">
 /// <code>
@@ -72,7 +72,7 @@ public sealed class GetSyncStatusCommand : DatabaseCmdletBase
 
     /// <summary>
     /// Count each target (and its source) live, over the connection parameters; a target holding fewer than its
-    /// source is unhealthy.
+    /// source is unhealthy. A target whose server has no connection given is not counted, with a warning.
     /// </summary>
     [Parameter]
     public SwitchParameter Live { get; set; }

@@ -9,7 +9,7 @@ public sealed class ChangeSyncLiveCount : FullSyncLiveCount, ISlotHealth
     public override string Job => StartChangeSyncJob.Name;
 
     public async Task<ReplicationSlotHealth?> SlotHealthAsync(JournalEntry last, LiveConnections connections, CancellationToken cancellationToken) =>
-        last is { SourceEndpoint: { } source, TargetEndpoint: { } target } && connections.PostgresFor(source) is { } postgres && connections.MongoFor(target) is { } mongo
-            ? await StartChangeSyncJob.SlotHealthAsync(postgres, mongo, source, target, cancellationToken).ConfigureAwait(false)
+        last is { SourceEndpoint: { } source, TargetEndpoint: { } target }
+            ? await StartChangeSyncJob.SlotHealthAsync(connections.PostgresFor(source), connections.MongoFor(target), source, target, cancellationToken).ConfigureAwait(false)
             : null;
 }

@@ -12,8 +12,8 @@ public sealed class ClusterIdLiveCount : ILiveCount
 
     public async Task<(long? Source, long? Target)> CountAsync(JournalEntry last, LiveConnections connections, CancellationToken cancellationToken)
     {
-        if (last is not { SourceEndpoint: { Path: [var collection] } source, TargetEndpoint: { Path: [var table, var column] } target }
-            || connections.MongoFor(source) is not { } mongo || connections.MySqlFor(target) is not { } mysql) return (null, null);
+        if (last is not { SourceEndpoint: { Path: [var collection] } source, TargetEndpoint: { Path: [var table, var column] } target }) return (null, null);
+        var (mongo, mysql) = (connections.MongoFor(source), connections.MySqlFor(target));
         var (database, schema) = (source.Database, target.Database);
         long documents;
         try

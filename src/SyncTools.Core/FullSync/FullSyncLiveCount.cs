@@ -9,7 +9,7 @@ public class FullSyncLiveCount : ILiveCount
 
     public async Task<(long? Source, long? Target)> CountAsync(JournalEntry last, LiveConnections connections, CancellationToken cancellationToken)
     {
-        if (last is not { SourceEndpoint: { } source, TargetEndpoint: { } target } || connections.PostgresFor(source) is not { } postgres || connections.MongoFor(target) is not { } mongo) return (null, null);
-        return await StartFullSyncJob.LiveCountsAsync(postgres, mongo, source, target, cancellationToken).ConfigureAwait(false);
+        if (last is not { SourceEndpoint: { } source, TargetEndpoint: { } target }) return (null, null);
+        return await StartFullSyncJob.LiveCountsAsync(connections.PostgresFor(source), connections.MongoFor(target), source, target, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -10,7 +10,8 @@ public sealed class OrgSyncLiveCount : ILiveCount
 
     public async Task<(long? Source, long? Target)> CountAsync(JournalEntry last, LiveConnections connections, CancellationToken cancellationToken)
     {
-        if (last is not { SourceEndpoint: { } source, TargetEndpoint: { } target } || connections.MySqlFor(target) is not { } mysql) return (null, null);
+        if (last is not { SourceEndpoint: { } source, TargetEndpoint: { } target }) return (null, null);
+        var mysql = connections.MySqlFor(target);
         if (source.Server != target.Server)
         {
             throw new SyncToolsException($"{target} is not counted: its source {source} is on another server, and the count compares the two in one query.",

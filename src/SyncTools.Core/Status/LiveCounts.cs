@@ -6,22 +6,23 @@ using SyncTools.Core.PostgreSql;
 namespace SyncTools.Core.Status;
 
 /// <summary>
-/// The servers to count in. A row is counted on the server it names: a connection of its kind to another server is
-/// refused (the row is not counted, and a warning says which connection to give); a job whose server's kind is not
-/// given is not counted.
+/// The servers to count in. A row is counted on the server it names: when no connection of its kind is given, or one to
+/// another server, it is refused (the row is not counted, and a warning says which connection to give).
 /// </summary>
 public sealed record LiveConnections(MongoEndpoint? Mongo, MySqlSource? MySql, PgSource? Postgres = null)
 {
-    public MongoEndpoint? MongoFor(SyncEndpoint endpoint) => Checked(endpoint, Mongo, Mongo?.Server, "-MongoConnectionString");
+    public MongoEndpoint MongoFor(SyncEndpoint endpoint) => Checked(endpoint, Mongo, Mongo?.Server, "MongoDB", "-MongoConnectionString (or set MONGODB_URI)");
 
-    public MySqlSource? MySqlFor(SyncEndpoint endpoint) => Checked(endpoint, MySql?.WithDatabase(endpoint.Database), MySql?.Server, "-MySqlConnectionString or -Server");
+    public MySqlSource MySqlFor(SyncEndpoint endpoint) => Checked(endpoint, MySql?.WithDatabase(endpoint.Database), MySql?.Server, "MySQL", "-MySqlConnectionString or -Server");
 
-    public PgSource? PostgresFor(SyncEndpoint endpoint) => Checked(endpoint, Postgres?.WithDatabase(endpoint.Database), Postgres?.Server, "-PostgresConnectionString");
+    public PgSource PostgresFor(SyncEndpoint endpoint) => Checked(endpoint, Postgres?.WithDatabase(endpoint.Database), Postgres?.Server, "PostgreSQL", "-PostgresConnectionString (or set PGHOST)");
 
-    private static T? Checked<T>(SyncEndpoint endpoint, T? connection, string? server, string parameter) where T : class =>
-        connection is null || server == endpoint.Server ? connection
+    private static T Checked<T>(SyncEndpoint endpoint, T? connection, string? server, string kind, string parameter) where T : class =>
+        connection is not null && server == endpoint.Server ? connection
         : throw new SyncToolsException(
-            $"{endpoint} is on {endpoint.Server}, not on {server}, the server given to count in: not counted. Give {parameter} for its server.",
+            connection is null
+                ? $"{endpoint} is on {endpoint.Server}, and no {kind} server was given to count in: not counted. Give {parameter} for its server."
+                : $"{endpoint} is on {endpoint.Server}, not on {server}, the server given to count in: not counted. Give {parameter} for its server.",
             JobErrorCategory.InvalidArgument, "LiveCountServerNotGiven", endpoint.ToString());
 }
 

@@ -11,7 +11,8 @@ public sealed class TowAndGoLiveCount : ILiveCount
 
     public async Task<(long? Source, long? Target)> CountAsync(JournalEntry last, LiveConnections connections, CancellationToken cancellationToken)
     {
-        if (last.TargetEndpoint is not { Path: [var collection] } target || connections.MongoFor(target) is not { } mongo) return (null, null);
+        if (last.TargetEndpoint is not { Path: [var collection] } target) return (null, null);
+        var mongo = connections.MongoFor(target);
         var database = target.Database;
         try
         {

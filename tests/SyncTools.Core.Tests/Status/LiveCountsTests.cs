@@ -164,6 +164,18 @@ public sealed class LiveCountsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_server_of_a_kind_not_given_is_a_warning_naming_what_to_give_not_a_silent_blank()
+    {
+        await Journal(SyncTowAndGoJob.Name, Snapshot, Links(_mongo.Endpoint.Server));
+
+        var (status, reporter) = await Live(new LiveConnections(null, new SyncTools.Core.MySql.MySqlSource(TestServices.MySql)));
+
+        Assert.Equal((null, null, true), (status.SourceCount, status.TargetCount, status.IsHealthy));
+        Assert.Equal($"Sync-TowAndGoToMongo {status.Target} could not be counted: {status.Target} is on {_mongo.Endpoint.Server}, and no MongoDB server was given to count in: not counted. Give -MongoConnectionString (or set MONGODB_URI) for its server.",
+            Assert.Single(reporter.Warnings));
+    }
+
+    [Fact]
     public async Task A_row_is_counted_on_the_server_it_names_never_on_another_one_given()
     {
         await Journal(SyncTowAndGoJob.Name, Snapshot, Links("nohost.invalid:27017"));
@@ -172,7 +184,7 @@ public sealed class LiveCountsTests : IAsyncLifetime
 
         Assert.Equal((null, null, true), (status.SourceCount, status.TargetCount, status.IsHealthy));
         Assert.Equal($"mongodb://nohost.invalid:27017/{_mongo.Name}/links", status.Target);
-        Assert.Contains($"is on nohost.invalid:27017, not on {_mongo.Endpoint.Server}, the server given to count in: not counted. Give -MongoConnectionString for its server.", Assert.Single(reporter.Warnings));
+        Assert.Contains($"is on nohost.invalid:27017, not on {_mongo.Endpoint.Server}, the server given to count in: not counted. Give -MongoConnectionString (or set MONGODB_URI) for its server.", Assert.Single(reporter.Warnings));
     }
 
     [Fact]
