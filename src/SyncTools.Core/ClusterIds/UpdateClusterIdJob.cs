@@ -119,9 +119,8 @@ public static class UpdateClusterIdJob
         long read = 0;
         await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT {column.QuotedColumn} FROM {column.QuotedTable} WHERE {column.QuotedColumn} IS NOT NULL";
-        await using var stream = new MySqlRowStream(command, cancellationToken);
-        var reader = await stream.ExecuteAsync().ConfigureAwait(false);
-        while (await stream.ReadAsync().ConfigureAwait(false))
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             partitions.Write(new SpooledText(Convert.ToString(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture)!, read));
             if (++read % 50_000 == 0) reporter.Progress(new JobProgress($"Reading {column.QuotedTable}", read, null, $"{read:N0} ids"));

@@ -109,7 +109,8 @@ public static class MySqlIdentifiers
             {
                 var index = reader.GetString(0);
                 if (!keys.TryGetValue(index, out var columns)) keys[index] = columns = [];
-                columns.Add((reader.GetString(1), Convert.ToBoolean(reader.GetValue(2))));
+                // A functional key part (MySQL 8) has no column: such a key cannot page the table, as if nullable.
+                columns.Add(reader.IsDBNull(1) ? ("", true) : (reader.GetString(1), Convert.ToBoolean(reader.GetValue(2))));
             }
         }
 

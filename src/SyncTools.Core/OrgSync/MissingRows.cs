@@ -131,9 +131,8 @@ internal sealed class MissingRows(OrgSyncOptions options, IJobReporter reporter,
     {
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
-        await using var stream = new MySqlRowStream(command, cancellationToken);
-        var reader = await stream.ExecuteAsync().ConfigureAwait(false);
-        while (await stream.ReadAsync().ConfigureAwait(false))
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             yield return plan.KeyOf(reader);
         }

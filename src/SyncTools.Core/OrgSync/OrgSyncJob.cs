@@ -267,7 +267,7 @@ public static class OrgSyncJob
 
                     // The target rows after the source's last: stale, all of them.
                     if (findsStale && held is not null) await TakeHeldAsync(plan, null, held, batch.Outcome, token).ConfigureAwait(false);
-                    Done(await WriteBatchAsync(plan, batch, connections, token).ConfigureAwait(false));
+                    if (batch.Outcome.Rows > 0 || findsStale) Done(await WriteBatchAsync(plan, batch, connections, token).ConfigureAwait(false));
                 }, cancellationToken).ConfigureAwait(false);
 
                 if (counts.Duplicates > 0)
@@ -518,13 +518,12 @@ public static class OrgSyncJob
                                   $" FROM {_sourceDatabase}.{MySqlIdentifiers.Quote(plan.SourceTable)} s" +
                                   $"{(where.Length > 0 ? " WHERE " + where : "")} ORDER BY {string.Join(", ", order)}";
             AddSince(command);
-            await using var stream = new MySqlRowStream(command, cancellationToken);
-            var reader = await stream.ExecuteAsync().ConfigureAwait(false);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             var rows = new List<MappedRow>(PieceRows);
             var values = new object[columns.Count];
             var name = $"{options.SourceDatabase}.{plan.SourceTable}";
             (long, long)? previous = null;
-            while (await stream.ReadAsync().ConfigureAwait(false))
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 reader.GetValues(values);
                 var key = plan.KeyOf(values, keyAt);
@@ -567,12 +566,11 @@ public static class OrgSyncJob
             }
 
             command.CommandText = $"SELECT {string.Join(", ", plan.TargetColumns.Select(MySqlIdentifiers.Quote))} FROM {_targetDatabase}.{MySqlIdentifiers.Quote(plan.TargetTable)}{where} ORDER BY {string.Join(", ", key)}";
-            await using var stream = new MySqlRowStream(command, cancellationToken);
-            var reader = await stream.ExecuteAsync().ConfigureAwait(false);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             var rows = new List<TargetRow>(PieceRows);
             var (name, keyColumns) = ($"{options.TargetDatabase}.{plan.TargetTable}", plan.TargetColumns[..plan.KeyColumns]);
             (long, long)? previous = null;
-            while (await stream.ReadAsync().ConfigureAwait(false))
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 var row = Row(plan, reader);
                 InKeyOrder(previous, row.Key, name, keyColumns);
@@ -741,9 +739,11 @@ public static class OrgSyncJob
         private int _next;
 
         /// <summary>The next row, not yet taken; null after the last.</summary>
-        public async ValueTask<T?> PeekAsync(CancellationToken cancellationToken)
+        public ValueTask<T?> PeekAsync(CancellationToken cancellationToken) => _next < _piece.Count ? new(_piece[_next]) : NextPieceAsync(cancellationToken);
+
+        private async ValueTask<T?> NextPieceAsync(CancellationToken cancellationToken)
         {
-            if (_next == _piece.Count)
+            while (_next == _piece.Count)
             {
                 if (await rows.NextAsync(cancellationToken).ConfigureAwait(false) is not { } piece) return null;
                 (_piece, _next) = (piece, 0);

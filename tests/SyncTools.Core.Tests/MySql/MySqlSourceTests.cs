@@ -24,6 +24,26 @@ public sealed class MySqlSourceTests
     }
 
     [Fact]
+    public async Task A_server_silent_mid_read_past_the_command_timeout_fails_the_read_as_transient_without_waiting_for_it()
+    {
+        // 100 KB of rows come first (past the server's 16 KB network buffer), then the server is silent for 8 s.
+        await using var connection = await new MySqlSource(TestServices.MySql + ";Default Command Timeout=1", database: "mysql").OpenAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT seq, REPEAT('x', 200), SLEEP(IF(seq = 500, 8, 0)) FROM seq_1_to_600";
+        var (read, clock) = (0, System.Diagnostics.Stopwatch.StartNew());
+
+        var error = await Record.ExceptionAsync(async () =>
+        {
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync()) read++;
+        });
+
+        Assert.InRange(read, 100, 499);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(6));
+        Assert.True(MySqlSource.IsTransient(Assert.IsType<MySqlException>(error)), error.Message);
+    }
+
+    [Fact]
     public void A_target_is_named_by_server_and_database_whoever_logs_in()
     {
         var asSync = new SyncTools.Core.OrgSync.OrgSyncOptions { Source = new MySqlSource("Server=DB1.example.org;Port=3306", user: "sync"), Target = new MySqlSource("Server=db1.example.org;Port=3306", user: "sync") };
