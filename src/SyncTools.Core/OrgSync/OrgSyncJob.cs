@@ -424,10 +424,17 @@ public static class OrgSyncJob
         }
 
         /// <summary>
+        /// Whether a row read from the target counts among the keys it holds: always but in a preview whose keys were read
+        /// first, where the rows -RemoveMissing would remove are still there to read. So a row the target came to hold
+        /// after its keys were read counts too (a batch whose upsert committed but whose reply was lost, retried).
+        /// </summary>
+        private bool CountsAsHeld => findsStale || !options.Preview;
+
+        /// <summary>
         /// Takes the target's rows up to the key <paramref name="key"/> (every one left when null) and gives the values of
-        /// the row of that key, if there is one. When the table's pass finds the stale rows, each row taken counts among
-        /// the keys the target holds, and as stale when no source row gives its key (every row before the key) or the
-        /// source gives none of its parents.
+        /// the row of that key, if there is one. Each row taken counts among the keys the target holds (see
+        /// <see cref="CountsAsHeld"/>); when the table's pass finds the stale rows, also as stale when no source row gives
+        /// its key (every row before the key) or the source gives none of its parents.
         /// </summary>
         private async ValueTask<object?[]?> TakeHeldAsync(TablePlan plan, (long, long)? key, RowCursor<TargetRow> held, BatchOutcome outcome, CancellationToken cancellationToken)
         {
@@ -437,11 +444,8 @@ public static class OrgSyncJob
                 var order = key is { } bound ? row.Key.CompareTo(bound) : -1;
                 if (order > 0) break;
                 held.Take();
-                if (findsStale)
-                {
-                    present?.Add(row.Key.Item1);
-                    if (order < 0 || !ParentsWanted(plan, row.Key)) outcome.Stale++;
-                }
+                if (CountsAsHeld) present?.Add(row.Key.Item1);
+                if (findsStale && (order < 0 || !ParentsWanted(plan, row.Key))) outcome.Stale++;
 
                 if (order == 0) return row.Values;
             }
@@ -464,7 +468,12 @@ public static class OrgSyncJob
                 var held = new Dictionary<(long, long), object?[]>(batch.Candidates.Count);
                 if (target is not null)
                 {
-                    await foreach (var (key, values) in LookUpTargetAsync(target, plan, batch.Candidates, cancellationToken).ConfigureAwait(false)) held[key] = values;
+                    _present.TryGetValue(plan.TargetTable, out var holds);
+                    await foreach (var (key, values) in LookUpTargetAsync(target, plan, batch.Candidates, cancellationToken).ConfigureAwait(false))
+                    {
+                        held[key] = values;
+                        if (CountsAsHeld) holds?.Add(key.Item1);
+                    }
                 }
 
                 foreach (var row in batch.Candidates)

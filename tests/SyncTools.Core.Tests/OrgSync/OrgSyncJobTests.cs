@@ -444,6 +444,25 @@ public class OrgSyncJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_parent_row_the_target_came_to_hold_after_its_keys_were_read_still_takes_its_children()
+    {
+        // As when a batch committed but its reply was lost, and the retry finds its rows already there: with -RemoveMissing
+        // the keys are read before the tables, and user 1 appears in the target (as the sync would write it) only after.
+        await _laas.ExecuteAsync($"INSERT INTO institutes VALUES (10, 'North', NULL, {Old}, {Old}); INSERT INTO institute_user (institute_id, user_id, user_type, status, created_at, updated_at) VALUES (10, 1, 'STAFF', 'ACTIVE', {Old}, {Old});");
+        await AddUsers(1);
+        var written = 0;
+        var reporter = new ActingReporter(p => p.Status?.StartsWith("Users:", StringComparison.Ordinal) == true && Interlocked.Exchange(ref written, 1) == 0,
+            () => _org.ExecuteAsync($"INSERT INTO user VALUES (1, 'First1 Last1', 'u1@example.org', '$2b$10$hash1', {Old}, {Old})"));
+
+        var run = await Run(Options with { RemoveMissing = true }, reporter);
+
+        Assert.Equal(1, written);
+        Assert.Equal((0L, 0L, 1L), (run.Tables[1].Inserted, run.Tables[1].Updated, run.Tables[1].Unchanged));
+        Assert.Equal((1L, 0L), (run.Tables[2].Inserted, run.Tables[2].Skipped));
+        Assert.Equal(["10|1"], await Org("SELECT CONCAT_WS('|', instituteId, userId) FROM institute_users"));
+    }
+
+    [Fact]
     public async Task A_source_connection_lost_after_its_last_read_does_not_fail_the_run()
     {
         await AddUsers(50);
