@@ -17,7 +17,7 @@ internal sealed class OrgSyncConnections(OrgSyncOptions options) : IAsyncDisposa
     public async Task<DbConnection> SourceAsync(CancellationToken cancellationToken)
     {
         if (_source is not null) return _source;
-        var connection = await options.Source.WithDatabase(options.SourceDatabase).OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await options.Source.ForReading().WithDatabase(options.SourceDatabase).OpenAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await ExecuteAsync(connection, "START TRANSACTION READ ONLY, WITH CONSISTENT SNAPSHOT", cancellationToken).ConfigureAwait(false);
@@ -35,7 +35,7 @@ internal sealed class OrgSyncConnections(OrgSyncOptions options) : IAsyncDisposa
         _target ??= await options.Target.WithDatabase(options.TargetDatabase).OpenAsync(cancellationToken).ConfigureAwait(false);
 
     public async Task<DbConnection> TargetReaderAsync(CancellationToken cancellationToken) =>
-        _targetReader ??= await options.Target.WithDatabase(options.TargetDatabase).OpenAsync(cancellationToken).ConfigureAwait(false);
+        _targetReader ??= await options.Target.ForReading().WithDatabase(options.TargetDatabase).OpenAsync(cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// Ends the read-only transaction (it changed nothing). A connection lost after its last read (its rows had all

@@ -238,7 +238,7 @@ public static class OrgSyncJob
             var counts = new BatchOutcome();
             var skippedKeys = new List<SourceKey>();
             using var stopCounting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            Task<long?> counting = Task.FromResult<long?>(null);
+            Task<(long? Rows, string? Failure)> counting = Task.FromResult<(long?, string?)>((null, null));
             try
             {
                 // The progress's total, counted beside the stream: the rows do not wait for a scan of the table.
@@ -297,7 +297,8 @@ public static class OrgSyncJob
                         if (skippedKeys.Count < 5) skippedKeys.Add(key);
                     }
 
-                    var total = counting.IsCompletedSuccessfully && counting.Result is { } rows ? Math.Max(rows, counts.Rows) : (long?)null;
+                    // Counted outside the run's snapshot, the total can fall short: then there is none, rather than a table done too early.
+                    var total = counting.IsCompletedSuccessfully && counting.Result.Rows is { } rows && rows >= counts.Rows ? rows : (long?)null;
                     reporter.Progress(new JobProgress($"Syncing {targetName}", counts.Rows, total,
                         $"{counts.Rows:N0}{(total is null ? "" : $" of {total:N0}")} rows: {counts.Inserted:N0} new, {counts.Updated:N0} changed"));
                 }
@@ -312,8 +313,14 @@ public static class OrgSyncJob
             }
             finally
             {
-                await stopCounting.CancelAsync().ConfigureAwait(false); // done long before the rows, unless they failed first
-                await counting.ConfigureAwait(false);
+                // Done long before the rows, unless they failed first: then it is stopped, and not waited for long.
+                if (!counting.IsCompleted)
+                {
+                    await stopCounting.CancelAsync().ConfigureAwait(false);
+                    await Task.WhenAny(counting, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None)).ConfigureAwait(false);
+                }
+
+                if (counting is { IsCompletedSuccessfully: true, Result.Failure: { } failure }) reporter.Verbose($"{sourceName}: the rows were not counted for the progress ({failure}).");
             }
 
             if (counts.Skipped > 0)
@@ -365,24 +372,23 @@ public static class OrgSyncJob
         /// <summary>The rows the table's filters pick: those its batches will read, for the progress.</summary>
         /// <remarks>
         /// On a connection of its own, beside the table's stream (a scan of the table: at scale 1 of the benchmark, a
-        /// tenth of a full target's run when the stream waited for it). Null when it fails: the progress goes without a
-        /// total, and the stream, on its own connection, says what is wrong.
+        /// tenth of a full target's run when the stream waited for it), and outside the run's snapshot. No rows when it
+        /// fails, with why (said with -Verbose once the table is done): the progress goes without a total.
         /// </remarks>
-        private async Task<long?> CountAsync(SourceTable table, CancellationToken cancellationToken)
+        private async Task<(long? Rows, string? Failure)> CountAsync(SourceTable table, CancellationToken cancellationToken)
         {
             try
             {
-                await using var source = await options.Source.OpenAsync(cancellationToken).ConfigureAwait(false);
+                await using var source = await options.Source.ForReading().OpenAsync(cancellationToken).ConfigureAwait(false);
                 await using var command = source.CreateCommand();
                 var where = Where(table.Plan);
                 command.CommandText = $"SELECT COUNT(*) FROM {_sourceDatabase}.{MySqlIdentifiers.Quote(table.Plan.SourceTable)} s{(where.Length > 0 ? " WHERE " + where : "")}";
                 AddSince(command);
-                return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false));
+                return (Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false)), null);
             }
             catch (Exception e)
             {
-                if (!cancellationToken.IsCancellationRequested) reporter.Verbose($"{options.SourceDatabase}.{table.Plan.SourceTable}: the rows were not counted for the progress ({e.Message}).");
-                return null;
+                return (null, cancellationToken.IsCancellationRequested ? null : e.Message);
             }
         }
 
