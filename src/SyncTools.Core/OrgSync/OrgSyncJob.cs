@@ -424,9 +424,15 @@ public static class OrgSyncJob
             }
 
             if (held is null) batch.Candidates.Add(row);
-            else if (current is null) batch.Changes.Add((row, true));
+            else Classify(batch, row, current);
+        }
+
+        /// <summary>A row to insert (the target has none of its key), to update (it holds other values) or unchanged.</summary>
+        private static void Classify(OpenBatch batch, MappedRow row, object?[]? current)
+        {
+            if (current is null) batch.Changes.Add((row, true));
             else if (!Same(row.Values!, current)) batch.Changes.Add((row, false));
-            else outcome.Unchanged++;
+            else batch.Outcome.Unchanged++;
         }
 
         /// <summary>
@@ -466,6 +472,7 @@ public static class OrgSyncJob
         private async Task<BatchOutcome> WriteBatchAsync(TablePlan plan, OpenBatch batch, OrgSyncConnections connections, CancellationToken cancellationToken)
         {
             var (outcome, changes) = (batch.Outcome, batch.Changes);
+            _present.TryGetValue(plan.TargetTable, out var present);
             var target = absent.Contains(plan.TargetTable)
                 ? null // a preview of a table still to be created: nothing to read (parents are checked against the kept keys)
                 : await connections.TargetAsync(cancellationToken).ConfigureAwait(false);
@@ -474,25 +481,19 @@ public static class OrgSyncJob
                 var held = new Dictionary<(long, long), object?[]>(batch.Candidates.Count);
                 if (target is not null)
                 {
-                    _present.TryGetValue(plan.TargetTable, out var holds);
                     await foreach (var (key, values) in LookUpTargetAsync(target, plan, batch.Candidates, cancellationToken).ConfigureAwait(false))
                     {
                         held[key] = values;
-                        if (CountsAsHeld) holds?.Add(key.Item1);
+                        if (CountsAsHeld) present?.Add(key.Item1);
                     }
                 }
 
-                foreach (var row in batch.Candidates)
-                {
-                    if (!held.TryGetValue(row.TargetKey, out var current)) changes.Add((row, true));
-                    else if (!Same(row.Values!, current)) changes.Add((row, false));
-                    else outcome.Unchanged++;
-                }
+                foreach (var row in batch.Candidates) Classify(batch, row, held.GetValueOrDefault(row.TargetKey));
             }
 
             if (options.Preview) outcome.Count(changes);
             else await UpsertAsync(target!, plan, changes, outcome, cancellationToken).ConfigureAwait(false);
-            if (_present.TryGetValue(plan.TargetTable, out var present))
+            if (present is not null)
             {
                 var failed = outcome.Failures.Select(f => f.Key).ToHashSet();
                 foreach (var (row, _) in changes.Where(c => !failed.Contains(c.Row.Key))) present.Add(row.TargetKey.Item1);

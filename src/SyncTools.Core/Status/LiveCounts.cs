@@ -20,9 +20,7 @@ public sealed record LiveConnections(MongoEndpoint? Mongo, MySqlSource? MySql, P
     private static T Checked<T>(SyncEndpoint endpoint, T? connection, string? server, string kind, string parameter) where T : class =>
         connection is not null && server == endpoint.Server ? connection
         : throw new SyncToolsException(
-            connection is null
-                ? $"{endpoint} is on {endpoint.Server}, and no {kind} server was given to count in: not counted. Give {parameter} for its server."
-                : $"{endpoint} is on {endpoint.Server}, not on {server}, the server given to count in: not counted. Give {parameter} for its server.",
+            $"{endpoint} is on {endpoint.Server}, {(connection is null ? $"and no {kind} server was given" : $"not on {server}, the server given")} to count in: not counted. Give {parameter} for its server.",
             JobErrorCategory.InvalidArgument, "LiveCountServerNotGiven", endpoint.ToString());
 }
 
