@@ -1,9 +1,9 @@
+using System.Text;
 using System.Runtime.CompilerServices;
 using Npgsql;
 using SyncTools.Core.Jobs;
 using SyncTools.Core.PostgreSql;
 using MongoDB.Bson;
-using MongoDB.Bson.IO;
 
 namespace SyncTools.Core.FullSync;
 
@@ -126,17 +126,10 @@ public sealed class KeysetPager
                   + $" ORDER BY source.{_quotedKey} LIMIT {_pageSize}";
         await using var command = new NpgsqlCommand(sql, connection);
         if (after is not null) command.Parameters.Add(new() { Value = after });
-        string? last = null;
-        using var rows = new RowWriter(this);
+        var rows = new RowWriter(this);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            rows.Add(reader);
-            last = reader.GetString(_columns.Count);
-        }
-
-        var documents = rows.Documents();
-        return last is null ? null : new SourcePage(documents, last);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) rows.Add(reader);
+        return rows.LastKey is { } last ? new SourcePage(rows.Documents, last) : null;
     }
 
     /// <summary>
@@ -158,7 +151,7 @@ public sealed class KeysetPager
         await using var command = new NpgsqlCommand(sql, connection);
         for (var i = 0; i < _source.Count; i++) command.Parameters.Add(new() { Value = rows.Select(row => row[i]).ToArray() });
         var selected = new List<bool>(rows.Count);
-        using var written = new RowWriter(this);
+        var written = new RowWriter(this);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -166,52 +159,68 @@ public sealed class KeysetPager
             selected.Add(reader.GetBoolean(_columns.Count + 1));
         }
 
-        return written.Documents().Zip(selected).ToList();
+        return written.Documents.Zip(selected).ToList();
     }
 
-    /// <summary>Rows as documents, each written by one writer into one reused buffer, then copied out: no writer or stream per row.</summary>
-    private sealed class RowWriter(KeysetPager pager) : IDisposable
+    /// <summary>MongoDB's largest document (maxBsonObjectSize).</summary>
+    private const int MaxDocumentBytes = 16 * 1024 * 1024;
+
+    /// <summary>Rows as documents, each written by one writer into one reused buffer, then copied out; and the last row's key text.</summary>
+    private sealed class RowWriter(KeysetPager pager)
     {
-        private readonly MemoryStream _buffer = new();
-        private readonly List<RawBsonDocument> _documents = [];
-        private BsonBinaryWriter? _writer;
+        private readonly BsonRowWriter _writer = new();
+        private byte[] _key = new byte[64];
+        private int _keyLength = -1;
+
+        public List<RawBsonDocument> Documents { get; } = [];
+
+        /// <summary>The last row's key in PostgreSQL's text form; null before any row.</summary>
+        public string? LastKey => _keyLength < 0 ? null : Encoding.UTF8.GetString(_key, 0, _keyLength);
 
         public void Add(NpgsqlDataReader reader)
         {
-            _buffer.SetLength(0);
-            pager.WriteRow(_writer ??= new BsonBinaryWriter(_buffer), reader);
-            _documents.Add(new RawBsonDocument(_buffer.ToArray()));
+            _writer.Clear();
+            pager.WriteRow(_writer, reader);
+            Documents.Add(new RawBsonDocument(_writer.Written.ToArray()));
+            var keyText = pager._columns.Count;
+            _keyLength = (int)reader.GetBytes(keyText, 0, null, 0, 0);
+            if (_keyLength > _key.Length) _key = new byte[_keyLength];
+            reader.GetBytes(keyText, 0, _key, 0, _keyLength);
         }
-
-        public List<RawBsonDocument> Documents() => _documents;
-
-        public void Dispose() => _writer?.Dispose();
     }
 
     /// <summary>The current row as a document: _id (the key), then every column in table order; a column named _id is the key's copy only.</summary>
-    private void WriteRow(IBsonWriter writer, NpgsqlDataReader reader)
+    private void WriteRow(BsonRowWriter writer, NpgsqlDataReader reader)
     {
-        writer.WriteStartDocument();
-        writer.WriteName("_id");
+        writer.StartDocument();
+        writer.Name("_id"u8);
         _columns[_keyIndex].Write(writer, reader, _keyIndex);
         for (var i = 0; i < _columns.Count; i++)
         {
             if (_columns[i].Name == "_id") continue;
-            writer.WriteName(_columns[i].Name);
+            writer.Name(_columns[i].Utf8Name);
             try
             {
-                if (reader.IsDBNull(i)) writer.WriteNull();
+                if (reader.IsDBNull(i)) writer.Null();
                 else _columns[i].Write(writer, reader, i);
             }
             catch (Exception e) when (e is FormatException or ArgumentException or InvalidCastException or OverflowException or System.Text.Json.JsonException)
             {
-                var key = reader.GetString(_columns.Count);
-                throw new SyncToolsException($"{_from} row {_quotedKey} = {key}: the column {PgIdentifiers.Quote(_columns[i].Name)} has no BSON form here: {e.Message}",
-                    JobErrorCategory.InvalidData, "PgValueNotMappable", $"{_from}.{_columns[i].Name}[{key}]", e);
+                throw RowError($"the column {PgIdentifiers.Quote(_columns[i].Name)} has no BSON form here: {e.Message}", "PgValueNotMappable", _columns[i].Name, e);
             }
         }
 
-        writer.WriteEndDocument();
+        writer.End();
+        if (writer.Written.Length > MaxDocumentBytes)
+        {
+            throw RowError($"as a document it is {writer.Written.Length:N0} bytes, more than MongoDB's limit of {MaxDocumentBytes:N0}.", "PgRowTooLarge", null, null);
+        }
+
+        SyncToolsException RowError(string what, string errorId, string? column, Exception? inner)
+        {
+            var key = reader.GetString(_columns.Count);
+            return new SyncToolsException($"{_from} row {_quotedKey} = {key}: {what}", JobErrorCategory.InvalidData, errorId, $"{_from}{(column is null ? "" : $".{column}")}[{key}]", inner);
+        }
     }
 
     /// <summary>

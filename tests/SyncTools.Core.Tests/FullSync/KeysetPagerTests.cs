@@ -112,6 +112,74 @@ public sealed class KeysetPagerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Arrays_of_every_kind_keep_their_elements_and_their_dimensions()
+    {
+        await Execute("""
+            CREATE TYPE tone AS ENUM ('low', 'high');
+            CREATE TABLE lists (id int PRIMARY KEY, grid int[], cube text[], amounts numeric[], docs jsonb[], ids uuid[],
+              blobs bytea[], flags bool[], tones tone[], spans interval[], shifted int8[], empty int[], reals real[]);
+            INSERT INTO lists VALUES (1, '{{1,2,3},{4,NULL,6}}', '{{{a,b}},{{"c d",NULL}}}', ARRAY[1.50, NULL, 123456789012345678901234567890123456789.5],
+              ARRAY['{"k": [1]}', 'null']::jsonb[], ARRAY['00112233-4455-6677-8899-aabbccddeeff']::uuid[], ARRAY['\x01ff']::bytea[],
+              ARRAY[true, false], ARRAY['high', 'low']::tone[], ARRAY['1 day']::interval[], '[5:6]={-9000000000,7}', '{}', ARRAY[0.5]::real[]);
+            """);
+
+        var document = Assert.Single(await ReadAll("lists"));
+
+        Assert.Equal(new BsonArray { new BsonArray { 1, 2, 3 }, new BsonArray { 4, BsonNull.Value, 6 } }, document["grid"]);
+        Assert.Equal(new BsonArray { new BsonArray { new BsonArray { "a", "b" } }, new BsonArray { new BsonArray { "c d", BsonNull.Value } } }, document["cube"]);
+        Assert.Equal(new BsonArray { new BsonDecimal128(Decimal128.Parse("1.50")), BsonNull.Value, "123456789012345678901234567890123456789.5" }, document["amounts"]);
+        Assert.Equal(new BsonArray { new BsonDocument("k", new BsonArray { 1 }), BsonNull.Value }, document["docs"]);
+        Assert.Equal(new BsonArray { new BsonBinaryData(Guid.Parse("00112233-4455-6677-8899-aabbccddeeff"), GuidRepresentation.Standard) }, document["ids"]);
+        Assert.Equal(new BsonArray { new BsonBinaryData([0x01, 0xff]) }, document["blobs"]);
+        Assert.Equal(new BsonArray { true, false }, document["flags"]);
+        Assert.Equal(new BsonArray { "high", "low" }, document["tones"]);
+        Assert.Equal(new BsonArray { "1 day" }, document["spans"]);
+        Assert.Equal(new BsonArray { -9_000_000_000L, 7L }, document["shifted"]); // the elements; the lower bound is not kept
+        Assert.Equal(new BsonArray(), document["empty"]);
+        Assert.Equal(new BsonArray { 0.5 }, document["reals"]);
+    }
+
+    [Fact]
+    public async Task Text_that_is_not_UTF8_or_a_row_too_large_for_MongoDB_is_a_clear_error_naming_row_and_column()
+    {
+        // A SQL_ASCII database stores any bytes as text, and sends them as they are to a client that asks for SQL_ASCII
+        // (to one that asks for UTF-8, the server refuses them itself); MongoDB's strings must be UTF-8.
+        var database = _schema + "_ascii";
+        await Execute($"CREATE DATABASE {database} ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0");
+        try
+        {
+            await using (var ascii = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(TestServices.Postgres) { Database = database, ClientEncoding = "SQL_ASCII" }.ConnectionString))
+            {
+                await ascii.OpenAsync();
+                await using (var create = new NpgsqlCommand("CREATE TABLE latin (id int PRIMARY KEY, name text); INSERT INTO latin VALUES (1, 'ok'), (2, E'caf\\xe9')", ascii))
+                {
+                    await create.ExecuteNonQueryAsync();
+                }
+
+                var pager = await KeysetPager.CreateAsync(ascii, "public", "latin", null, null, 10, CancellationToken.None);
+                var notUtf8 = await Assert.ThrowsAsync<SyncToolsException>(async () => { await foreach (var _ in pager.ReadAsync(ascii, null, CancellationToken.None)) { } });
+
+                Assert.Equal(("PgValueNotMappable", JobErrorCategory.InvalidData), (notUtf8.ErrorId, notUtf8.Category));
+                Assert.Contains("\"id\" = 2", notUtf8.Message);
+                Assert.Contains("\"name\"", notUtf8.Message);
+                Assert.Contains("UTF-8", notUtf8.Message);
+            }
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await Execute($"DROP DATABASE {database} WITH (FORCE)");
+        }
+
+        await Execute("CREATE TABLE big (id int PRIMARY KEY, body text); INSERT INTO big VALUES (1, 'small'), (2, repeat('x', 17 * 1024 * 1024))");
+        var tooLarge = await Assert.ThrowsAsync<SyncToolsException>(() => ReadAll("big"));
+
+        Assert.Equal(("PgRowTooLarge", JobErrorCategory.InvalidData), (tooLarge.ErrorId, tooLarge.Category));
+        Assert.Contains("\"id\" = 2", tooLarge.Message);
+        Assert.Contains("16,777,216", tooLarge.Message);
+    }
+
+    [Fact]
     public async Task Pages_by_key_over_gaps_and_text_keys_with_the_users_filter()
     {
         await Execute("""
@@ -168,7 +236,7 @@ public sealed class KeysetPagerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Dates_before_year_one_map_exactly_and_infinities_by_name()
+    public async Task Dates_before_year_one_map_exactly_and_infinities_by_name_in_columns_and_arrays()
     {
         await Execute("""
             CREATE TABLE ancient (id int PRIMARY KEY, day date, at timestamp, at_zone timestamptz);
@@ -181,9 +249,7 @@ public sealed class KeysetPagerTests : IAsyncLifetime
             """);
 
         var documents = await ReadAll("ancient");
-        var list = await Assert.ThrowsAsync<SyncToolsException>(() => ReadAll("ancient_list"));
-        await Execute("DELETE FROM ancient_list WHERE id = 1");
-        var inArray = Assert.Single(await ReadAll("ancient_list"));
+        var lists = await ReadAll("ancient_list");
 
         // Expected milliseconds from JavaScript's proleptic Gregorian calendar (Date.UTC), not from PostgreSQL.
         Assert.Equal(new BsonDateTime(-63_517_824_000_000), documents[0]["day"]);
@@ -193,9 +259,8 @@ public sealed class KeysetPagerTests : IAsyncLifetime
         Assert.Equal(new BsonDateTime(-86_400_000), documents[2]["day"]);
         Assert.Equal(new BsonDateTime(-1), documents[2]["at"]); // rounded down: the same second and day, as on the calendar
         Assert.Equal(new BsonDateTime(1_709_212_455_678), documents[2]["at_zone"]);
-        Assert.Equal(("PgValueNotMappable", JobErrorCategory.InvalidData), (list.ErrorId, list.Category));
-        Assert.Contains("\"days\"", list.Message);
-        Assert.Contains("= 1", list.Message);
-        Assert.Equal(new BsonArray { new BsonDateTime(-1) }, inArray["ats"]); // an array rounds the same way
+        // In an array as in a column: infinity by name, and the same rounding.
+        Assert.Equal(new BsonArray { new BsonDateTime(1_704_067_200_000), "infinity" }, lists[0]["days"]);
+        Assert.Equal(new BsonArray { new BsonDateTime(-1) }, lists[1]["ats"]);
     }
 }

@@ -47,7 +47,7 @@ public class PgBsonMappingTests
     private static void AssertSameAsDriver(string text)
     {
         var expected = Decimal128.TryParse(text, out var driver);
-        var parsed = PgBsonMapping.TryParseNumeric(text, out var ours);
+        var parsed = PgBsonMapping.TryParseNumeric(System.Text.Encoding.UTF8.GetBytes(text), out var ours);
         Assert.Equal(expected, parsed);
         if (expected) Assert.Equal((driver.GetIEEEHighBits(), driver.GetIEEELowBits()), (ours.GetIEEEHighBits(), ours.GetIEEELowBits()));
     }
