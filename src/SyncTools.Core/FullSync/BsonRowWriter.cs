@@ -15,6 +15,12 @@ namespace SyncTools.Core.FullSync;
 /// </summary>
 public sealed class BsonRowWriter
 {
+    /// <summary>MongoDB's largest document (maxBsonObjectSize).</summary>
+    public const int MaxDocumentBytes = 16 * 1024 * 1024;
+
+    /// <summary>The document would be larger than MongoDB takes; thrown before it grows past the limit.</summary>
+    public sealed class DocumentTooLargeException() : Exception($"A BSON document may be at most {MaxDocumentBytes:N0} bytes.");
+
     private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
     private byte[] _bytes = new byte[1024];
     private byte[] _column = new byte[256];
@@ -160,8 +166,10 @@ public sealed class BsonRowWriter
         return Grow(size);
     }
 
+    /// <exception cref="DocumentTooLargeException">The document would pass <see cref="MaxDocumentBytes"/>.</exception>
     private Span<byte> Grow(int count)
     {
+        if (count > MaxDocumentBytes - _length) throw new DocumentTooLargeException();
         if (_length + count > _bytes.Length) System.Array.Resize(ref _bytes, Math.Max(_bytes.Length * 2, _length + count));
         var into = _bytes.AsSpan(_length, count);
         _length += count;

@@ -20,6 +20,7 @@ public sealed record SourcePage(IReadOnlyList<RawBsonDocument> Documents, string
 public sealed class KeysetPager
 {
     private readonly IReadOnlyList<PgColumnMapping> _columns;
+    private readonly (PgColumnMapping Column, byte[] Name, int Ordinal)[] _fields;
     private readonly IReadOnlyList<PgColumn> _source;
     private readonly int _keyIndex;
     private readonly string _quotedKey;
@@ -34,6 +35,8 @@ public sealed class KeysetPager
         _columns = source.Select(PgBsonMapping.For).ToList();
         var columns = _columns;
         _keyIndex = columns.ToList().FindIndex(c => c.Name == key.Name);
+        // _id (the key), then every column in table order; a column named _id is the key's copy only.
+        _fields = [(_columns[_keyIndex], "_id"u8.ToArray(), _keyIndex), .. _columns.Select((c, i) => (c, c.Utf8Name, i)).Where(f => f.c.Name != "_id")];
         _quotedKey = PgIdentifiers.Quote(key.Name);
         _keyType = key.SqlType;
         _from = from;
@@ -59,6 +62,7 @@ public sealed class KeysetPager
     public static async Task<KeysetPager> CreateAsync(NpgsqlConnection connection, string schema, string table, string? key, string? where, int pageSize, CancellationToken cancellationToken)
     {
         if (pageSize < 1) throw new SyncToolsException("The page size must be at least 1.", JobErrorCategory.InvalidArgument, "PageSizeInvalid", pageSize);
+        CheckUtf8(connection);
         var from = $"{PgIdentifiers.Quote(schema)}.{PgIdentifiers.Quote(table)}";
         var columns = await PgIdentifiers.ColumnsAsync(connection, schema, table, cancellationToken).ConfigureAwait(false);
         key ??= await PgIdentifiers.SingleColumnPrimaryKeyAsync(connection, schema, table, cancellationToken).ConfigureAwait(false)
@@ -81,6 +85,22 @@ public sealed class KeysetPager
 
         if (!string.IsNullOrWhiteSpace(where)) await CheckFilterAsync(connection, from, where, cancellationToken).ConfigureAwait(false);
         return new KeysetPager(columns, keyColumn, from, string.IsNullOrWhiteSpace(where) ? null : where, pageSize);
+    }
+
+    /// <summary>
+    /// Text is copied as the bytes the server sends, and MongoDB's strings are UTF-8: the connection must ask for UTF-8
+    /// (as it does unless its connection string says otherwise), so that PostgreSQL converts from the database's own
+    /// encoding and refuses bytes that are not valid in it.
+    /// </summary>
+    private static void CheckUtf8(NpgsqlConnection connection)
+    {
+        static bool IsUtf8(string? name) => name is not null && name.Replace("-", "").Equals("UTF8", StringComparison.OrdinalIgnoreCase);
+        var client = connection.PostgresParameters.GetValueOrDefault("client_encoding");
+        var driver = new NpgsqlConnectionStringBuilder(connection.ConnectionString).Encoding;
+        if (IsUtf8(client) && IsUtf8(driver)) return;
+        throw new SyncToolsException(
+            $"The connection exchanges text in {(IsUtf8(client) ? driver : client)}: the copy reads text as UTF-8, which MongoDB's strings are. Leave Client Encoding and Encoding out of the connection string; PostgreSQL then converts from the database's own encoding.",
+            JobErrorCategory.InvalidArgument, "PgClientEncodingNotUtf8", IsUtf8(client) ? driver : client);
     }
 
     /// <summary>The filter, planned against the table once, so that a mistake in it is said as one before anything is copied.</summary>
@@ -162,9 +182,6 @@ public sealed class KeysetPager
         return written.Documents.Zip(selected).ToList();
     }
 
-    /// <summary>MongoDB's largest document (maxBsonObjectSize).</summary>
-    private const int MaxDocumentBytes = 16 * 1024 * 1024;
-
     /// <summary>Rows as documents, each written by one writer into one reused buffer, then copied out; and the last row's key text.</summary>
     private sealed class RowWriter(KeysetPager pager)
     {
@@ -193,33 +210,30 @@ public sealed class KeysetPager
     private void WriteRow(BsonRowWriter writer, NpgsqlDataReader reader)
     {
         writer.StartDocument();
-        writer.Name("_id"u8);
-        _columns[_keyIndex].Write(writer, reader, _keyIndex);
-        for (var i = 0; i < _columns.Count; i++)
+        foreach (var (column, name, i) in _fields)
         {
-            if (_columns[i].Name == "_id") continue;
-            writer.Name(_columns[i].Utf8Name);
+            writer.Name(name);
             try
             {
                 if (reader.IsDBNull(i)) writer.Null();
-                else _columns[i].Write(writer, reader, i);
+                else column.Write(writer, reader, i);
+            }
+            catch (BsonRowWriter.DocumentTooLargeException e)
+            {
+                throw RowError($"as a document it passes MongoDB's limit of {BsonRowWriter.MaxDocumentBytes:N0} bytes at the column {PgIdentifiers.Quote(column.Name)}.", "PgRowTooLarge", column.Name, e);
             }
             catch (Exception e) when (e is FormatException or ArgumentException or InvalidCastException or OverflowException or System.Text.Json.JsonException)
             {
-                throw RowError($"the column {PgIdentifiers.Quote(_columns[i].Name)} has no BSON form here: {e.Message}", "PgValueNotMappable", _columns[i].Name, e);
+                throw RowError($"the column {PgIdentifiers.Quote(column.Name)} has no BSON form here: {e.Message}", "PgValueNotMappable", column.Name, e);
             }
         }
 
         writer.End();
-        if (writer.Written.Length > MaxDocumentBytes)
-        {
-            throw RowError($"as a document it is {writer.Written.Length:N0} bytes, more than MongoDB's limit of {MaxDocumentBytes:N0}.", "PgRowTooLarge", null, null);
-        }
 
-        SyncToolsException RowError(string what, string errorId, string? column, Exception? inner)
+        SyncToolsException RowError(string what, string errorId, string column, Exception inner)
         {
             var key = reader.GetString(_columns.Count);
-            return new SyncToolsException($"{_from} row {_quotedKey} = {key}: {what}", JobErrorCategory.InvalidData, errorId, $"{_from}{(column is null ? "" : $".{column}")}[{key}]", inner);
+            return new SyncToolsException($"{_from} row {_quotedKey} = {key}: {what}", JobErrorCategory.InvalidData, errorId, $"{_from}.{column}[{key}]", inner);
         }
     }
 
