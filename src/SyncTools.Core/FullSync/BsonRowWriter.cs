@@ -108,9 +108,17 @@ public sealed class BsonRowWriter
     /// <summary>The value at <paramref name="ordinal"/> as the server sent it, in a buffer the next call reuses.</summary>
     public ReadOnlySpan<byte> ColumnBytes(NpgsqlDataReader reader, int ordinal)
     {
+        var length = CopyColumn(reader, ordinal, ref _column); // first: it may replace the buffer
+        return _column.AsSpan(0, length);
+    }
+
+    /// <summary>Copies the value at <paramref name="ordinal"/>, as the server sent it, to the start of <paramref name="buffer"/> (grown to fit).</summary>
+    /// <returns>Its length in bytes.</returns>
+    public static int CopyColumn(NpgsqlDataReader reader, int ordinal, ref byte[] buffer)
+    {
         var length = (int)reader.GetBytes(ordinal, 0, null, 0, 0);
-        if (length > _column.Length) _column = new byte[Math.Max(length, _column.Length * 2)];
-        return _column.AsSpan(0, (int)reader.GetBytes(ordinal, 0, _column, 0, length));
+        if (length > buffer.Length) buffer = new byte[Math.Max(length, buffer.Length * 2)];
+        return (int)reader.GetBytes(ordinal, 0, buffer, 0, length);
     }
 
     private static ArgumentException NotUtf8() => new("The text is not valid UTF-8, which a BSON string must be.");

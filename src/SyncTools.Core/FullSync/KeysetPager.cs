@@ -199,10 +199,7 @@ public sealed class KeysetPager
             _writer.Clear();
             pager.WriteRow(_writer, reader);
             Documents.Add(new RawBsonDocument(_writer.Written.ToArray()));
-            var keyText = pager._columns.Count;
-            _keyLength = (int)reader.GetBytes(keyText, 0, null, 0, 0);
-            if (_keyLength > _key.Length) _key = new byte[_keyLength];
-            reader.GetBytes(keyText, 0, _key, 0, _keyLength);
+            _keyLength = BsonRowWriter.CopyColumn(reader, pager._columns.Count, ref _key);
         }
     }
 

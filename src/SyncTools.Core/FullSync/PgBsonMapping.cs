@@ -67,17 +67,17 @@ public static class PgBsonMapping
     public static PgColumnMapping For(PgColumn column)
     {
         var quoted = PgIdentifiers.Quote(column.Name);
-        var native = column.TypeCategory == 'b' && Binary.ContainsKey(column.TypeName);
-        ValueWriter value = native ? Binary[column.TypeName] : column.TypeName switch
+        var binary = column.TypeCategory == 'b' ? Binary.GetValueOrDefault(column.TypeName) : null;
+        var value = binary ?? column.TypeName switch
         {
             "numeric" => Numeric,
             "json" => Json,
             "jsonb" => Jsonb,
-            _ => Text,
+            _ => (ValueWriter)Text,
         };
-        var projection = native ? quoted : column.IsArray ? $"{quoted}::text[]" : $"{quoted}::text";
-        if (column.IsArray) return new(column.Name, projection, (writer, reader, i) => Array(writer, writer.ColumnBytes(reader, i), value));
-        return new(column.Name, projection, (writer, reader, i) => value(writer, writer.ColumnBytes(reader, i)));
+        var projection = binary is not null ? quoted : column.IsArray ? $"{quoted}::text[]" : $"{quoted}::text";
+        ValueWriter write = column.IsArray ? (writer, bytes) => Array(writer, bytes, value) : value;
+        return new(column.Name, projection, (writer, reader, i) => write(writer, writer.ColumnBytes(reader, i)));
     }
 
     private static void Text(BsonRowWriter writer, ReadOnlySpan<byte> utf8) => writer.String(utf8);
